@@ -1,0 +1,110 @@
+"""Onboarding on Chorus Pro, the French state's e-invoicing portal, as a pure domain library.
+
+Start with :class:`OnboardingService`, for instance ``OnboardingService.in_memory()``.
+"""
+
+from .actors import Actor, ActorKind
+from .domain.accounts import ACCOUNT_LIFECYCLE, SUGGESTED_SECRET_QUESTIONS, Account, AccountState
+from .domain.emails import EmailAddress
+from .domain.errors import (
+    AccountNotActive,
+    ActivationExpired,
+    AlreadyExists,
+    AuthenticationFailed,
+    CaptchaRejected,
+    ConcurrencyConflict,
+    Forbidden,
+    InvalidForm,
+    InvalidIdentifier,
+    InvalidInput,
+    InvalidTransition,
+    LoginEmailTaken,
+    NotFound,
+    OnboardingError,
+    PasswordRejected,
+    ResetLinkExpired,
+    RuleViolation,
+    SecretAnswerRejected,
+    StructureAlreadyRegistered,
+    TokenInvalid,
+    TooManyAttempts,
+    ValidationError,
+)
+from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace, Habilitation
+from .domain.identifiers import (
+    EuVat,
+    ForeignIdentifier,
+    IdentifierType,
+    Pacage,
+    Rcs,
+    Ridet,
+    Siren,
+    Siret,
+    StructureIdentifier,
+    Tahiti,
+)
+from .domain.passwords import CharacterGroup, PasswordPolicy, PasswordStrength
+from .domain.structures import Address, CompanyRecord, Purpose, Structure
+from .forms import NewStructureRegistration
+from .service import AccountView, LoginResult, OnboardingService, Ports, Registration
+from .settings import OnboardingSettings
+
+__all__ = [
+    "ACCOUNT_LIFECYCLE",
+    "SUGGESTED_SECRET_QUESTIONS",
+    "Account",
+    "AccountNotActive",
+    "AccountState",
+    "AccountView",
+    "ActivationExpired",
+    "Actor",
+    "ActorKind",
+    "Address",
+    "AlreadyExists",
+    "AuthenticationFailed",
+    "CaptchaRejected",
+    "CategorieBeneficiaire",
+    "CategoriePrestataire",
+    "CharacterGroup",
+    "CompanyRecord",
+    "ConcurrencyConflict",
+    "EmailAddress",
+    "Espace",
+    "EuVat",
+    "Forbidden",
+    "ForeignIdentifier",
+    "Habilitation",
+    "IdentifierType",
+    "InvalidForm",
+    "InvalidIdentifier",
+    "InvalidInput",
+    "InvalidTransition",
+    "LoginEmailTaken",
+    "LoginResult",
+    "NewStructureRegistration",
+    "NotFound",
+    "OnboardingError",
+    "OnboardingService",
+    "OnboardingSettings",
+    "Pacage",
+    "PasswordPolicy",
+    "PasswordRejected",
+    "PasswordStrength",
+    "Ports",
+    "Purpose",
+    "Rcs",
+    "Registration",
+    "ResetLinkExpired",
+    "Ridet",
+    "RuleViolation",
+    "SecretAnswerRejected",
+    "Siren",
+    "Siret",
+    "Structure",
+    "StructureAlreadyRegistered",
+    "StructureIdentifier",
+    "Tahiti",
+    "TokenInvalid",
+    "TooManyAttempts",
+    "ValidationError",
+]

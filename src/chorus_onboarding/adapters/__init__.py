@@ -1,0 +1,1 @@
+"""Adapters plugged into the ports: in-memory defaults, hashing, mail, directory."""

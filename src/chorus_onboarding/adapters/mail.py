@@ -1,0 +1,47 @@
+"""Mail senders: an in-memory mailbox that keeps what it would have sent."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from ..ports import OutgoingEmail
+
+_LINK = re.compile(r"https?://\S+")
+
+
+class MemoryMailbox:
+    """Keeps every email instead of sending it; a retried email is kept once.
+
+    Tests and the demo read it to follow the links the library sends.
+    """
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingEmail] = []
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def send(self, email: OutgoingEmail) -> None:
+        """Keep ``email`` unless one with the same dedupe key was kept already."""
+        with self._lock:
+            if email.dedupe_key in self._keys:
+                return
+            self._keys.add(email.dedupe_key)
+            self.sent.append(email)
+
+    def to(self, address: str) -> list[OutgoingEmail]:
+        """The emails sent to ``address`` (case-insensitive), oldest first."""
+        wanted = address.casefold()
+        return [email for email in self.sent if wanted in (a.casefold() for a in email.to)]
+
+    def last_to(self, address: str) -> OutgoingEmail:
+        """The latest email sent to ``address``; raises LookupError if none."""
+        received = self.to(address)
+        if not received:
+            raise LookupError(f"no email sent to {address}")
+        return received[-1]
+
+    @staticmethod
+    def links(email: OutgoingEmail) -> list[str]:
+        """The links in an email's body."""
+        return _LINK.findall(email.body)

@@ -1,0 +1,31 @@
+"""The command line: ``chorus-onboarding demo`` and ``chorus-onboarding diagrams``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import demo
+from .domain.accounts import ACCOUNT_LIFECYCLE
+
+
+def diagrams() -> str:
+    """Every lifecycle as a Mermaid diagram, drawn from the transition tables."""
+    return f"## Compte (Account)\n\n```mermaid\n{ACCOUNT_LIFECYCLE.mermaid()}```\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command named in ``argv``; return the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="chorus-onboarding", description="Onboarding on Chorus Pro, as a library."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="tell the journeys step by step, printing the emails sent")
+    commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
+    arguments = parser.parse_args(argv)
+    if arguments.command == "demo":
+        demo.run(sys.stdout)
+    else:
+        sys.stdout.write(diagrams())
+    return 0

@@ -1,0 +1,1 @@
+"""The pure core: entities, lifecycles, validators, events and errors."""

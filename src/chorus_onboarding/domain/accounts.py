@@ -1,0 +1,454 @@
+"""The user account and its lifecycle.
+
+::
+
+    CREATED --send_activation--> ACTIVATION_PENDING --activate--> ACTIVE
+    ACTIVATION_PENDING --expire--> EXPIRED --resend_activation--> ACTIVATION_PENDING
+    ACTIVE --deactivate--> DEACTIVATED --reactivate--> ACTIVE
+
+Secrets never reach the entity in clear: passwords and secret answers arrive
+already hashed (by the ``PasswordHasher`` port), tokens as digests. Time comes
+in as ``now``.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from datetime import datetime, timedelta
+
+from attrs import define, field
+
+from . import events
+from .emails import EmailAddress
+from .errors import (
+    ActivationExpired,
+    InvalidInput,
+    RequiredField,
+    ResetLinkExpired,
+    RuleViolation,
+    TokenInvalid,
+    TooManyAttempts,
+)
+from .lifecycle import Lifecycle, Transition
+from .tokens import IssuedToken, PendingToken
+
+
+class AccountState(enum.Enum):
+    """The five states of an account."""
+
+    CREATED = "CREATED"
+    ACTIVATION_PENDING = "ACTIVATION_PENDING"
+    EXPIRED = "EXPIRED"
+    ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
+
+    @property
+    def label(self) -> str:
+        """The state in French, as a message shows it."""
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    AccountState.CREATED: "créé",
+    AccountState.ACTIVATION_PENDING: "en attente d'activation",
+    AccountState.EXPIRED: "activation expirée",
+    AccountState.ACTIVE: "actif",
+    AccountState.DEACTIVATED: "désactivé",
+}
+
+
+_S = AccountState
+ACCOUNT_LIFECYCLE: Lifecycle[AccountState] = Lifecycle(
+    "compte",
+    AccountState,
+    [
+        Transition("send_activation", (_S.CREATED,), _S.ACTIVATION_PENDING),
+        Transition("resend_activation", (_S.ACTIVATION_PENDING, _S.EXPIRED), _S.ACTIVATION_PENDING),
+        Transition("activate", (_S.ACTIVATION_PENDING,), _S.ACTIVE),
+        Transition("expire", (_S.ACTIVATION_PENDING,), _S.EXPIRED),
+        Transition("deactivate", (_S.ACTIVE,), _S.DEACTIVATED),
+        Transition("reactivate", (_S.DEACTIVATED,), _S.ACTIVE),
+    ],
+)
+
+SUGGESTED_SECRET_QUESTIONS: tuple[str, ...] = (
+    "Quel est le nom de mon animal de compagnie ?",
+    "Quel est le nom de jeune fille de ma mère ?",
+    "Dans quelle ville suis-je né(e) ?",
+    "Quel était le nom de mon école primaire ?",
+    "Quel est le prénom de mon meilleur ami d'enfance ?",
+    "Quel était le modèle de ma première voiture ?",
+    "Quel est mon plat préféré ?",
+    "Dans quelle rue ai-je grandi ?",
+)
+"""Questions a form may offer; the owner may also type their own."""
+
+_NAME_MAX = 100
+_QUESTION_MIN, _QUESTION_MAX = 5, 200
+_ANSWER_MIN, _ANSWER_MAX = 2, 200
+
+
+def _printable_text(text: object, field_name: str, maximum: int) -> str:
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise RequiredField(field=field_name)
+    if not isinstance(text, str):
+        raise InvalidInput(field=field_name, expected="texte")
+    cleaned = " ".join(text.split())
+    if len(cleaned) > maximum or not cleaned.isprintable():
+        raise InvalidInput(
+            field=field_name, expected=f"texte imprimable de {maximum} caractères au plus"
+        )
+    return cleaned
+
+
+def person_name(text: object, field_name: str) -> str:
+    """A last or first name: required, printable, inner spaces collapsed."""
+    return _printable_text(text, field_name, _NAME_MAX)
+
+
+def secret_question(text: object) -> str:
+    """The secret question as the owner typed it (5 to 200 printable characters)."""
+    question = _printable_text(text, "secret_question", _QUESTION_MAX)
+    if len(question) < _QUESTION_MIN:
+        raise InvalidInput(field="secret_question", expected="question d'au moins 5 caractères")
+    return question
+
+
+def normalise_secret_answer(text: object) -> str:
+    """The answer in the form that is hashed and compared.
+
+    Case, accents and spacing are forgiven ("Médor", " medor ") because a
+    person recalls a word, not how they typed it three years ago.
+    """
+    answer = _printable_text(text, "secret_answer", _ANSWER_MAX)
+    decomposed = unicodedata.normalize("NFKD", answer)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    normalised = " ".join(bare.casefold().split())
+    if len(normalised) < _ANSWER_MIN:
+        raise InvalidInput(field="secret_answer", expected="réponse d'au moins 2 caractères")
+    return normalised
+
+
+@define(eq=False)
+class Account:
+    """A person's login on the portal.
+
+    Build new ones with :meth:`register`; the constructor is for loading a
+    stored account as it is (no machine code runs).
+    """
+
+    id: str
+    login_email: EmailAddress
+    last_name: str
+    first_name: str
+    created_at: datetime
+    state: AccountState = AccountState.CREATED
+    contact_email_override: EmailAddress | None = None
+    survey_consent: bool = False
+    password_hash: str | None = None
+    secret_question: str | None = None
+    secret_answer_hash: str | None = None
+    activation: PendingToken | None = None
+    password_reset: PendingToken | None = None
+    reactivation: PendingToken | None = None
+    failed_logins: int = 0
+    login_blocked_until: datetime | None = None
+    failed_answers: int = 0
+    answers_blocked_until: datetime | None = None
+    last_login_at: datetime | None = None
+    version: int = 0
+    _pending_events: list[events.DomainEvent] = field(factory=list, init=False, repr=False)
+
+    # --- construction -----------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        account_id: str,
+        login_email: EmailAddress,
+        last_name: str,
+        first_name: str,
+        contact_email: EmailAddress | None,
+        survey_consent: bool,
+        now: datetime,
+    ) -> Account:
+        """A new account in state CREATED; the contact email defaults to the login email."""
+        override = None if contact_email is None or contact_email == login_email else contact_email
+        return cls(
+            id=account_id,
+            login_email=login_email,
+            last_name=last_name,
+            first_name=first_name,
+            created_at=now,
+            contact_email_override=override,
+            survey_consent=survey_consent,
+        )
+
+    # --- reading ----------------------------------------------------------
+
+    @property
+    def contact_email(self) -> EmailAddress:
+        """Where notifications go: the contact email, or else the login email."""
+        return self.contact_email_override or self.login_email
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account is ACTIVE (the only state with rights)."""
+        return self.state is AccountState.ACTIVE
+
+    def login_blocked(self, now: datetime) -> bool:
+        """Whether logins are refused for now after too many failures."""
+        return self.login_blocked_until is not None and now < self.login_blocked_until
+
+    def pull_events(self) -> list[events.DomainEvent]:
+        """Hand over the recorded events and forget them (the unit of work stores them)."""
+        recorded, self._pending_events = self._pending_events, []
+        return recorded
+
+    def _record(self, event: events.DomainEvent) -> None:
+        self._pending_events.append(event)
+
+    # --- activation -------------------------------------------------------
+
+    def issue_activation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
+        """Send (or resend) the activation link; a resend cancels the previous one."""
+        resent = self.state is not AccountState.CREATED
+        ACCOUNT_LIFECYCLE.fire(self, "resend_activation" if resent else "send_activation")
+        self.activation = PendingToken.issue(token, now, validity)
+        self._record(
+            events.ActivationEmailIssued(
+                occurred_at=now,
+                account_id=self.id,
+                login_email=self.login_email.value,
+                first_name=self.first_name,
+                last_name=self.last_name,
+                token=token.plain,
+                expires_at=self.activation.expires_at,
+                resent=resent,
+            )
+        )
+
+    def check_activation(self, digest: str, now: datetime) -> None:
+        """Raise unless ``digest`` is this account's live activation token.
+
+        Does not change the state: the caller expires the account on
+        :class:`ActivationExpired` and keeps that change.
+        """
+        link = self.activation
+        if link is None or not link.matches(digest):
+            raise TokenInvalid(field="token")
+        if self.state is AccountState.EXPIRED or link.expired(now):
+            raise ActivationExpired(deadline=link.expires_at.isoformat())
+        ACCOUNT_LIFECYCLE.require(self, [AccountState.ACTIVATION_PENDING], "activate")
+
+    def activate(
+        self,
+        *,
+        digest: str,
+        password_hash: str,
+        question: str,
+        answer_hash: str,
+        now: datetime,
+    ) -> None:
+        """Consume the activation token and set the first password and secret question."""
+        self.check_activation(digest, now)
+        ACCOUNT_LIFECYCLE.fire(self, "activate")
+        self.activation = None
+        self.password_hash = password_hash
+        self.secret_question = question
+        self.secret_answer_hash = answer_hash
+        self._record(events.AccountActivated(occurred_at=now, account_id=self.id))
+
+    def expire(self) -> None:
+        """The activation deadline passed: the link is refused from now on."""
+        ACCOUNT_LIFECYCLE.fire(self, "expire")
+
+    def activation_overdue(self, now: datetime) -> bool:
+        """Whether the account waits for an activation whose deadline has passed."""
+        return (
+            self.state is AccountState.ACTIVATION_PENDING
+            and self.activation is not None
+            and self.activation.expired(now)
+        )
+
+    # --- login ------------------------------------------------------------
+
+    def record_login_failure(self, now: datetime, limit: int, block_for: timedelta) -> None:
+        """Count a wrong password; at ``limit`` in a row, block logins and tell the owner."""
+        self.failed_logins += 1
+        if self.failed_logins >= limit:
+            self.failed_logins = 0
+            self.login_blocked_until = now + block_for
+            self._record(
+                events.LoginThrottled(
+                    occurred_at=now,
+                    account_id=self.id,
+                    contact_email=self.contact_email.value,
+                    until=self.login_blocked_until,
+                )
+            )
+
+    def record_login_success(self, now: datetime, rehashed_password: str | None = None) -> None:
+        """A good login clears the failure count (and stores a stronger hash if given)."""
+        self.failed_logins = 0
+        self.login_blocked_until = None
+        self.last_login_at = now
+        if rehashed_password is not None:
+            self.password_hash = rehashed_password
+
+    # --- account management ----------------------------------------------
+
+    def _require_active(self, action: str) -> None:
+        ACCOUNT_LIFECYCLE.require(self, [AccountState.ACTIVE], action)
+
+    def change_contact_email(self, new: EmailAddress, now: datetime) -> None:
+        """Change where notifications go; the old and the new address are told."""
+        self._require_active("change_contact_email")
+        old = self.contact_email
+        if new == old:
+            raise RuleViolation(field="contact_email")
+        self.contact_email_override = None if new == self.login_email else new
+        self._record(
+            events.ContactEmailChanged(
+                occurred_at=now,
+                account_id=self.id,
+                old_contact_email=old.value,
+                new_contact_email=new.value,
+            )
+        )
+
+    def change_password(self, new_hash: str, now: datetime) -> None:
+        """Store a new password hash (the caller checked the current password)."""
+        self._require_active("change_password")
+        self.password_hash = new_hash
+        self._record(
+            events.PasswordChanged(
+                occurred_at=now,
+                account_id=self.id,
+                contact_email=self.contact_email.value,
+                through_reset=False,
+            )
+        )
+
+    def change_secret_question(self, question: str, answer_hash: str, now: datetime) -> None:
+        """Replace the secret question and its answer."""
+        self._require_active("change_secret_question")
+        self.secret_question = question
+        self.secret_answer_hash = answer_hash
+        self.failed_answers = 0
+        self.answers_blocked_until = None
+        self._record(
+            events.SecretQuestionChanged(
+                occurred_at=now, account_id=self.id, contact_email=self.contact_email.value
+            )
+        )
+
+    def deactivate(self, now: datetime, *, by_owner: bool) -> None:
+        """Close the account; pending reset links die with it."""
+        ACCOUNT_LIFECYCLE.fire(self, "deactivate")
+        self.password_reset = None
+        self._record(
+            events.AccountDeactivated(
+                occurred_at=now,
+                account_id=self.id,
+                login_email=self.login_email.value,
+                by_owner=by_owner,
+            )
+        )
+
+    def request_reactivation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
+        """Send a reactivation link to the contact email; a new request cancels the last."""
+        ACCOUNT_LIFECYCLE.require(self, [AccountState.DEACTIVATED], "request_reactivation")
+        self.reactivation = PendingToken.issue(token, now, validity)
+        self._record(
+            events.ReactivationRequested(
+                occurred_at=now,
+                account_id=self.id,
+                login_email=self.login_email.value,
+                contact_email=self.contact_email.value,
+                token=token.plain,
+                expires_at=self.reactivation.expires_at,
+            )
+        )
+
+    def reactivate(self, now: datetime, *, digest: str | None = None) -> None:
+        """Make the account active again, by its owner's link or by an administrator.
+
+        With ``digest`` (the owner followed the emailed link) the link must be
+        live; without it the caller has checked the actor's right.
+        """
+        if digest is not None:
+            link = self.reactivation
+            if link is None or not link.matches(digest) or link.expired(now):
+                raise TokenInvalid(field="token")
+        ACCOUNT_LIFECYCLE.fire(self, "reactivate")
+        self.reactivation = None
+        self.failed_logins = 0
+        self.login_blocked_until = None
+        self._record(
+            events.AccountReactivated(
+                occurred_at=now, account_id=self.id, contact_email=self.contact_email.value
+            )
+        )
+
+    # --- forgotten password -----------------------------------------------
+
+    def check_answers_allowed(self, now: datetime) -> None:
+        """Raise :class:`TooManyAttempts` while secret answers are blocked."""
+        self._require_active("reset_password")
+        if self.answers_blocked_until is not None and now < self.answers_blocked_until:
+            raise TooManyAttempts(until=self.answers_blocked_until.isoformat())
+
+    def record_wrong_answer(self, now: datetime, limit: int, block_for: timedelta) -> None:
+        """Count a wrong secret answer; at ``limit`` in a row, block answers for a while."""
+        self.failed_answers += 1
+        if self.failed_answers >= limit:
+            self.failed_answers = 0
+            self.answers_blocked_until = now + block_for
+
+    def issue_password_reset(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
+        """The answer was right: send a reset link (it alone can change the password)."""
+        self._require_active("reset_password")
+        self.failed_answers = 0
+        self.answers_blocked_until = None
+        self.password_reset = PendingToken.issue(token, now, validity)
+        self._record(
+            events.PasswordResetLinkIssued(
+                occurred_at=now,
+                account_id=self.id,
+                login_email=self.login_email.value,
+                token=token.plain,
+                expires_at=self.password_reset.expires_at,
+            )
+        )
+
+    def check_password_reset(self, digest: str, now: datetime) -> None:
+        """Raise unless ``digest`` is the live reset token."""
+        self._require_active("reset_password")
+        link = self.password_reset
+        if link is None or not link.matches(digest):
+            raise TokenInvalid(field="token")
+        if link.expired(now):
+            raise ResetLinkExpired(field="token")
+
+    def reset_password(self, *, digest: str, new_hash: str, now: datetime) -> None:
+        """Consume the reset link and set the new password.
+
+        Following the link proves the owner reads the login mailbox, so it also
+        lifts a login block.
+        """
+        self.check_password_reset(digest, now)
+        self.password_hash = new_hash
+        self.password_reset = None
+        self.failed_logins = 0
+        self.login_blocked_until = None
+        self._record(
+            events.PasswordChanged(
+                occurred_at=now,
+                account_id=self.id,
+                contact_email=self.contact_email.value,
+                through_reset=True,
+            )
+        )

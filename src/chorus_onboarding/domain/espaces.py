@@ -1,0 +1,269 @@
+"""The espace catalogue, habilitations and the parameters some espaces ask for.
+
+An *espace* is a feature area of the portal opened on a structure. Opening
+"Mémoires de frais de justice" asks for a *catégorie de prestataire*; opening
+"Demande de remboursement TIC" asks for a *catégorie de bénéficiaire* and,
+for farmers, a PACAGE number.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import TypeVar
+
+from attrs import frozen
+
+from .errors import InvalidInput, InvalidPacage, RequiredField
+from .identifiers import Pacage
+
+
+class Habilitation(enum.Enum):
+    """A right on an espace; modification implies consultation."""
+
+    CONSULTATION_UNIQUEMENT = "CONSULTATION_UNIQUEMENT"
+    MODIFICATION = "MODIFICATION"
+
+    def covers(self, wanted: Habilitation) -> bool:
+        """Whether holding ``self`` grants ``wanted``."""
+        return self is Habilitation.MODIFICATION or wanted is Habilitation.CONSULTATION_UNIQUEMENT
+
+
+class CategoriePrestataire(enum.Enum):
+    """Catégorie de prestataire asked when opening "Mémoires de frais de justice"."""
+
+    ADMINISTRATEUR_AD_HOC = "Administrateur ad hoc"
+    ASSOCIATION_HABILITEE = "Association habilitée"
+    CONTROLEUR_JUDICIAIRE = "Contrôleur judiciaire"
+    DELEGUE_PROCUREUR = "Délégué du procureur"
+    ENQUETEUR_SOCIAL = "Enquêteur social"
+    EXPERT = "Expert"
+    GARDIEN_SCELLES = "Gardien de scellés"
+    INTERPRETE_TRADUCTEUR = "Interprète-traducteur"
+    MEDECIN = "Médecin"
+    MEDIATEUR = "Médiateur"
+    OPERATEUR_COMMUNICATIONS = "Opérateur de communications électroniques"
+    AUTRE = "Autre prestataire"
+
+
+class CategorieBeneficiaire(enum.Enum):
+    """Catégorie de bénéficiaire asked when opening "Demande de remboursement TIC".
+
+    ``pacage_expected`` tells the forms that farmers usually have a PACAGE
+    number; it stays optional, as on the portal ("si besoin").
+    """
+
+    EXPLOITANT_INDIVIDUEL = "Exploitant agricole individuel"
+    SOCIETE_AGRICOLE = "Société agricole"
+    ENTREPRISE_TRAVAUX_AGRICOLES = "Entreprise de travaux agricoles ou forestiers"
+    CUMA = "Coopérative d'utilisation de matériel agricole"
+    AUTRE = "Autre bénéficiaire"
+
+    @property
+    def pacage_expected(self) -> bool:
+        """Whether this category normally comes with a PACAGE number."""
+        return self in (
+            CategorieBeneficiaire.EXPLOITANT_INDIVIDUEL,
+            CategorieBeneficiaire.SOCIETE_AGRICOLE,
+        )
+
+
+class Parameter(enum.Enum):
+    """The parameters an espace may require when it is opened."""
+
+    CATEGORIE_PRESTATAIRE = "categorie_prestataire"
+    CATEGORIE_BENEFICIAIRE = "categorie_beneficiaire"
+
+
+class Espace(enum.Enum):
+    """The espaces of the portal, with their label, description and rules."""
+
+    FACTURES_EMISES = "FACTURES_EMISES"
+    SOLLICITATIONS_EMISES = "SOLLICITATIONS_EMISES"
+    DEMANDE_REMBOURSEMENT_TIC = "DEMANDE_REMBOURSEMENT_TIC"
+    MEMOIRES_FRAIS_JUSTICE = "MEMOIRES_FRAIS_JUSTICE"
+    FACTURES_TRAVAUX = "FACTURES_TRAVAUX"
+    FACTURES_A_VALIDER = "FACTURES_A_VALIDER"
+    ENGAGEMENTS = "ENGAGEMENTS"
+    RACCORDEMENT_EDI_API = "RACCORDEMENT_EDI_API"
+    SUIVI_FLUX = "SUIVI_FLUX"
+    FACTURES_RECUES = "FACTURES_RECUES"
+    SOLLICITATIONS_RECUES = "SOLLICITATIONS_RECUES"
+
+    @property
+    def label(self) -> str:
+        """The espace's name on the portal."""
+        return _CATALOGUE[self][0]
+
+    @property
+    def description(self) -> str:
+        """What the espace is for, as the registration screen says."""
+        return _CATALOGUE[self][1]
+
+    @property
+    def required_parameter(self) -> Parameter | None:
+        """The parameter opening this espace asks for, if any."""
+        return _CATALOGUE[self][2]
+
+    @classmethod
+    def parse(cls, value: object, *, field: str = "espace") -> Espace:
+        """The espace named by ``value`` (the member or its code)."""
+        if isinstance(value, Espace):
+            return value
+        if isinstance(value, str) and value.strip().upper() in cls.__members__:
+            return cls[value.strip().upper()]
+        raise InvalidInput(field=field, expected="code d'espace")
+
+
+_P = Parameter
+_CATALOGUE: dict[Espace, tuple[str, str, Parameter | None]] = {
+    Espace.FACTURES_EMISES: (
+        "Factures émises",
+        "Réservé au dépôt et à la visualisation des factures émises à destination des structures publiques",
+        None,
+    ),
+    Espace.SOLLICITATIONS_EMISES: (
+        "Sollicitations émises",
+        "Permet de contacter le support et de suivre vos sollicitations",
+        None,
+    ),
+    Espace.DEMANDE_REMBOURSEMENT_TIC: (
+        "Demande de remboursement TIC",
+        "Réservé au dépôt des demandes de remboursement TIC",
+        _P.CATEGORIE_BENEFICIAIRE,
+    ),
+    Espace.MEMOIRES_FRAIS_JUSTICE: (
+        "Mémoires de frais de justice",
+        "Réservé au dépôt de mémoires de frais de justice",
+        _P.CATEGORIE_PRESTATAIRE,
+    ),
+    Espace.FACTURES_TRAVAUX: (
+        "Factures de travaux",
+        "Réservé au dépôt de factures de travaux (fournisseurs, MOE, MOA)",
+        None,
+    ),
+    Espace.FACTURES_A_VALIDER: (
+        "Factures à valider",
+        "Réservé à la validation des sous-traitants et cotraitants",
+        None,
+    ),
+    Espace.ENGAGEMENTS: ("Engagements", "Visualisation des commandes de l'État", None),
+    Espace.RACCORDEMENT_EDI_API: (
+        "Raccordement EDI et API",
+        "Permet de demander et de suivre le raccordement de vos structures "
+        "pour l'utilisation des modes EDI et API",
+        None,
+    ),
+    Espace.SUIVI_FLUX: (
+        "Suivi des flux",
+        "Réservé aux structures raccordées émettant des flux EDI",
+        None,
+    ),
+    Espace.FACTURES_RECUES: (
+        "Factures reçues",
+        "Réservé à la consultation des factures reçues",
+        None,
+    ),
+    Espace.SOLLICITATIONS_RECUES: (
+        "Sollicitations reçues",
+        "Réservé au traitement des sollicitations reçues",
+        None,
+    ),
+}
+
+DEFAULT_REGISTRATION_ESPACES: frozenset[Espace] = frozenset(
+    {Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES}
+)
+"""The espaces switched on by default on the registration screen (the seeds)."""
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _enum_member(enum_type: type[E], value: object, field: str) -> E:
+    if isinstance(value, enum_type):
+        return value
+    if isinstance(value, str) and value.strip().upper() in enum_type.__members__:
+        return enum_type[value.strip().upper()]
+    raise InvalidInput(field=field, expected=f"valeur parmi {', '.join(enum_type.__members__)}")
+
+
+@frozen
+class EspaceParameters:
+    """The parameters given when an espace is opened (only those it asks for)."""
+
+    categorie_prestataire: CategoriePrestataire | None = None
+    categorie_beneficiaire: CategorieBeneficiaire | None = None
+    pacage: Pacage | None = None
+
+    @classmethod
+    def for_espace(
+        cls,
+        espace: Espace,
+        *,
+        categorie_prestataire: object = None,
+        categorie_beneficiaire: object = None,
+        pacage: object = None,
+    ) -> EspaceParameters:
+        """Check and build the parameters ``espace`` needs; others must be absent."""
+        needed = espace.required_parameter
+        prestataire: CategoriePrestataire | None = None
+        beneficiaire: CategorieBeneficiaire | None = None
+        number: Pacage | None = None
+        if needed is Parameter.CATEGORIE_PRESTATAIRE:
+            if categorie_prestataire is None:
+                raise RequiredField(field="categorie_prestataire")
+            prestataire = _enum_member(
+                CategoriePrestataire, categorie_prestataire, "categorie_prestataire"
+            )
+        if needed is Parameter.CATEGORIE_BENEFICIAIRE:
+            if categorie_beneficiaire is None:
+                raise RequiredField(field="categorie_beneficiaire")
+            beneficiaire = _enum_member(
+                CategorieBeneficiaire, categorie_beneficiaire, "categorie_beneficiaire"
+            )
+            if pacage is not None and not (isinstance(pacage, str) and not pacage.strip()):
+                try:
+                    number = Pacage.parse(pacage)
+                except InvalidPacage as error:
+                    raise error.at("pacage") from None
+        unexpected = [
+            name
+            for name, given, used in (
+                ("categorie_prestataire", categorie_prestataire, prestataire),
+                ("categorie_beneficiaire", categorie_beneficiaire, beneficiaire),
+                ("pacage", pacage, number),
+            )
+            if given not in (None, "") and used is None
+        ]
+        if unexpected:
+            raise InvalidInput(field=unexpected[0], expected=f"rien pour l'espace {espace.label}")
+        return cls(
+            categorie_prestataire=prestataire,
+            categorie_beneficiaire=beneficiaire,
+            pacage=number,
+        )
+
+
+@frozen
+class OpenEspace:
+    """An espace opened on a structure: its modes, services and parameters."""
+
+    espace: Espace
+    services: frozenset[str]
+    consultation: bool = True
+    modification: bool = True
+    parameters: EspaceParameters = EspaceParameters()
+
+    def allows(self, habilitation: Habilitation) -> bool:
+        """Whether the espace is open in the mode ``habilitation`` needs."""
+        if habilitation is Habilitation.MODIFICATION:
+            return self.modification
+        return self.consultation or self.modification
+
+
+def espace_set(values: Iterable[object], *, field: str = "espaces") -> frozenset[Espace]:
+    """A set of espaces from codes or members; junk gives the library's error."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field=field, expected="liste d'espaces")
+    return frozenset(Espace.parse(value, field=field) for value in values)

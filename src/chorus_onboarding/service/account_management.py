@@ -1,0 +1,180 @@
+"""Managing one's account ("Mon compte", journey 12) and the administrators' part."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from attrs import frozen
+
+from ..actors import Actor
+from ..domain.accounts import Account, AccountState, normalise_secret_answer
+from ..domain.emails import EmailAddress
+from ..domain.errors import AuthenticationFailed, InvalidInput
+from ..domain.passwords import PasswordStrength
+from .checks import FieldChecks
+from .core import ServiceCore, text_argument, typed_question
+
+
+@frozen
+class AccountView:
+    """What "Mon compte" shows of an account (never a hash or a token)."""
+
+    id: str
+    login_email: str
+    contact_email: str
+    last_name: str
+    first_name: str
+    state: AccountState
+    secret_question: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+    @classmethod
+    def of(cls, account: Account) -> AccountView:
+        """The view of ``account``."""
+        return cls(
+            id=account.id,
+            login_email=account.login_email.value,
+            contact_email=account.contact_email.value,
+            last_name=account.last_name,
+            first_name=account.first_name,
+            state=account.state,
+            secret_question=account.secret_question,
+            created_at=account.created_at,
+            last_login_at=account.last_login_at,
+        )
+
+
+class AccountManagementUseCases(ServiceCore):
+    """Journey 12 and the support team's actions on accounts."""
+
+    def account(self, actor: Actor, account_id: str | None = None) -> AccountView:
+        """The actor's own account (or, for support, any account)."""
+        with self._uow() as uow:
+            if account_id is None:
+                return AccountView.of(self._acting_account(uow, actor))
+            self._require_support(actor)
+            return AccountView.of(self._target_account(uow, account_id))
+
+    def password_strength(
+        self, password: str, *, login_email: str | None = None, names: Iterable[str] = ()
+    ) -> PasswordStrength:
+        """The "Complexité du mot de passe" meter for a password being typed."""
+        typed = text_argument(password, "password", maximum=4096)
+        if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+            raise InvalidInput(field="names", expected="liste de noms")
+        hints = [hint[:100] for hint in (login_email, *names) if isinstance(hint, str)]
+        return self.ports.strength.estimate(typed, hints)
+
+    def _check_current_password(self, account: Account, current: object) -> None:
+        typed = text_argument(current, "current_password", maximum=4096)
+        if account.password_hash is None or not self.ports.hasher.verify(
+            account.password_hash, typed
+        ):
+            raise AuthenticationFailed(field="current_password")
+
+    def change_contact_email(self, actor: Actor, new_contact_email: str) -> None:
+        """Change the contact email; the old and the new address are both told."""
+        new = EmailAddress.parse(new_contact_email, field="contact_email")
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            account.change_contact_email(new, self._now())
+            uow.commit()
+        self.deliver_notifications()
+
+    def change_password(
+        self, actor: Actor, *, current_password: str, new_password: str, password_confirmation: str
+    ) -> None:
+        """Change the password; the current one is required."""
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            self._check_current_password(account, current_password)
+            chosen = self._acceptable_password(
+                new_password, password_confirmation, account.login_email
+            )
+            account.change_password(self.ports.hasher.hash(chosen), self._now())
+            uow.commit()
+        self.deliver_notifications()
+
+    def change_secret_question(
+        self, actor: Actor, *, current_password: str, secret_question: str, secret_answer: str
+    ) -> None:
+        """Replace the secret question and its answer; the current password is required."""
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            self._check_current_password(account, current_password)
+            check = FieldChecks()
+            question = check("secret_question", lambda: typed_question(secret_question))
+            answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
+            check.done()
+            account.change_secret_question(
+                question.value, self.ports.hasher.hash(answer.value), self._now()
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def deactivate_account(self, actor: Actor, account_id: str | None = None) -> None:
+        """Deactivate the actor's own account, or (support) anyone's."""
+        with self._uow() as uow:
+            if account_id is None:
+                account, by_owner = self._acting_account(uow, actor), True
+            else:
+                self._require_support(actor)
+                account, by_owner = self._target_account(uow, account_id), False
+            account.deactivate(self._now(), by_owner=by_owner)
+            uow.commit()
+        self.deliver_notifications()
+
+    def reactivate_account(self, actor: Actor, account_id: str) -> None:
+        """Support reactivates a deactivated account; its owner is told."""
+        self._require_support(actor)
+        with self._uow() as uow:
+            account = self._target_account(uow, account_id)
+            account.reactivate(self._now())
+            uow.commit()
+        self.deliver_notifications()
+
+    def resend_activation(self, actor: Actor, account_id: str) -> datetime:
+        """Send a new activation email (cancelling the previous link); return its deadline.
+
+        For an account pending activation or expired; support only, until
+        attachments give the structures' managers this right too.
+        """
+        self._require_support(actor)
+        with self._uow() as uow:
+            account = self._target_account(uow, account_id)
+            now = self._now()
+            account.issue_activation(
+                self.ports.tokens.issue(), now, self.settings.activation_validity
+            )
+            uow.commit()
+            deadline = now + self.settings.activation_validity
+        self.deliver_notifications()
+        return deadline
+
+    def expire_overdue_activations(self) -> int:
+        """The batch: every account pending activation past its deadline becomes EXPIRED.
+
+        Reads only the overdue accounts (the stores keep them ordered by
+        deadline), a batch at a time, one unit of work per batch; returns how
+        many were expired.
+        """
+        expired = 0
+        now = self._now()
+        batch = self.settings.expiry_batch_size
+        while True:
+            with self._uow() as uow:
+                ids = uow.accounts.overdue_activations(now, batch)
+                in_batch = 0
+                for account_id in ids:
+                    account = uow.accounts.get(account_id)
+                    if account is not None and account.activation_overdue(now):
+                        account.expire()
+                        in_batch += 1
+                uow.commit()
+            expired += in_batch
+            # A short batch is the last; a batch that expired nothing would
+            # only ever return the same ids again.
+            if len(ids) < batch or in_batch == 0:
+                return expired

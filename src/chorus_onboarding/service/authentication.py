@@ -1,0 +1,234 @@
+"""Activation, login and the forgotten-password procedure (journeys 5, 6 and 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from attrs import frozen
+
+from ..domain.accounts import (
+    Account,
+    AccountState,
+    normalise_secret_answer,
+)
+from ..domain.emails import EmailAddress
+from ..domain.errors import (
+    AccountNotActive,
+    ActivationExpired,
+    AuthenticationFailed,
+    CaptchaRejected,
+    InvalidEmail,
+    SecretAnswerRejected,
+    TokenInvalid,
+)
+from ..notifications import paris_time
+from ..ports import UnitOfWork
+from .checks import FieldChecks
+from .core import ServiceCore, typed_question
+
+
+@frozen
+class LoginResult:
+    """Who logged in; the host keeps ``account_id`` in its session (``Actor.user``)."""
+
+    account_id: str
+    first_name: str
+    last_name: str
+    previous_login_at: datetime | None
+
+
+def _link_target(uow: UnitOfWork, login_email: object, token: object) -> tuple[Account, str]:
+    """The account a link names and the token it carries; any doubt is one error."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise TokenInvalid(field="token")
+    try:
+        email = EmailAddress.parse(login_email)
+    except InvalidEmail:
+        raise TokenInvalid(field="token") from None
+    account = uow.accounts.get_by_login_email(email)
+    if account is None:
+        raise TokenInvalid(field="token")
+    return account, token
+
+
+class AuthenticationUseCases(ServiceCore):
+    """Journeys 5 (activate), 6 (log in) and 7 (forgotten password)."""
+
+    # --- journey 5 -------------------------------------------------------------
+
+    def activate_account(
+        self,
+        *,
+        login_email: str,
+        token: str,
+        password: str,
+        password_confirmation: str,
+        secret_question: str,
+        secret_answer: str,
+    ) -> None:
+        """Follow the activation link: choose the password and the secret question.
+
+        A link past its deadline is refused with ``ActivationExpired`` and the
+        account shows EXPIRED until an activation email is resent.
+        """
+        with self._uow() as uow:
+            account, plain = _link_target(uow, login_email, token)
+            digest = self.ports.tokens.digest(plain)
+            now = self._now()
+            try:
+                account.check_activation(digest, now)
+            except ActivationExpired:
+                if account.state is AccountState.ACTIVATION_PENDING:
+                    account.expire()
+                    uow.commit()
+                deadline = account.activation.expires_at if account.activation else now
+                raise ActivationExpired(field="token", deadline=paris_time(deadline)) from None
+            check = FieldChecks()
+            chosen = check(
+                "password",
+                lambda: self._acceptable_password(
+                    password, password_confirmation, account.login_email
+                ),
+            )
+            question = check("secret_question", lambda: typed_question(secret_question))
+            answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
+            check.done()
+            account.activate(
+                digest=digest,
+                password_hash=self.ports.hasher.hash(chosen.value),
+                question=question.value,
+                answer_hash=self.ports.hasher.hash(answer.value),
+                now=now,
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    # --- journey 6 -------------------------------------------------------------
+
+    def login(self, login_email: str, password: str) -> LoginResult:
+        """Log in with the login email and password.
+
+        Every failure that does not prove knowledge of the password is the same
+        ``AuthenticationFailed``, taking the same time, whether the email exists
+        or not, and also while logins are blocked after too many failures (the
+        owner is told by email). With the right password, an account that is
+        not active gets ``AccountNotActive``.
+        """
+        if not isinstance(password, str) or not password or len(password) > 4096:
+            raise AuthenticationFailed()
+        try:
+            email = EmailAddress.parse(login_email)
+        except InvalidEmail:
+            self._waste_a_verification(password)
+            raise AuthenticationFailed() from None
+        with self._uow() as uow:
+            account = uow.accounts.get_by_login_email(email)
+            now = self._now()
+            if account is None or account.password_hash is None or account.login_blocked(now):
+                self._waste_a_verification(password)
+                raise AuthenticationFailed()
+            if not self.ports.hasher.verify(account.password_hash, password):
+                account.record_login_failure(
+                    now, self.settings.max_failed_logins, self.settings.login_block
+                )
+                uow.commit()
+                self.deliver_notifications()
+                raise AuthenticationFailed()
+            if not account.is_active:
+                raise AccountNotActive(state=account.state.label)
+            previous = account.last_login_at
+            rehashed = (
+                self.ports.hasher.hash(password)
+                if self.ports.hasher.needs_rehash(account.password_hash)
+                else None
+            )
+            account.record_login_success(now, rehashed)
+            uow.commit()
+        return LoginResult(account.id, account.first_name, account.last_name, previous)
+
+    # --- journey 7 -------------------------------------------------------------
+
+    def start_password_reset(self, login_email: str, captcha: str) -> str:
+        """ "Mot de passe oublié": after the captcha, return the secret question to ask.
+
+        An unknown email gets a plausible question too (always the same for that
+        email), so the page does not tell who has an account.
+        """
+        if not isinstance(captcha, str) or not self.ports.captcha.verify(captcha):
+            raise CaptchaRejected(field="captcha")
+        email = EmailAddress.parse(login_email, field="login_email")
+        with self._uow() as uow:
+            account = uow.accounts.get_by_login_email(email)
+        if account is not None and account.is_active and account.secret_question:
+            return account.secret_question
+        return self._decoy_question(email)
+
+    def answer_secret_question(self, login_email: str, answer: str) -> None:
+        """Check the answer; if right, email a reset link to the login email.
+
+        The answer alone never changes the password. After too many wrong
+        answers in a row, answers are refused for a while (``TooManyAttempts``).
+        """
+        email = EmailAddress.parse(login_email, field="login_email")
+        normalised = normalise_secret_answer(answer)
+        with self._uow() as uow:
+            account = uow.accounts.get_by_login_email(email)
+            if account is None or not account.is_active or account.secret_answer_hash is None:
+                self._waste_a_verification(normalised)
+                raise SecretAnswerRejected(field="secret_answer")
+            now = self._now()
+            account.check_answers_allowed(now)
+            if self.ports.hasher.verify(account.secret_answer_hash, normalised):
+                account.issue_password_reset(
+                    self.ports.tokens.issue(), now, self.settings.password_reset_validity
+                )
+                uow.commit()
+                self.deliver_notifications()
+                return
+            account.record_wrong_answer(
+                now, self.settings.max_wrong_answers, self.settings.answer_block
+            )
+            uow.commit()
+        raise SecretAnswerRejected(field="secret_answer")
+
+    def reset_password(
+        self, *, login_email: str, token: str, new_password: str, password_confirmation: str
+    ) -> None:
+        """Follow the reset link and set a new password (the policy applies)."""
+        with self._uow() as uow:
+            account, plain = _link_target(uow, login_email, token)
+            digest = self.ports.tokens.digest(plain)
+            now = self._now()
+            account.check_password_reset(digest, now)
+            chosen = self._acceptable_password(
+                new_password, password_confirmation, account.login_email
+            )
+            account.reset_password(digest=digest, new_hash=self.ports.hasher.hash(chosen), now=now)
+            uow.commit()
+        self.deliver_notifications()
+
+    # --- reactivation by link --------------------------------------------------
+
+    def request_reactivation(self, login_email: str) -> None:
+        """A deactivated user asks to come back: a link goes to their contact email.
+
+        Says nothing either way, so that it tells no one which accounts exist.
+        """
+        email = EmailAddress.parse(login_email, field="login_email")
+        with self._uow() as uow:
+            account = uow.accounts.get_by_login_email(email)
+            if account is None or account.state is not AccountState.DEACTIVATED:
+                return
+            account.request_reactivation(
+                self.ports.tokens.issue(), self._now(), self.settings.reactivation_validity
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def reactivate_with_link(self, *, login_email: str, token: str) -> None:
+        """Follow the emailed reactivation link: the account is active again."""
+        with self._uow() as uow:
+            account, plain = _link_target(uow, login_email, token)
+            account.reactivate(self._now(), digest=self.ports.tokens.digest(plain))
+            uow.commit()
+        self.deliver_notifications()

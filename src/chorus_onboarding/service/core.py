@@ -1,0 +1,164 @@
+"""What every use case shares: the wired ports, units of work, rights and delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from attrs import frozen
+
+from ..actors import Actor
+from ..domain.accounts import SUGGESTED_SECRET_QUESTIONS, Account, AccountState, secret_question
+from ..domain.emails import EmailAddress
+from ..domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PasswordConfirmationMismatch,
+    RequiredField,
+)
+from ..notifications import Links, render
+from ..ports import (
+    CaptchaVerifier,
+    Clock,
+    CompanyDirectory,
+    IdGenerator,
+    MailSender,
+    PasswordHasher,
+    PasswordStrengthMeter,
+    TokenGenerator,
+    UnitOfWork,
+)
+from ..settings import OnboardingSettings
+
+log = logging.getLogger("chorus_onboarding")
+
+
+@frozen(kw_only=True)
+class Ports:
+    """Every outside thing the service needs, wired by a factory at the edge."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    tokens: TokenGenerator
+    hasher: PasswordHasher
+    captcha: CaptchaVerifier
+    directory: CompanyDirectory
+    mailer: MailSender
+    strength: PasswordStrengthMeter
+
+
+def text_argument(value: object, field: str, *, maximum: int = 1024) -> str:
+    """A plain text argument: anything else is the caller's mistake, said clearly."""
+    if value is None or (isinstance(value, str) and not value):
+        raise RequiredField(field=field)
+    if not isinstance(value, str):
+        raise InvalidInput(field=field, expected="texte")
+    if len(value) > maximum:
+        raise InvalidInput(field=field, expected=f"texte de {maximum} caractères au plus")
+    return value
+
+
+def confirmed_password(password: object, confirmation: object) -> str:
+    """The password, once its confirmation (typed twice) is identical."""
+    typed = text_argument(password, "password")
+    if confirmation != typed:
+        raise PasswordConfirmationMismatch(field="password_confirmation")
+    return typed
+
+
+def typed_question(text: object) -> str:
+    """The secret question typed by the owner, checked."""
+    return secret_question(text_argument(text, "secret_question"))
+
+
+class ServiceCore:
+    """State and helpers shared by the use-case groups of :class:`OnboardingService`."""
+
+    def __init__(self, ports: Ports, settings: OnboardingSettings | None = None) -> None:
+        if settings is not None and not isinstance(settings, OnboardingSettings):
+            raise InvalidInput(field="settings", expected="OnboardingSettings")
+        self.ports = ports
+        self.settings = settings or OnboardingSettings()
+        self.links = Links(self.settings.portal_url)
+        # A key of this service's own, so that the decoy question shown for an
+        # unknown email cannot be predicted, yet stays the same on every try.
+        self._decoy_key = ports.tokens.issue().digest.encode()
+        self._dummy_hash: str | None = None
+
+    # --- plumbing ------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.ports.clock.now()
+
+    def _uow(self) -> UnitOfWork:
+        return self.ports.unit_of_work()
+
+    def deliver_notifications(self, limit: int = 100) -> int:
+        """Send the emails of committed events; return how many events were delivered.
+
+        Called after every use case. A sending failure leaves the event in the
+        outbox for the next call; the dedupe key keeps a retry from sending twice.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise InvalidInput(field="limit", expected="nombre entier de 1 à 10 000")
+        delivered = 0
+        with self._uow() as uow:
+            for entry in uow.pending_outbox(limit):
+                try:
+                    for email in render(entry, self.links):
+                        self.ports.mailer.send(email)
+                except Exception:  # any sender failure: keep the entry, retry later
+                    log.exception("delivery of %s failed; it stays in the outbox", entry.id)
+                    break
+                uow.mark_delivered(entry.id)
+                uow.commit()
+                delivered += 1
+        return delivered
+
+    def _acceptable_password(
+        self, password: object, confirmation: object, login: EmailAddress
+    ) -> str:
+        """The new password, typed twice, under the policy."""
+        typed = confirmed_password(password, confirmation)
+        return self.settings.password_policy.validate(typed, login_email=login.value)
+
+    # --- secrets -------------------------------------------------------------
+
+    def _waste_a_verification(self, secret: str) -> None:
+        """Spend the time a real check takes, so timing does not reveal unknown emails."""
+        if self._dummy_hash is None:
+            self._dummy_hash = self.ports.hasher.hash("chorus-onboarding-dummy")
+        self.ports.hasher.verify(self._dummy_hash, secret)
+
+    def _decoy_question(self, email: EmailAddress) -> str:
+        digest = hmac.new(self._decoy_key, email.key.encode(), hashlib.sha256).digest()
+        return SUGGESTED_SECRET_QUESTIONS[digest[0] % len(SUGGESTED_SECRET_QUESTIONS)]
+
+    # --- rights --------------------------------------------------------------
+
+    def _acting_account(self, uow: UnitOfWork, actor: object) -> Account:
+        """The active account behind a user actor; anyone else is refused."""
+        if not isinstance(actor, Actor) or actor.account_id is None:
+            raise Forbidden()
+        account = uow.accounts.get(actor.account_id)
+        if account is None or account.state is not AccountState.ACTIVE:
+            raise Forbidden()
+        return account
+
+    def _target_account(self, uow: UnitOfWork, account_id: object) -> Account:
+        if not isinstance(account_id, str):
+            raise InvalidInput(field="account_id", expected="identifiant de compte")
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound(what="Le compte")
+        return account
+
+    @staticmethod
+    def _require_support(actor: object) -> None:
+        if not isinstance(actor, Actor) or not actor.is_support:
+            raise Forbidden()

@@ -1,0 +1,21 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.world import World, build_world
+
+
+@pytest.fixture
+def make_world() -> Callable[..., World]:
+    """Builds fresh worlds; keyword arguments become settings."""
+    return build_world
+
+
+@pytest.fixture
+def world() -> World:
+    """A fresh world with the default settings."""
+    return build_world()

@@ -1,0 +1,226 @@
+"""Journeys 6 and 7: logging in, and the forgotten-password procedure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from chorus_onboarding import (
+    SUGGESTED_SECRET_QUESTIONS,
+    AccountNotActive,
+    Actor,
+    AuthenticationFailed,
+    CaptchaRejected,
+    OnboardingService,
+    PasswordRejected,
+    ResetLinkExpired,
+    SecretAnswerRejected,
+    TokenInvalid,
+    TooManyAttempts,
+)
+from chorus_onboarding.adapters.hashing import FastInsecureHasher
+from tests.world import LOUISE, PASSWORD, QUESTION, World
+
+NEW_PASSWORD = "Nouveau-Départ-2025"
+
+
+# --- journey 6 -----------------------------------------------------------------
+
+
+def test_login_is_case_insensitive_on_the_email(world: World) -> None:
+    actor = world.active_user()
+    result = world.service.login("  LOUISE.Galfe@Dressing-Louise.FR ", PASSWORD)
+    assert result.account_id == actor.account_id
+    assert result.previous_login_at is None
+    world.clock.advance(hours=1)
+    assert world.service.login(LOUISE, PASSWORD).previous_login_at is not None
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(LOUISE, "Mauvais-Mot-2024"), ("inconnu@exemple.fr", PASSWORD), ("pas une adresse", PASSWORD)],
+)
+def test_a_failed_login_never_tells_whether_the_email_exists(world: World, email: str, password: str) -> None:
+    world.active_user()
+    with pytest.raises(AuthenticationFailed) as refused:
+        world.service.login(email, password)
+    assert refused.value.code == "authentication_failed"
+    assert str(refused.value) == "Adresse électronique ou mot de passe incorrect."
+
+
+def test_an_account_not_yet_activated_cannot_log_in(world: World) -> None:
+    world.register()
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(LOUISE, PASSWORD)
+
+
+def test_five_failures_block_logins_for_a_while_and_tell_the_owner(world: World) -> None:
+    world.active_user()
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Mauvais-Mot-2024")
+    notice = world.mailbox.last_to(LOUISE)
+    assert notice.subject == "Chorus Pro - Tentatives de connexion infructueuses"
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(LOUISE, PASSWORD)
+    world.clock.advance(minutes=15)
+    assert world.service.login(LOUISE, PASSWORD)
+
+
+def test_a_success_resets_the_failure_count(world: World) -> None:
+    world.active_user()
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Mauvais-Mot-2024")
+    world.service.login(LOUISE, PASSWORD)
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Mauvais-Mot-2024")
+    assert world.service.login(LOUISE, PASSWORD)
+
+
+def test_the_failure_limit_is_configurable(make_world: Callable[..., World]) -> None:
+    world = make_world(max_failed_logins=2, login_block=timedelta(hours=2))
+    world.active_user()
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Mauvais-Mot-2024")
+    world.clock.advance(hours=1)
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(LOUISE, PASSWORD)
+
+
+def test_a_deactivated_account_cannot_log_in_even_with_its_password(world: World) -> None:
+    actor = world.active_user()
+    world.service.deactivate_account(actor)
+    with pytest.raises(AccountNotActive) as refused:
+        world.service.login(LOUISE, PASSWORD)
+    assert "désactivé" in str(refused.value)
+
+
+class _UpgradedHasher(FastInsecureHasher):
+    """Today's parameters; still verifies the hashes made with yesterday's."""
+
+    PREFIX = "fast-insecure-v2$"
+
+    def verify(self, hashed: str, secret: str) -> bool:
+        return super().verify(hashed, secret) or FastInsecureHasher().verify(hashed, secret)
+
+
+def test_a_hash_made_with_old_parameters_is_redone_at_login(world: World) -> None:
+    actor = world.active_user()
+    old_hash = _stored_hash(world, actor)
+    upgraded = OnboardingService.in_memory(
+        store=world.store, clock=world.clock, hasher=_UpgradedHasher(), mailer=world.mailbox
+    )
+    upgraded.login(LOUISE, PASSWORD)
+    new_hash = _stored_hash(world, actor)
+    assert new_hash != old_hash
+    assert new_hash.startswith(_UpgradedHasher.PREFIX)
+    assert upgraded.login(LOUISE, PASSWORD).account_id == actor.account_id
+
+
+def _stored_hash(world: World, actor: Actor) -> str:
+    assert actor.account_id is not None
+    stored = world.store.accounts.rows[actor.account_id].password_hash
+    assert stored is not None
+    return stored
+
+
+# --- journey 7 -----------------------------------------------------------------
+
+
+def _ask_reset(world: World, answer: str = "medor") -> dict[str, str]:
+    assert world.service.start_password_reset(LOUISE, "XWWXS") == QUESTION
+    world.service.answer_secret_question(LOUISE, answer)
+    return world.link(LOUISE, "reinitialisationMotDePasse")
+
+
+def test_a_right_answer_emails_a_link_that_sets_a_new_password(world: World) -> None:
+    world.active_user()
+    link = _ask_reset(world, "  MÉDOR ")
+    world.service.reset_password(
+        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+    )
+    assert world.service.login(LOUISE, NEW_PASSWORD)
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(LOUISE, PASSWORD)
+    assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Modification de votre mot de passe"
+
+
+def test_the_answer_alone_never_changes_the_password(world: World) -> None:
+    world.active_user()
+    _ask_reset(world)
+    assert world.service.login(LOUISE, PASSWORD)
+
+
+def test_the_captcha_is_checked_first(world: World) -> None:
+    world.active_user()
+    with pytest.raises(CaptchaRejected):
+        world.service.start_password_reset(LOUISE, "nope")
+
+
+def test_an_unknown_email_gets_a_plausible_question_always_the_same(world: World) -> None:
+    first = world.service.start_password_reset("inconnu@exemple.fr", "XWWXS")
+    assert first in SUGGESTED_SECRET_QUESTIONS
+    assert world.service.start_password_reset("INCONNU@exemple.fr", "XWWXS") == first
+    with pytest.raises(SecretAnswerRejected):
+        world.service.answer_secret_question("inconnu@exemple.fr", "medor")
+    assert world.mailbox.sent == []
+
+
+def test_wrong_answers_are_limited(world: World) -> None:
+    world.active_user()
+    for _ in range(3):
+        with pytest.raises(SecretAnswerRejected):
+            world.service.answer_secret_question(LOUISE, "Rex")
+    with pytest.raises(TooManyAttempts):
+        world.service.answer_secret_question(LOUISE, "medor")
+    world.clock.advance(hours=1)
+    world.service.answer_secret_question(LOUISE, "medor")
+    assert world.link(LOUISE, "reinitialisationMotDePasse")
+
+
+def test_the_reset_link_is_single_use_and_expires(world: World) -> None:
+    world.active_user()
+    link = _ask_reset(world)
+    world.clock.advance(hours=1, seconds=1)
+    with pytest.raises(ResetLinkExpired):
+        world.service.reset_password(
+            login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+        )
+    link = _ask_reset(world)
+    world.service.reset_password(
+        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+    )
+    with pytest.raises(TokenInvalid):
+        world.service.reset_password(
+            login_email=link["email"], token=link["token"], new_password=PASSWORD, password_confirmation=PASSWORD
+        )
+
+
+def test_the_new_password_follows_the_policy(world: World) -> None:
+    world.active_user()
+    link = _ask_reset(world)
+    with pytest.raises(PasswordRejected) as refused:
+        world.service.reset_password(
+            login_email=link["email"], token=link["token"], new_password="azerty", password_confirmation="azerty"
+        )
+    assert refused.value.code == "password_rejected"
+    world.service.reset_password(
+        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+    )
+
+
+def test_a_reset_lifts_a_login_block(world: World) -> None:
+    world.active_user()
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Mauvais-Mot-2024")
+    link = _ask_reset(world)
+    world.service.reset_password(
+        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+    )
+    assert world.service.login(LOUISE, NEW_PASSWORD)

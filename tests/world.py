@@ -1,0 +1,78 @@
+"""The test world: an in-memory service with a frozen clock, a fast hasher and a mailbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import attrs
+from chorus_onboarding import Actor, NewStructureRegistration, OnboardingService, OnboardingSettings
+from chorus_onboarding.adapters.hashing import FastInsecureHasher
+from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.adapters.memory import MemoryStore
+from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
+
+LOUISE = "louise.galfe@dressing-louise.fr"
+LOUISE_SIRET = "52601815500014"
+FARM_SIRET = "90830166600016"
+PASSWORD = "Ma-Boutique-2024!"
+QUESTION = "Quel est le nom de mon animal de compagnie ?"
+ANSWER = "Médor"
+
+
+@attrs.define
+class World:
+    """A service and the fakes behind it, for a test to drive and inspect."""
+
+    service: OnboardingService
+    clock: FrozenClock
+    mailbox: MemoryMailbox
+    store: MemoryStore
+
+    def register(self, email: str = LOUISE, siret: str = LOUISE_SIRET, **changes: object) -> str:
+        form = NewStructureRegistration(
+            login_email=email,
+            login_email_confirmation=email,
+            last_name="GALFE",
+            first_name="Louise",
+            captcha="XWWXS",
+            siret=siret,
+        )
+        return self.service.register_with_new_structure(attrs.evolve(form, **changes)).account_id
+
+    def link(self, email: str, page: str = "activationCompte") -> dict[str, str]:
+        return link_parameters(self.mailbox, email, page)
+
+    def activate(self, email: str = LOUISE, password: str = PASSWORD) -> None:
+        link = self.link(email)
+        self.service.activate_account(
+            login_email=link["email"],
+            token=link["token"],
+            password=password,
+            password_confirmation=password,
+            secret_question=QUESTION,
+            secret_answer=ANSWER,
+        )
+
+    def active_user(self, email: str = LOUISE, siret: str = LOUISE_SIRET) -> Actor:
+        account_id = self.register(email, siret)
+        self.activate(email)
+        return Actor.user(account_id)
+
+
+def build_world(**settings: object) -> World:
+    """A fresh world; keyword arguments become settings."""
+    clock = FrozenClock()
+    mailbox = MemoryMailbox()
+    store = MemoryStore()
+    service = OnboardingService.in_memory(
+        settings=OnboardingSettings(**settings),  # type: ignore[arg-type]
+        store=store,
+        clock=clock,
+        ids=SequentialIds(),
+        hasher=FastInsecureHasher(),
+        mailer=mailbox,
+    )
+    return World(service, clock, mailbox, store)
+
+
+THIRTY_DAYS = timedelta(days=30)
