@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import attrs
+
 from chorus_onboarding import Actor, NewStructureRegistration, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
@@ -28,7 +30,7 @@ class World:
     mailbox: MemoryMailbox
     store: MemoryStore
 
-    def register(self, email: str = LOUISE, siret: str = LOUISE_SIRET, **changes: object) -> str:
+    def register(self, email: str = LOUISE, siret: str = LOUISE_SIRET, **changes: Any) -> str:
         form = NewStructureRegistration(
             login_email=email,
             login_email_confirmation=email,
@@ -43,7 +45,9 @@ class World:
         return link_parameters(self.mailbox, email, page)
 
     def activate(self, email: str = LOUISE, password: str = PASSWORD) -> None:
-        link = self.link(email)
+        self.activate_with(self.link(email), password)
+
+    def activate_with(self, link: dict[str, str], password: str = PASSWORD) -> None:
         self.service.activate_account(
             login_email=link["email"],
             token=link["token"],
@@ -59,10 +63,10 @@ class World:
         return Actor.user(account_id)
 
 
-def build_world(**settings: object) -> World:
+def build_world(*, mailbox: MemoryMailbox | None = None, **settings: object) -> World:
     """A fresh world; keyword arguments become settings."""
     clock = FrozenClock()
-    mailbox = MemoryMailbox()
+    mailbox = mailbox or MemoryMailbox()
     store = MemoryStore()
     service = OnboardingService.in_memory(
         settings=OnboardingSettings(**settings),  # type: ignore[arg-type]

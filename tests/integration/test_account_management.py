@@ -26,8 +26,14 @@ def test_changing_the_contact_email_tells_the_old_and_the_new_address(world: Wor
     me = world.active_user()
     world.service.change_contact_email(me, CONTACT)
     assert world.service.account(me).contact_email == CONTACT
-    assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Modification de votre adresse de contact"
-    assert world.mailbox.last_to(CONTACT).subject == "Chorus Pro - Modification de votre adresse de contact"
+    assert (
+        world.mailbox.last_to(LOUISE).subject
+        == "Chorus Pro - Modification de votre adresse de contact"
+    )
+    assert (
+        world.mailbox.last_to(CONTACT).subject
+        == "Chorus Pro - Modification de votre adresse de contact"
+    )
 
 
 def test_the_contact_email_must_be_valid_and_new(world: World) -> None:
@@ -44,14 +50,19 @@ def test_notifications_follow_the_contact_email(world: World) -> None:
     world.service.change_password(
         me, current_password=PASSWORD, new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
     )
-    assert world.mailbox.last_to(CONTACT).subject == "Chorus Pro - Modification de votre mot de passe"
+    assert (
+        world.mailbox.last_to(CONTACT).subject == "Chorus Pro - Modification de votre mot de passe"
+    )
 
 
 def test_changing_the_password_needs_the_current_one(world: World) -> None:
     me = world.active_user()
     with pytest.raises(AuthenticationFailed) as refused:
         world.service.change_password(
-            me, current_password="Pas-Le-Bon-2024", new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+            me,
+            current_password="Pas-Le-Bon-2024",
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
         )
     assert refused.value.field == "current_password"
     world.service.change_password(
@@ -63,7 +74,10 @@ def test_changing_the_password_needs_the_current_one(world: World) -> None:
 def test_changing_the_secret_question_changes_what_the_reset_asks(world: World) -> None:
     me = world.active_user()
     world.service.change_secret_question(
-        me, current_password=PASSWORD, secret_question="Ma ville de naissance ?", secret_answer="Brest"
+        me,
+        current_password=PASSWORD,
+        secret_question="Ma ville de naissance ?",
+        secret_answer="Brest",
     )
     assert world.service.start_password_reset(LOUISE, "XWWXS") == "Ma ville de naissance ?"
     with pytest.raises(SecretAnswerRejected):
@@ -87,17 +101,23 @@ def test_a_deactivated_user_asks_for_reactivation_and_follows_the_link(world: Wo
     world.service.request_reactivation(LOUISE)
     link = world.link(CONTACT, "reactivationCompte")
     world.service.reactivate_with_link(login_email=link["email"], token=link["token"])
-    assert world.mailbox.last_to(CONTACT).body.startswith("Bonjour,\n\nVotre compte Chorus Pro est de nouveau actif.")
+    assert world.mailbox.last_to(CONTACT).body.startswith(
+        "Bonjour,\n\nVotre compte Chorus Pro est de nouveau actif."
+    )
     assert world.service.login(LOUISE, PASSWORD)
     with pytest.raises(TokenInvalid):
         world.service.reactivate_with_link(login_email=link["email"], token=link["token"])
 
 
-def test_asking_for_reactivation_says_nothing_about_unknown_or_active_accounts(world: World) -> None:
+def test_asking_for_reactivation_says_nothing_about_unknown_or_active_accounts(
+    world: World,
+) -> None:
     world.active_user()
     world.service.request_reactivation("inconnu@exemple.fr")
     world.service.request_reactivation(LOUISE)
-    assert [email.subject for email in world.mailbox.to(LOUISE)] == ["Chorus Pro - Activation de votre compte"]
+    assert [email.subject for email in world.mailbox.to(LOUISE)] == [
+        "Chorus Pro - Activation de votre compte"
+    ]
 
 
 def test_support_reactivates_and_deactivates_any_account(world: World) -> None:
@@ -141,5 +161,7 @@ def test_the_strength_meter_rates_passwords_for_the_form(world: World) -> None:
     strong = world.service.password_strength("Quatre-Chevaux-Bleus-Sous-La-Pluie-1987")
     assert weak.score < strong.score
     assert strong.label in {"Fort", "Très fort"}
-    own_name = world.service.password_strength("louisegalfe", login_email=LOUISE, names=("Louise", "Galfe"))
+    own_name = world.service.password_strength(
+        "louisegalfe", login_email=LOUISE, names=("Louise", "Galfe")
+    )
     assert own_name.score <= 1

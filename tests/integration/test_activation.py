@@ -50,7 +50,9 @@ def test_the_link_is_still_valid_at_the_deadline(world: World) -> None:
     assert _state(world, account_id) is AccountState.ACTIVE
 
 
-def test_the_link_is_refused_one_second_after_the_deadline_and_the_account_expires(world: World) -> None:
+def test_the_link_is_refused_one_second_after_the_deadline_and_the_account_expires(
+    world: World,
+) -> None:
     account_id = world.register()
     world.clock.advance(THIRTY_DAYS + timedelta(seconds=1))
     with pytest.raises(ActivationExpired) as refused:
@@ -60,7 +62,9 @@ def test_the_link_is_refused_one_second_after_the_deadline_and_the_account_expir
     assert _state(world, account_id) is AccountState.EXPIRED
 
 
-def test_the_validity_is_configurable_like_the_portal_s_sixty_minutes(make_world: Callable[..., World]) -> None:
+def test_the_validity_is_configurable_like_the_portal_s_sixty_minutes(
+    make_world: Callable[..., World],
+) -> None:
     world = make_world(activation_validity=timedelta(minutes=60))
     world.register()
     world.clock.advance(minutes=61)
@@ -126,7 +130,10 @@ def test_the_link_is_single_use(world: World) -> None:
 )
 def test_a_tampered_link_is_refused_the_same_way(world: World, tampering: dict[str, str]) -> None:
     world.register()
-    link = {**world.link(LOUISE), **{k.replace("login_email", "email"): v for k, v in tampering.items()}}
+    link = {
+        **world.link(LOUISE),
+        **{k.replace("login_email", "email"): v for k, v in tampering.items()},
+    }
     with pytest.raises(TokenInvalid) as refused:
         _activate_with(world, link)
     assert refused.value.code == "token_invalid"
@@ -136,7 +143,9 @@ def test_the_password_must_follow_the_policy_and_be_typed_twice(world: World) ->
     account_id = world.register()
     link = world.link(LOUISE)
     with pytest.raises(InvalidForm) as refused:
-        _activate_with(world, link, password="court", password_confirmation="autre", secret_answer="x")
+        _activate_with(
+            world, link, password="court", password_confirmation="autre", secret_answer="x"
+        )
     assert refused.value.codes() == {
         "password_confirmation": "password_confirmation_mismatch",
         "secret_answer": "invalid_input",
@@ -170,7 +179,13 @@ def test_the_expiry_batch_expires_only_the_overdue_accounts(world: World) -> Non
 
 def test_the_expiry_batch_works_in_batches(make_world: Callable[..., World]) -> None:
     world = make_world(expiry_batch_size=2)
-    sirets = ["52601815500014", "90830166600016", "39099603100014", "13186091800013", "94821993600010"]
+    sirets = [
+        "52601815500014",
+        "90830166600016",
+        "39099603100014",
+        "13186091800013",
+        "94821993600010",
+    ]
     for number, siret in enumerate(sirets):
         world.register(f"user{number}@exemple.fr", siret)
     world.clock.advance(days=31)

@@ -42,7 +42,9 @@ def test_login_is_case_insensitive_on_the_email(world: World) -> None:
     ("email", "password"),
     [(LOUISE, "Mauvais-Mot-2024"), ("inconnu@exemple.fr", PASSWORD), ("pas une adresse", PASSWORD)],
 )
-def test_a_failed_login_never_tells_whether_the_email_exists(world: World, email: str, password: str) -> None:
+def test_a_failed_login_never_tells_whether_the_email_exists(
+    world: World, email: str, password: str
+) -> None:
     world.active_user()
     with pytest.raises(AuthenticationFailed) as refused:
         world.service.login(email, password)
@@ -142,12 +144,17 @@ def test_a_right_answer_emails_a_link_that_sets_a_new_password(world: World) -> 
     world.active_user()
     link = _ask_reset(world, "  MÉDOR ")
     world.service.reset_password(
-        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+        login_email=link["email"],
+        token=link["token"],
+        new_password=NEW_PASSWORD,
+        password_confirmation=NEW_PASSWORD,
     )
     assert world.service.login(LOUISE, NEW_PASSWORD)
     with pytest.raises(AuthenticationFailed):
         world.service.login(LOUISE, PASSWORD)
-    assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Modification de votre mot de passe"
+    assert (
+        world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Modification de votre mot de passe"
+    )
 
 
 def test_the_answer_alone_never_changes_the_password(world: World) -> None:
@@ -189,15 +196,24 @@ def test_the_reset_link_is_single_use_and_expires(world: World) -> None:
     world.clock.advance(hours=1, seconds=1)
     with pytest.raises(ResetLinkExpired):
         world.service.reset_password(
-            login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+            login_email=link["email"],
+            token=link["token"],
+            new_password=NEW_PASSWORD,
+            password_confirmation=NEW_PASSWORD,
         )
     link = _ask_reset(world)
     world.service.reset_password(
-        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+        login_email=link["email"],
+        token=link["token"],
+        new_password=NEW_PASSWORD,
+        password_confirmation=NEW_PASSWORD,
     )
     with pytest.raises(TokenInvalid):
         world.service.reset_password(
-            login_email=link["email"], token=link["token"], new_password=PASSWORD, password_confirmation=PASSWORD
+            login_email=link["email"],
+            token=link["token"],
+            new_password=PASSWORD,
+            password_confirmation=PASSWORD,
         )
 
 
@@ -206,11 +222,17 @@ def test_the_new_password_follows_the_policy(world: World) -> None:
     link = _ask_reset(world)
     with pytest.raises(PasswordRejected) as refused:
         world.service.reset_password(
-            login_email=link["email"], token=link["token"], new_password="azerty", password_confirmation="azerty"
+            login_email=link["email"],
+            token=link["token"],
+            new_password="azerty",
+            password_confirmation="azerty",
         )
     assert refused.value.code == "password_rejected"
     world.service.reset_password(
-        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+        login_email=link["email"],
+        token=link["token"],
+        new_password=NEW_PASSWORD,
+        password_confirmation=NEW_PASSWORD,
     )
 
 
@@ -221,6 +243,9 @@ def test_a_reset_lifts_a_login_block(world: World) -> None:
             world.service.login(LOUISE, "Mauvais-Mot-2024")
     link = _ask_reset(world)
     world.service.reset_password(
-        login_email=link["email"], token=link["token"], new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
+        login_email=link["email"],
+        token=link["token"],
+        new_password=NEW_PASSWORD,
+        password_confirmation=NEW_PASSWORD,
     )
     assert world.service.login(LOUISE, NEW_PASSWORD)

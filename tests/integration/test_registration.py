@@ -24,7 +24,9 @@ def _structure_of(world: World, account_id: str):  # type: ignore[no-untyped-def
     return structure
 
 
-def test_registration_creates_an_account_pending_activation_and_sends_the_link(world: World) -> None:
+def test_registration_creates_an_account_pending_activation_and_sends_the_link(
+    world: World,
+) -> None:
     account_id = world.register()
     view = world.service.account(Actor.support(), account_id)
     assert view.state is AccountState.ACTIVATION_PENDING
@@ -36,7 +38,9 @@ def test_registration_creates_an_account_pending_activation_and_sends_the_link(w
     assert set(world.link(LOUISE)) == {"email", "token"}
 
 
-def test_the_registrant_becomes_principal_manager_of_a_structure_prefilled_from_sirene(world: World) -> None:
+def test_the_registrant_becomes_principal_manager_of_a_structure_prefilled_from_sirene(
+    world: World,
+) -> None:
     account_id = world.register()
     structure = _structure_of(world, account_id)
     assert structure.principal_manager_id == account_id
@@ -45,7 +49,9 @@ def test_the_registrant_becomes_principal_manager_of_a_structure_prefilled_from_
     assert structure.purposes == {Purpose.DEPOSER_DEMANDES_PAIEMENT}
 
 
-def test_factures_and_sollicitations_emises_are_opened_by_default_on_the_default_service(world: World) -> None:
+def test_factures_and_sollicitations_emises_are_opened_by_default_on_the_default_service(
+    world: World,
+) -> None:
     structure = _structure_of(world, world.register())
     assert {open_.espace for open_ in structure.espaces} == {
         Espace.FACTURES_EMISES,
@@ -143,7 +149,10 @@ def test_a_structure_already_on_the_portal_cannot_be_created_twice(world: World)
 
 def test_a_separate_contact_email_receives_nothing_of_the_activation(world: World) -> None:
     account_id = world.register(contact_email="contact@dressing-louise.fr")
-    assert world.service.account(Actor.support(), account_id).contact_email == "contact@dressing-louise.fr"
+    assert (
+        world.service.account(Actor.support(), account_id).contact_email
+        == "contact@dressing-louise.fr"
+    )
     assert world.mailbox.to("contact@dressing-louise.fr") == []
     assert len(world.mailbox.to(LOUISE)) == 1
 

@@ -383,7 +383,7 @@ def test_user_inputs_lower_the_score() -> None:
 
 
 def test_a_single_string_user_input_is_one_input_not_characters() -> None:
-    as_string = METER.estimate("Gribouillard1987", "gribouillard")  # type: ignore[arg-type]
+    as_string = METER.estimate("Gribouillard1987", "gribouillard")
     as_list = METER.estimate("Gribouillard1987", ["gribouillard"])
     assert as_string == as_list
 

@@ -1,0 +1,180 @@
+"""What every benchmark of this folder shares: settings, result rows, targets, timers.
+
+A benchmark is a function ``(Settings) -> Result``; ``run.py`` lists them and
+prints their results side by side. Keeping these types apart from ``run.py``
+lets a benchmark module import them without importing the runner (which
+imports the benchmarks).
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """How big and how long a run is.
+
+    ``anchor_budget_s`` bounds the time a benchmark may spend on its slow
+    reference (the per-instance machine); past it, the reference is measured
+    on ``anchor_sample`` entities instead of all of them, and the output says
+    so. ``memory_sample`` is the number of reference entities whose memory is
+    traced (tracing slows allocation down several times).
+    """
+
+    accounts: int
+    quick: bool = False
+    runs: int = 3
+    anchor_budget_s: float = 60.0
+    anchor_sample: int = 10_000
+    memory_sample: int = 2_000
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One measured figure, with the reference figure it is compared to, if any.
+
+    ``ratio`` is ``anchor / value``: how many times cheaper this library is.
+    """
+
+    section: str
+    measure: str
+    unit: str
+    value: float
+    anchor: float | None = None
+    note: str = ""
+    decimals: int = 2
+
+    @property
+    def ratio(self) -> float | None:
+        """``anchor / value``, or ``None`` without an anchor or with a zero value."""
+        if self.anchor is None or self.value == 0:
+            return None
+        return self.anchor / self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A figure the issue sets a limit on, and whether it is met.
+
+    ``bound`` says which side of ``limit`` passes: ``"max"`` for "at most"
+    (a cost), ``"min"`` for "at least" (a speed-up).
+    """
+
+    name: str
+    figure: float
+    unit: str
+    limit: float
+    bound: Literal["max", "min"]
+    decimals: int = 2
+
+    @property
+    def passed(self) -> bool:
+        """Whether ``figure`` is on the right side of ``limit`` (the limit itself passes)."""
+        if self.bound == "max":
+            return self.figure <= self.limit
+        return self.figure >= self.limit
+
+    def verdict(self) -> str:
+        """``PASS``/``FAIL``, the target and the measured figure, on one line."""
+        sign = "≤" if self.bound == "max" else "≥"
+        figure = format_number(self.figure, self.decimals)
+        limit = format_number(self.limit, self.decimals if self.limit % 1 else 0)
+        word = "PASS" if self.passed else "FAIL"
+        return f"{word}  {self.name}: {figure} {self.unit} (target {sign} {limit} {self.unit})"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What one benchmark hands back: its rows, its targets and notes for the reader."""
+
+    title: str
+    rows: tuple[Row, ...]
+    targets: tuple[Target, ...] = ()
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+    anchor_name: str = "reference"
+
+
+Benchmark = Callable[[Settings], Result]
+"""A benchmark: measures, then returns its rows and targets (it prints nothing)."""
+
+
+def format_number(value: float, decimals: int) -> str:
+    """``value`` with thousands separators and ``decimals`` decimals."""
+    return f"{value:,.{decimals}f}"
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Run the block with the cyclic garbage collector off, then restore its state.
+
+    Why: a collection is triggered by allocation counts and costs time in
+    proportion to *every* live container, including the rows prepared for
+    the benchmark and the objects it keeps. Left on, it lands at arbitrary
+    points of a timed loop and charges that loop for the size of the heap
+    rather than for the code under test. Collecting first (``gc.collect``)
+    also frees the previous run's cyclic garbage (per-instance machines form
+    cycles with their model) so it is not collected inside the next run.
+    """
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def best_ns(runs: int, run_once: Callable[[], object]) -> int:
+    """The fastest of ``runs`` timings of ``run_once``, in nanoseconds.
+
+    The best run is the one least disturbed by the rest of the machine
+    (scheduler, frequency scaling, a cold allocator on the first run); the
+    code under test cannot run faster than it really is. What ``run_once``
+    returns is kept until the clock stops, so objects it builds are freed
+    outside the timed section, and dropped before the next run.
+    """
+    best: int | None = None
+    for _ in range(runs):
+        with gc_paused():
+            start = time.perf_counter_ns()
+            kept = run_once()
+            elapsed = time.perf_counter_ns() - start
+        del kept
+        best = elapsed if best is None else min(best, elapsed)
+    assert best is not None, "runs must be at least 1"
+    return best
+
+
+def retained_bytes(build: Callable[[], object]) -> int:
+    """Bytes still allocated, as traced by :mod:`tracemalloc`, by what ``build`` returns.
+
+    The difference of traced memory before and after, with a full collection
+    on each side so that only what the returned object keeps alive counts
+    (temporary rows and cyclic garbage made on the way do not). The result is
+    kept until the second reading. Objects allocated before tracing started
+    (module constants, enum members, shared singletons) are not counted, as
+    they are shared by every entity.
+    """
+    tracing_before = tracemalloc.is_tracing()
+    if not tracing_before:
+        tracemalloc.start()
+    try:
+        gc.collect()
+        before, _ = tracemalloc.get_traced_memory()
+        kept = build()
+        gc.collect()
+        after, _ = tracemalloc.get_traced_memory()
+        del kept
+    finally:
+        if not tracing_before:
+            tracemalloc.stop()
+    return after - before

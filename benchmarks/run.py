@@ -1,0 +1,163 @@
+"""Run every benchmark of this folder in one go and print their figures side by side.
+
+::
+
+    python benchmarks/run.py                  # 100,000 accounts
+    python benchmarks/run.py --accounts 20000
+    python benchmarks/run.py --quick          # a few seconds, for a smoke test
+    python benchmarks/run.py --check          # exit status 1 if a target fails
+
+A test can call :func:`main` directly: ``main(["--quick"])`` returns the exit
+status. To add a benchmark, write a module here with a ``run(settings) ->
+Result`` function (see ``harness.py``) and list it in :data:`BENCHMARKS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from importlib.metadata import version
+from pathlib import Path
+
+# The benchmarks are plain modules next to this file, not a package: when
+# this file is imported from elsewhere (a smoke test) rather than run as a
+# script, its folder is not on the path yet (run as a script, it is already
+# first, and a second entry changes nothing).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import account_lifecycle
+from harness import Benchmark, Result, Row, Settings, format_number
+
+BENCHMARKS: tuple[Benchmark, ...] = (account_lifecycle.run,)
+"""Every benchmark, in the order their tables are printed."""
+
+DEFAULT_ACCOUNTS = 100_000
+QUICK = Settings(
+    accounts=2_000,
+    quick=True,
+    anchor_budget_s=1.0,
+    anchor_sample=300,
+    memory_sample=200,
+)
+"""Small enough for a smoke test (a few seconds), big enough to exercise every path."""
+
+
+def _positive(text: str) -> int:
+    number = int(text.replace("_", "").replace(",", ""))
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
+    """The run's :class:`Settings` and whether failed targets make the exit status 1."""
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="Run every benchmark of chorus_onboarding and print their figures.",
+    )
+    parser.add_argument(
+        "--accounts",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"entities per benchmark (default {DEFAULT_ACCOUNTS:,}; {QUICK.accounts:,} with --quick)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small sizes for a smoke test: figures are indicative only",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit with status 1 when a target is not met",
+    )
+    options = parser.parse_args(argv)
+    settings = QUICK if options.quick else Settings(accounts=DEFAULT_ACCOUNTS)
+    if options.accounts is not None:
+        settings = replace(settings, accounts=options.accounts)
+    return settings, bool(options.check)
+
+
+def _cells(row: Row) -> list[str]:
+    ratio = row.ratio
+    return [
+        row.measure,
+        row.unit,
+        format_number(row.value, row.decimals),
+        "" if row.anchor is None else format_number(row.anchor, row.decimals),
+        "" if ratio is None else f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:,.1f}×",
+        row.note,
+    ]
+
+
+def render(result: Result, settings: Settings) -> str:
+    """One benchmark's table: a column per side, rows grouped by section, then its notes."""
+    header = ["measure", "unit", "this library", result.anchor_name, "ratio", "note"]
+    body = [_cells(row) for row in result.rows]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    # Text columns are aligned left, figures right.
+    left = {0, 1, 5}
+
+    def line(cells: Sequence[str]) -> str:
+        padded = (
+            cell.ljust(width) if i in left else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    out = [
+        f"== {result.title}",
+        f"   {settings.accounts:,} accounts, {result.seconds:,.1f} s",
+        "",
+        line(header),
+    ]
+    section = None
+    for row, cells in zip(result.rows, body, strict=True):
+        if row.section != section:
+            section = row.section
+            out.append(f"-- {section}")
+        out.append(line(cells))
+    out.extend(f"note: {note}" for note in result.notes)
+    out.append("ratio: the per-instance figure divided by this library's (× cheaper).")
+    return "\n".join(out)
+
+
+def _environment() -> str:
+    packages = ", ".join(f"{name} {version(name)}" for name in ("transitions", "attrs"))
+    return f"Python {platform.python_version()} ({platform.machine()}, {platform.system()}); {packages}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every benchmark, print the tables and one verdict line per target.
+
+    Returns the exit status: 0, or 1 with ``--check`` when a target fails.
+    """
+    settings, check = parse_settings(argv)
+    print(_environment())
+    if settings.quick:
+        print("quick mode: small sizes, figures are indicative only")
+    results: list[Result] = []
+    for benchmark in BENCHMARKS:
+        start = time.perf_counter()
+        result = benchmark(settings)
+        result = replace(result, seconds=time.perf_counter() - start)
+        results.append(result)
+        print()
+        print(render(result, settings), flush=True)
+    targets = [target for result in results for target in result.targets]
+    print()
+    print("== verdicts")
+    for target in targets:
+        print(target.verdict())
+    failed = sum(not target.passed for target in targets)
+    print(f"{len(targets) - failed} of {len(targets)} targets met.")
+    return 1 if check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
