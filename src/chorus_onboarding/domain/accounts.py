@@ -24,13 +24,13 @@ from .emails import EmailAddress
 from .errors import (
     ActivationExpired,
     InvalidInput,
-    RequiredField,
     ResetLinkExpired,
     RuleViolation,
     TokenInvalid,
     TooManyAttempts,
 )
 from .lifecycle import Lifecycle, Transition
+from .text import printable_text
 from .tokens import IssuedToken, PendingToken
 
 
@@ -89,27 +89,14 @@ _QUESTION_MIN, _QUESTION_MAX = 5, 200
 _ANSWER_MIN, _ANSWER_MAX = 2, 200
 
 
-def _printable_text(text: object, field_name: str, maximum: int) -> str:
-    if text is None or (isinstance(text, str) and not text.strip()):
-        raise RequiredField(field=field_name)
-    if not isinstance(text, str):
-        raise InvalidInput(field=field_name, expected="texte")
-    cleaned = " ".join(text.split())
-    if len(cleaned) > maximum or not cleaned.isprintable():
-        raise InvalidInput(
-            field=field_name, expected=f"texte imprimable de {maximum} caractères au plus"
-        )
-    return cleaned
-
-
 def person_name(text: object, field_name: str) -> str:
     """A last or first name: required, printable, inner spaces collapsed."""
-    return _printable_text(text, field_name, _NAME_MAX)
+    return printable_text(text, field_name, _NAME_MAX)
 
 
 def secret_question(text: object) -> str:
     """The secret question as the owner typed it (5 to 200 printable characters)."""
-    question = _printable_text(text, "secret_question", _QUESTION_MAX)
+    question = printable_text(text, "secret_question", _QUESTION_MAX)
     if len(question) < _QUESTION_MIN:
         raise InvalidInput(field="secret_question", expected="question d'au moins 5 caractères")
     return question
@@ -121,7 +108,7 @@ def normalise_secret_answer(text: object) -> str:
     Case, accents and spacing are forgiven ("Médor", " medor ") because a
     person recalls a word, not how they typed it three years ago.
     """
-    answer = _printable_text(text, "secret_answer", _ANSWER_MAX)
+    answer = printable_text(text, "secret_answer", _ANSWER_MAX)
     decomposed = unicodedata.normalize("NFKD", answer)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     normalised = " ".join(bare.casefold().split())

@@ -228,12 +228,11 @@ class PasswordPolicy:
 
     def validate(self, password: object, *, login_email: str | None = None) -> str:
         """``password`` unchanged if acceptable, else :class:`PasswordRejected` (every reason)."""
-        reasons = self.check(password, login_email=login_email)
+        text = _text(password, "password")
+        reasons = self.check(text, login_email=login_email)
         if reasons:
             raise PasswordRejected(reasons)
-        # check() has refused anything but str already.
-        assert isinstance(password, str)
-        return password
+        return text
 
     def is_valid(self, password: object, *, login_email: str | None = None) -> bool:
         """Whether ``password`` breaks no rule; non-text still raises :class:`InvalidInput`."""

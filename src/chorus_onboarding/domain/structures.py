@@ -9,9 +9,10 @@ from datetime import datetime
 
 from attrs import define, frozen
 
-from .errors import InvalidInput, RequiredField, RuleViolation
+from .errors import InvalidInput, RuleViolation
 from .espaces import Espace, OpenEspace
 from .identifiers import Rcs, StructureIdentifier
+from .text import printable_text
 
 _FRENCH_POSTAL_CODE = re.compile(r"(?!00)\d{5}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
@@ -22,18 +23,7 @@ DEFAULT_SERVICE = "DEFAUT"
 
 
 def _text(value: object, field: str, *, required: bool = True) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise RequiredField(field=field)
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(field=field, expected="texte")
-    cleaned = " ".join(value.split())
-    if len(cleaned) > _TEXT_MAX or not cleaned.isprintable():
-        raise InvalidInput(
-            field=field, expected=f"texte imprimable de {_TEXT_MAX} caractères au plus"
-        )
-    return cleaned
+    return printable_text(value, field, _TEXT_MAX, required=required)
 
 
 @frozen
