@@ -12,7 +12,9 @@ from .domain.errors import (
     AlreadyExists,
     AuthenticationFailed,
     CaptchaRejected,
+    ChallengeInvalid,
     ConcurrencyConflict,
+    ContactEmailUnchanged,
     Forbidden,
     InvalidForm,
     InvalidIdentifier,
@@ -27,8 +29,8 @@ from .domain.errors import (
     SecretAnswerRejected,
     StructureAlreadyRegistered,
     TokenInvalid,
-    TooManyAttempts,
     ValidationError,
+    WrongCurrentPassword,
 )
 from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace, Habilitation
 from .domain.identifiers import (
@@ -46,7 +48,15 @@ from .domain.identifiers import (
 from .domain.passwords import CharacterGroup, PasswordPolicy, PasswordStrength
 from .domain.structures import Address, CompanyRecord, Purpose, Structure
 from .forms import NewStructureRegistration
-from .service import AccountView, LoginResult, OnboardingService, Ports, Registration
+from .service import (
+    AccountView,
+    LoginResult,
+    OnboardingService,
+    PasswordResetChallenge,
+    Ports,
+    Registration,
+    StructureView,
+)
 from .settings import OnboardingSettings
 
 __all__ = [
@@ -65,9 +75,11 @@ __all__ = [
     "CaptchaRejected",
     "CategorieBeneficiaire",
     "CategoriePrestataire",
+    "ChallengeInvalid",
     "CharacterGroup",
     "CompanyRecord",
     "ConcurrencyConflict",
+    "ContactEmailUnchanged",
     "EmailAddress",
     "Espace",
     "EuVat",
@@ -89,6 +101,7 @@ __all__ = [
     "Pacage",
     "PasswordPolicy",
     "PasswordRejected",
+    "PasswordResetChallenge",
     "PasswordStrength",
     "Ports",
     "Purpose",
@@ -103,8 +116,9 @@ __all__ = [
     "Structure",
     "StructureAlreadyRegistered",
     "StructureIdentifier",
+    "StructureView",
     "Tahiti",
     "TokenInvalid",
-    "TooManyAttempts",
     "ValidationError",
+    "WrongCurrentPassword",
 ]

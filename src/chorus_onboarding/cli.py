@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,8 +25,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("demo", help="tell the journeys step by step, printing the emails sent")
     commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
     arguments = parser.parse_args(argv)
-    if arguments.command == "demo":
-        demo.run(sys.stdout)
-    else:
-        sys.stdout.write(diagrams())
+    try:
+        if arguments.command == "demo":
+            demo.run(sys.stdout)
+        else:
+            sys.stdout.write(diagrams())
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (``| head``) left early: not an error of ours. Point
+        # stdout at devnull so the interpreter's final flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0

@@ -152,10 +152,12 @@ def run(out: TextIO) -> None:
     clock.advance(minutes=16)
 
     tour.title("Parcours 7 : mot de passe oublié")
-    question = service.start_password_reset(LOUISE, "xwwxs")
-    tour.say(f"- Question secrète posée : {question}")
-    tour.attempt("Mauvaise réponse", lambda: service.answer_secret_question(LOUISE, "Rex"))
-    service.answer_secret_question(LOUISE, "  medor ")
+    step = service.start_password_reset(LOUISE, "xwwxs")
+    tour.say(f"- Question secrète posée : {step.question}")
+    tour.attempt(
+        "Mauvaise réponse", lambda: service.answer_secret_question(LOUISE, step.challenge, "Rex")
+    )
+    service.answer_secret_question(LOUISE, step.challenge, "  medor ")
     tour.say(
         "- Bonne réponse (casse et accents ignorés) : un lien part vers l'adresse de connexion"
     )

@@ -3,17 +3,54 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import attrs
 from attrs import field, frozen
 
 from .adapters.strength import default_policy
+from .domain.errors import InvalidInput
 from .domain.espaces import DEFAULT_REGISTRATION_ESPACES, Espace
 from .domain.passwords import PasswordPolicy
 
 
+def _duration(_: Any, attribute: attrs.Attribute[timedelta], value: object) -> None:
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise InvalidInput(field=attribute.name, expected="durée positive (timedelta)")
+
+
+def _count(_: Any, attribute: attrs.Attribute[int], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1_000_000:
+        raise InvalidInput(field=attribute.name, expected="nombre entier de 1 à 1 000 000")
+
+
+def _espaces(_: Any, attribute: attrs.Attribute[frozenset[Espace]], value: object) -> None:
+    if not isinstance(value, frozenset) or not all(isinstance(item, Espace) for item in value):
+        raise InvalidInput(field=attribute.name, expected="frozenset d'Espace")
+
+
+def _policy(_: Any, attribute: attrs.Attribute[PasswordPolicy], value: object) -> None:
+    if not isinstance(value, PasswordPolicy):
+        raise InvalidInput(field=attribute.name, expected="PasswordPolicy")
+
+
+def _url(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    if (
+        not isinstance(value, str)
+        or not value.startswith(("https://", "http://"))
+        or len(value) > 500
+    ):
+        raise InvalidInput(field=attribute.name, expected="adresse http(s)")
+
+
+def _secret(_: Any, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or len(value) < 32):
+        raise InvalidInput(field=attribute.name, expected="secret d'au moins 32 caractères")
+
+
 @frozen(kw_only=True)
 class OnboardingSettings:
-    """The tunable rules of onboarding.
+    """The tunable rules of onboarding, checked when built.
 
     The defaults are the seeds' (activation links valid 30 days); the portal
     today uses 60 minutes: see :meth:`portal_today`. The password policy
@@ -22,21 +59,34 @@ class OnboardingSettings:
     8 characters are ``default_policy(seeds=True)``.
     """
 
-    activation_validity: timedelta = timedelta(days=30)
-    password_reset_validity: timedelta = timedelta(hours=1)
-    reactivation_validity: timedelta = timedelta(days=7)
-    max_failed_logins: int = 5
-    login_block: timedelta = timedelta(minutes=15)
-    max_wrong_answers: int = 3
-    answer_block: timedelta = timedelta(hours=1)
-    registration_espaces: frozenset[Espace] = DEFAULT_REGISTRATION_ESPACES
-    password_policy: PasswordPolicy = field(factory=default_policy)
-    portal_url: str = "https://chorus-pro.gouv.fr"
-    expiry_batch_size: int = 1000
+    activation_validity: timedelta = field(default=timedelta(days=30), validator=_duration)
+    password_reset_validity: timedelta = field(default=timedelta(hours=1), validator=_duration)
+    reactivation_validity: timedelta = field(default=timedelta(days=7), validator=_duration)
+    reset_challenge_validity: timedelta = field(default=timedelta(minutes=15), validator=_duration)
+    max_failed_logins: int = field(default=5, validator=_count)
+    login_block: timedelta = field(default=timedelta(minutes=15), validator=_duration)
+    max_wrong_answers: int = field(default=3, validator=_count)
+    answer_block: timedelta = field(default=timedelta(hours=1), validator=_duration)
+    registration_espaces: frozenset[Espace] = field(
+        default=DEFAULT_REGISTRATION_ESPACES, validator=_espaces
+    )
+    password_policy: PasswordPolicy = field(factory=default_policy, validator=_policy)
+    portal_url: str = field(default="https://chorus-pro.gouv.fr", validator=_url)
+    expiry_batch_size: int = field(default=1000, validator=_count)
+    secret_key: str | None = field(default=None, repr=False, validator=_secret)
+    """Keys the decoy secret questions and the forgotten-password challenges.
+
+    Give every process of one deployment the same value (at least 32
+    characters, kept secret): otherwise each process draws its own, and an
+    unknown email's decoy question would change from one process to the next,
+    telling it apart from a real account.
+    """
 
     @classmethod
-    def portal_today(cls, **overrides: object) -> OnboardingSettings:
+    def portal_today(cls, **overrides: Any) -> OnboardingSettings:
         """The portal's current behaviour: activation links valid 60 minutes."""
-        values: dict[str, object] = {"activation_validity": timedelta(minutes=60)}
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        values: dict[str, Any] = {"activation_validity": timedelta(minutes=60), **overrides}
+        unknown = set(values) - {a.name for a in attrs.fields(cls)}
+        if unknown:
+            raise InvalidInput(field=sorted(unknown)[0], expected="réglage connu")
+        return cls(**values)

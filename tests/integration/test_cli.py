@@ -10,7 +10,14 @@ from chorus_onboarding.cli import diagrams, main
 def test_the_demo_tells_every_journey_of_this_release(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo"]) == 0
     told = capsys.readouterr().out
-    for heading in ("Parcours 1 ", "Parcours 5 ", "Parcours 5 bis", "Parcours 6 ", "Parcours 7 ", "Parcours 12 "):
+    for heading in (
+        "Parcours 1 ",
+        "Parcours 5 ",
+        "Parcours 5 bis",
+        "Parcours 6 ",
+        "Parcours 7 ",
+        "Parcours 12 ",
+    ):
         assert heading in told
     assert "[activation_expired] Activation du compte refusée" in told
     assert "Ce courriel remplace le précédent" in told
@@ -18,7 +25,9 @@ def test_the_demo_tells_every_journey_of_this_release(capsys: pytest.CaptureFixt
     assert told.count("✉  À :") >= 10
 
 
-def test_the_diagrams_command_prints_the_account_lifecycle(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_diagrams_command_prints_the_account_lifecycle(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["diagrams"]) == 0
     printed = capsys.readouterr().out
     assert printed == diagrams()

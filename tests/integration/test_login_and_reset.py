@@ -13,15 +13,15 @@ from chorus_onboarding import (
     Actor,
     AuthenticationFailed,
     CaptchaRejected,
+    ChallengeInvalid,
+    InvalidForm,
     OnboardingService,
-    PasswordRejected,
     ResetLinkExpired,
     SecretAnswerRejected,
     TokenInvalid,
-    TooManyAttempts,
 )
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
-from tests.world import LOUISE, PASSWORD, QUESTION, World
+from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 NEW_PASSWORD = "Nouveau-Départ-2025"
 
@@ -135,8 +135,9 @@ def _stored_hash(world: World, actor: Actor) -> str:
 
 
 def _ask_reset(world: World, answer: str = "medor") -> dict[str, str]:
-    assert world.service.start_password_reset(LOUISE, "XWWXS") == QUESTION
-    world.service.answer_secret_question(LOUISE, answer)
+    step = world.service.start_password_reset(LOUISE, "XWWXS")
+    assert step.question == QUESTION
+    world.service.answer_secret_question(LOUISE, step.challenge, answer)
     return world.link(LOUISE, "reinitialisationMotDePasse")
 
 
@@ -171,22 +172,50 @@ def test_the_captcha_is_checked_first(world: World) -> None:
 
 def test_an_unknown_email_gets_a_plausible_question_always_the_same(world: World) -> None:
     first = world.service.start_password_reset("inconnu@exemple.fr", "XWWXS")
-    assert first in SUGGESTED_SECRET_QUESTIONS
-    assert world.service.start_password_reset("INCONNU@exemple.fr", "XWWXS") == first
+    assert first.question in SUGGESTED_SECRET_QUESTIONS
+    again = world.service.start_password_reset("INCONNU@exemple.fr", "XWWXS")
+    assert again.question == first.question
     with pytest.raises(SecretAnswerRejected):
-        world.service.answer_secret_question("inconnu@exemple.fr", "medor")
+        world.service.answer_secret_question("inconnu@exemple.fr", first.challenge, "medor")
     assert world.mailbox.sent == []
 
 
-def test_wrong_answers_are_limited(world: World) -> None:
+def test_the_decoy_question_is_the_same_in_every_process_sharing_the_secret_key() -> None:
+    key = "k" * 32
+    questions = {
+        build_world(secret_key=key)
+        .service.start_password_reset("inconnu@exemple.fr", "XWWXS")
+        .question
+        for _ in range(6)
+    }
+    assert len(questions) == 1
+
+
+def test_the_answer_needs_the_challenge_of_the_captcha_step(world: World) -> None:
     world.active_user()
+    for challenge in ("", "forged", "99999999999.abc", None):
+        with pytest.raises(ChallengeInvalid):
+            world.service.answer_secret_question(LOUISE, challenge, "medor")  # type: ignore[arg-type]
+    other = world.service.start_password_reset("autre@exemple.fr", "XWWXS")
+    with pytest.raises(ChallengeInvalid):
+        world.service.answer_secret_question(LOUISE, other.challenge, "medor")
+    step = world.service.start_password_reset(LOUISE, "XWWXS")
+    world.clock.advance(minutes=15, seconds=1)
+    with pytest.raises(ChallengeInvalid):
+        world.service.answer_secret_question(LOUISE, step.challenge, "medor")
+
+
+def test_wrong_answers_are_limited_and_a_block_looks_like_a_wrong_answer(world: World) -> None:
+    world.active_user()
+    step = world.service.start_password_reset(LOUISE, "XWWXS")
     for _ in range(3):
         with pytest.raises(SecretAnswerRejected):
-            world.service.answer_secret_question(LOUISE, "Rex")
-    with pytest.raises(TooManyAttempts):
-        world.service.answer_secret_question(LOUISE, "medor")
+            world.service.answer_secret_question(LOUISE, step.challenge, "Rex")
+    with pytest.raises(SecretAnswerRejected):
+        world.service.answer_secret_question(LOUISE, step.challenge, "medor")
     world.clock.advance(hours=1)
-    world.service.answer_secret_question(LOUISE, "medor")
+    step = world.service.start_password_reset(LOUISE, "XWWXS")
+    world.service.answer_secret_question(LOUISE, step.challenge, "medor")
     assert world.link(LOUISE, "reinitialisationMotDePasse")
 
 
@@ -220,14 +249,14 @@ def test_the_reset_link_is_single_use_and_expires(world: World) -> None:
 def test_the_new_password_follows_the_policy(world: World) -> None:
     world.active_user()
     link = _ask_reset(world)
-    with pytest.raises(PasswordRejected) as refused:
+    with pytest.raises(InvalidForm) as refused:
         world.service.reset_password(
             login_email=link["email"],
             token=link["token"],
             new_password="azerty",
             password_confirmation="azerty",
         )
-    assert refused.value.code == "password_rejected"
+    assert refused.value.codes() == {"password": "password_rejected"}
     world.service.reset_password(
         login_email=link["email"],
         token=link["token"],

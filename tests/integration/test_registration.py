@@ -12,15 +12,17 @@ from chorus_onboarding import (
     LoginEmailTaken,
     Purpose,
     StructureAlreadyRegistered,
+    StructureView,
 )
 from chorus_onboarding.domain.accounts import AccountState
 from chorus_onboarding.domain.structures import DEFAULT_SERVICE
 from tests.world import FARM_SIRET, LOUISE, LOUISE_SIRET, World
 
 
-def _structure_of(world: World, account_id: str):  # type: ignore[no-untyped-def]
-    with world.service.ports.unit_of_work() as uow:
-        (structure,) = uow.structures.managed_by(account_id)
+def _structure_of(world: World, account_id: str) -> StructureView:
+    """The one structure the account manages, as its principal manager sees it."""
+    world.activate(world.service.account(Actor.support(), account_id).login_email)
+    (structure,) = world.service.managed_structures(Actor.user(account_id))
     return structure
 
 

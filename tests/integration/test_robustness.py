@@ -80,7 +80,12 @@ def _calls(world: World, me: Actor, link: dict[str, str]) -> dict[str, dict[str,
         },
         "login": {"login_email": LOUISE, "password": PASSWORD},
         "start_password_reset": {"login_email": LOUISE, "captcha": "XWWXS"},
-        "answer_secret_question": {"login_email": LOUISE, "answer": "Rex"},
+        "answer_secret_question": {
+            "login_email": LOUISE,
+            "challenge": world.service.start_password_reset(LOUISE, "XWWXS").challenge,
+            "answer": "Rex",
+        },
+        "managed_structures": {"actor": me},
         "reset_password": {
             "login_email": LOUISE,
             "token": "unknown",

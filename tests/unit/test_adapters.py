@@ -59,4 +59,6 @@ def test_the_sample_register_knows_valid_sirets_including_a_closed_one() -> None
     directory = MemoryCompanyDirectory()
     for record in SAMPLE_COMPANIES:
         assert directory.lookup(Siret.parse(record.identifier.value)) == record
-    assert [record.name for record in SAMPLE_COMPANIES if not record.active] == ["ATELIER DUPONT ET FILS"]
+    assert [record.name for record in SAMPLE_COMPANIES if not record.active] == [
+        "ATELIER DUPONT ET FILS"
+    ]

@@ -23,11 +23,10 @@ from . import events
 from .emails import EmailAddress
 from .errors import (
     ActivationExpired,
+    ContactEmailUnchanged,
     InvalidInput,
     ResetLinkExpired,
-    RuleViolation,
     TokenInvalid,
-    TooManyAttempts,
 )
 from .lifecycle import Lifecycle, Transition
 from .text import printable_text
@@ -295,7 +294,7 @@ class Account:
         self._require_active("change_contact_email")
         old = self.contact_email
         if new == old:
-            raise RuleViolation(field="contact_email")
+            raise ContactEmailUnchanged(field="contact_email")
         self.contact_email_override = None if new == self.login_email else new
         self._record(
             events.ContactEmailChanged(
@@ -382,11 +381,9 @@ class Account:
 
     # --- forgotten password -----------------------------------------------
 
-    def check_answers_allowed(self, now: datetime) -> None:
-        """Raise :class:`TooManyAttempts` while secret answers are blocked."""
-        self._require_active("reset_password")
-        if self.answers_blocked_until is not None and now < self.answers_blocked_until:
-            raise TooManyAttempts(until=self.answers_blocked_until.isoformat())
+    def answers_blocked(self, now: datetime) -> bool:
+        """Whether secret answers are refused for now after too many wrong ones."""
+        return self.answers_blocked_until is not None and now < self.answers_blocked_until
 
     def record_wrong_answer(self, now: datetime, limit: int, block_for: timedelta) -> None:
         """Count a wrong secret answer; at ``limit`` in a row, block answers for a while."""

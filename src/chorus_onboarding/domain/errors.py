@@ -14,6 +14,92 @@ from typing import Any, ClassVar, Literal, Self
 Language = Literal["fr", "en"]
 
 
+_WORDS_FR: dict[str, str] = {
+    # fields
+    "login_email": "adresse électronique de connexion",
+    "login_email_confirmation": "confirmation de l'adresse de connexion",
+    "last_name": "nom",
+    "first_name": "prénom",
+    "contact_email": "adresse électronique de contact",
+    "survey_consent": "consentement à l'enquête de satisfaction",
+    "company_name": "raison sociale",
+    "street": "adresse",
+    "complement": "complément d'adresse",
+    "postal_code": "code postal",
+    "city": "ville",
+    "country": "pays",
+    "purposes": "objectifs de l'inscription",
+    "espaces": "espaces",
+    "espace": "espace",
+    "categorie_prestataire": "catégorie de prestataire",
+    "categorie_beneficiaire": "catégorie de bénéficiaire",
+    "pacage": "numéro PACAGE",
+    "password": "mot de passe",
+    "password_confirmation": "confirmation du mot de passe",
+    "current_password": "mot de passe actuel",
+    "secret_question": "question secrète",
+    "secret_answer": "réponse à la question secrète",
+    "identifier": "identifiant",
+    "identifier_type": "type d'identifiant",
+    "account_id": "compte",
+    "token": "lien",
+    "challenge": "procédure « Mot de passe oublié »",
+    "rcs": "numéro RCS",
+    "names": "noms",
+    "limit": "limite",
+    "settings": "réglages",
+    "form": "formulaire",
+    # reasons
+    "type": "valeur qui n'est pas du texte",
+    "empty": "valeur vide",
+    "length": "longueur",
+    "checksum": "clé de contrôle",
+    "unexpected": "valeur inattendue",
+    "domain": "nom de domaine",
+    "local_part": "partie avant le @",
+    "mismatch": "SIREN différent",
+    # password rules
+    "too_short": "trop court",
+    "too_long": "trop long",
+    "not_enough_groups": "moins de 3 types de caractères",
+    "contains_login_email": "contient l'adresse de connexion",
+    "common_password": "mot de passe trop courant",
+    "control_character": "caractère de contrôle",
+}
+_TRANSLATED = frozenset({"field", "reason", "details", "expected"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [str(item) for item in value]
+    return str(value)
+
+
+class _Words(dict[str, Any]):
+    """Message parameters, in words of one language; missing ones show as "…"."""
+
+    def __init__(self, params: Mapping[str, Any], language: Language) -> None:
+        super().__init__(params)
+        self.language = language
+
+    def _word(self, value: Any) -> str:
+        text = str(value)
+        if self.language == "fr":
+            return _WORDS_FR.get(text, text)
+        return text.replace("_", " ")
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if key not in _TRANSLATED or value is None:
+            return "…" if value is None else value
+        if isinstance(value, tuple | list):
+            return ", ".join(self._word(item) for item in value)
+        return self._word(value)
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 class OnboardingError(Exception):
     """Root of every error the library raises on purpose."""
 
@@ -32,9 +118,13 @@ class OnboardingError(Exception):
         return self
 
     def message(self, language: Language = "fr") -> str:
-        """The message in ``language`` ("fr" or "en"), parameters filled in."""
+        """The message in ``language`` ("fr" or "en"), parameters filled in.
+
+        Field names and reasons are shown in words of that language; a
+        parameter the message needs but was not given shows as "…".
+        """
         template = self.message_en if language == "en" else self.message_fr
-        return template.format(field=self.field, **self.params)
+        return template.format_map(_Words({**self.params, "field": self.field}, language))
 
     def to_dict(self, language: Language = "fr") -> dict[str, Any]:
         """A JSON-ready view: code, field, message and parameters."""
@@ -42,7 +132,7 @@ class OnboardingError(Exception):
             "code": self.code,
             "field": self.field,
             "message": self.message(language),
-            "params": {key: str(value) for key, value in self.params.items()},
+            "params": {key: _plain(value) for key, value in self.params.items()},
         }
 
     def __str__(self) -> str:
@@ -80,19 +170,23 @@ class InvalidForm(ValidationError):
     """Several fields of one form failed; ``errors`` holds each of them."""
 
     code = "invalid_form"
-    message_fr = "Le formulaire contient {count} erreur(s) : {summary}"
-    message_en = "The form has {count} error(s): {summary}"
+    message_fr = "Le formulaire contient {count} erreur(s) : {details}."
+    message_en = "The form has {count} error(s): {details}."
 
     def __init__(self, errors: Iterable[ValidationError]) -> None:
         self.errors: tuple[ValidationError, ...] = tuple(errors)
         super().__init__(
             count=len(self.errors),
-            summary=" ; ".join(f"{e.field}: {e.code}" for e in self.errors),
+            details=tuple(str(e.field) for e in self.errors),
         )
 
     def codes(self) -> dict[str, str]:
         """Field name to error code, the shape a web form wants."""
         return {str(e.field): e.code for e in self.errors}
+
+    def to_dict(self, language: Language = "fr") -> dict[str, Any]:
+        """The summary, plus each field's own error under ``errors``."""
+        return {**super().to_dict(language), "errors": [e.to_dict(language) for e in self.errors]}
 
 
 class InvalidIdentifier(ValidationError):
@@ -112,30 +206,40 @@ class InvalidIdentifier(ValidationError):
 
 
 class InvalidSiret(InvalidIdentifier):
+    """A SIRET that is not 14 digits passing the Luhn check (or La Poste's rule)."""
+
     code = "invalid_siret"
     message_fr = "Le numéro SIRET est invalide ({reason}) : 14 chiffres attendus."
     message_en = "The SIRET number is invalid ({reason}): 14 digits expected."
 
 
 class InvalidSiren(InvalidIdentifier):
+    """A SIREN that is not 9 digits passing the Luhn check."""
+
     code = "invalid_siren"
     message_fr = "Le numéro SIREN est invalide ({reason}) : 9 chiffres attendus."
     message_en = "The SIREN number is invalid ({reason}): 9 digits expected."
 
 
 class InvalidRcs(InvalidIdentifier):
+    """An RCS registration that cannot be read or carries an invalid SIREN."""
+
     code = "invalid_rcs"
     message_fr = "Le numéro RCS est invalide ({reason})."
     message_en = "The RCS number is invalid ({reason})."
 
 
 class RcsSirenMismatch(InvalidIdentifier):
+    """An RCS number whose SIREN is not the SIRET's."""
+
     code = "rcs_siren_mismatch"
     message_fr = "Le numéro RCS ne porte pas le même SIREN que le SIRET."
     message_en = "The RCS number does not carry the SIRET's SIREN."
 
 
 class InvalidEuVat(InvalidIdentifier):
+    """Not a valid VAT number of an EU member state other than France."""
+
     code = "invalid_eu_vat"
     message_fr = (
         "Le numéro de TVA intracommunautaire est invalide ({reason}) : "
@@ -148,54 +252,72 @@ class InvalidEuVat(InvalidIdentifier):
 
 
 class InvalidRidet(InvalidIdentifier):
+    """Not a New Caledonian RIDET number."""
+
     code = "invalid_ridet"
     message_fr = "Le numéro RIDET est invalide ({reason})."
     message_en = "The RIDET number is invalid ({reason})."
 
 
 class InvalidTahiti(InvalidIdentifier):
+    """Not a French Polynesian numéro TAHITI."""
+
     code = "invalid_tahiti"
     message_fr = "Le numéro TAHITI est invalide ({reason})."
     message_en = "The TAHITI number is invalid ({reason})."
 
 
 class InvalidForeignIdentifier(InvalidIdentifier):
+    """A non-EU identifier that is empty, unprintable or too long."""
+
     code = "invalid_foreign_identifier"
     message_fr = "L'identifiant hors UE est invalide ({reason})."
     message_en = "The non-EU identifier is invalid ({reason})."
 
 
 class InvalidPacage(InvalidIdentifier):
+    """A PACAGE number that is not 9 digits."""
+
     code = "invalid_pacage"
     message_fr = "Le numéro PACAGE est invalide ({reason}) : 9 chiffres attendus."
     message_en = "The PACAGE number is invalid ({reason}): 9 digits expected."
 
 
 class IdentifierNotExpected(InvalidIdentifier):
+    """An identifier typed for a type the library numbers itself (particulier, en cours)."""
+
     code = "identifier_not_expected"
     message_fr = "Ce type d'identifiant ne se saisit pas : la plateforme l'attribue."
     message_en = "This identifier type takes no typed identifier: the library assigns one."
 
 
 class InvalidEmail(ValidationError):
+    """An email address that is not syntactically valid; ``reason`` says why."""
+
     code = "invalid_email"
     message_fr = "L'adresse électronique est invalide ({reason})."
     message_en = "The email address is invalid ({reason})."
 
 
 class EmailConfirmationMismatch(ValidationError):
+    """The login email typed twice does not match."""
+
     code = "email_confirmation_mismatch"
     message_fr = "Les deux adresses électroniques de connexion saisies sont différentes."
     message_en = "The login email and its confirmation differ."
 
 
 class PurposeRequired(ValidationError):
+    """No purpose checked at registration (at least one is needed)."""
+
     code = "purpose_required"
     message_fr = "Cochez au moins un objectif : déposer des demandes de paiement ou les DUME."
     message_en = "Check at least one purpose: payment requests or DUME."
 
 
 class CompanyClosed(ValidationError):
+    """The company register lists this establishment as closed."""
+
     code = "company_closed"
     message_fr = (
         "Cet établissement est fermé selon le répertoire SIRENE : il ne peut pas être inscrit."
@@ -212,10 +334,12 @@ class PasswordRejected(ValidationError):
 
     def __init__(self, reasons: Iterable[str], *, field: str | None = "password") -> None:
         self.reasons: tuple[str, ...] = tuple(reasons)
-        super().__init__(field=field, details=", ".join(self.reasons))
+        super().__init__(field=field, details=self.reasons)
 
 
 class PasswordConfirmationMismatch(ValidationError):
+    """The password typed twice does not match."""
+
     code = "password_confirmation_mismatch"
     message_fr = "Les deux mots de passe saisis sont différents."
     message_en = "The password and its confirmation differ."
@@ -247,36 +371,48 @@ class RuleViolation(OnboardingError):
 
 
 class NotFound(OnboardingError):
+    """The thing asked for does not exist (said only to those allowed to know)."""
+
     code = "not_found"
     message_fr = "{what} introuvable."
     message_en = "{what} not found."
 
 
 class AlreadyExists(OnboardingError):
+    """Something unique exists already."""
+
     code = "already_exists"
     message_fr = "{what} existe déjà."
     message_en = "{what} already exists."
 
 
 class LoginEmailTaken(AlreadyExists):
+    """Another account already uses this login email (whatever its case)."""
+
     code = "login_email_taken"
     message_fr = "Un compte existe déjà avec cette adresse électronique de connexion."
     message_en = "An account already uses this login email."
 
 
 class StructureAlreadyRegistered(AlreadyExists):
+    """A structure with this identifier is already on the portal."""
+
     code = "structure_already_registered"
     message_fr = "La structure {identifier} est déjà inscrite sur Chorus Pro."
     message_en = "Structure {identifier} is already registered on Chorus Pro."
 
 
 class Forbidden(OnboardingError):
+    """The actor may not do this (or the target is not theirs to see)."""
+
     code = "forbidden"
     message_fr = "Vous n'avez pas le droit d'effectuer cette action."
     message_en = "You are not allowed to do this."
 
 
 class ConcurrencyConflict(OnboardingError):
+    """Someone else changed the same thing meanwhile: nothing was written."""
+
     code = "concurrency_conflict"
     message_fr = "{what} a été modifié entre-temps ; rechargez et recommencez."
     message_en = "{what} was changed meanwhile; reload and try again."
@@ -302,6 +438,8 @@ class AccountNotActive(OnboardingError):
 
 
 class CaptchaRejected(ValidationError):
+    """The captcha answer is wrong."""
+
     code = "captcha_rejected"
     message_fr = "Les caractères saisis ne correspondent pas à l'image."
     message_en = "The captcha answer is wrong."
@@ -316,6 +454,8 @@ class TokenInvalid(OnboardingError):
 
 
 class ActivationExpired(TokenInvalid):
+    """The activation link is past its deadline; a new one must be sent."""
+
     code = "activation_expired"
     message_fr = (
         "Activation du compte refusée : le lien a expiré le {deadline}. "
@@ -328,18 +468,45 @@ class ActivationExpired(TokenInvalid):
 
 
 class ResetLinkExpired(TokenInvalid):
+    """The password reset link is past its deadline."""
+
     code = "reset_link_expired"
     message_fr = "Le lien de réinitialisation du mot de passe a expiré ; recommencez la procédure."
     message_en = "The password reset link has expired; start again."
 
 
 class SecretAnswerRejected(OnboardingError):
+    """Wrong secret answer, unknown email or answers blocked: one answer for all."""
+
     code = "secret_answer_rejected"
-    message_fr = "La réponse à la question secrète est incorrecte."
-    message_en = "The answer to the secret question is wrong."
+    message_fr = (
+        "La réponse à la question secrète est incorrecte, ou trop de réponses erronées "
+        "ont été données : réessayez plus tard."
+    )
+    message_en = "The answer is wrong, or too many wrong answers were given: try again later."
 
 
-class TooManyAttempts(OnboardingError):
-    code = "too_many_attempts"
-    message_fr = "Trop de tentatives : réessayez après le {until}."
-    message_en = "Too many attempts: try again after {until}."
+class ChallengeInvalid(OnboardingError):
+    """The forgotten-password step was not started, or too long ago."""
+
+    code = "reset_challenge_invalid"
+    message_fr = (
+        "La procédure « Mot de passe oublié » a expiré ou n'a pas été commencée : recommencez."
+    )
+    message_en = "The forgotten-password procedure expired or was not started: start again."
+
+
+class WrongCurrentPassword(ValidationError):
+    """The current password given to change a setting of the account is wrong."""
+
+    code = "wrong_current_password"
+    message_fr = "Le mot de passe actuel saisi est incorrect."
+    message_en = "The current password is wrong."
+
+
+class ContactEmailUnchanged(ValidationError):
+    """The new contact email is the one already in use."""
+
+    code = "contact_email_unchanged"
+    message_fr = "Cette adresse est déjà votre adresse électronique de contact."
+    message_en = "This address already is your contact email."

@@ -10,7 +10,7 @@ from attrs import frozen
 from ..actors import Actor
 from ..domain.accounts import Account, AccountState, normalise_secret_answer
 from ..domain.emails import EmailAddress
-from ..domain.errors import AuthenticationFailed, InvalidInput
+from ..domain.errors import InvalidInput, WrongCurrentPassword
 from ..domain.passwords import PasswordStrength
 from .checks import FieldChecks
 from .core import ServiceCore, text_argument, typed_question
@@ -72,7 +72,7 @@ class AccountManagementUseCases(ServiceCore):
         if account.password_hash is None or not self.ports.hasher.verify(
             account.password_hash, typed
         ):
-            raise AuthenticationFailed(field="current_password")
+            raise WrongCurrentPassword(field="current_password")
 
     def change_contact_email(self, actor: Actor, new_contact_email: str) -> None:
         """Change the contact email; the old and the new address are both told."""
@@ -90,9 +90,7 @@ class AccountManagementUseCases(ServiceCore):
         with self._uow() as uow:
             account = self._acting_account(uow, actor)
             self._check_current_password(account, current_password)
-            chosen = self._acceptable_password(
-                new_password, password_confirmation, account.login_email
-            )
+            chosen = self._new_password(new_password, password_confirmation, account.login_email)
             account.change_password(self.ports.hasher.hash(chosen), self._now())
             uow.commit()
         self.deliver_notifications()

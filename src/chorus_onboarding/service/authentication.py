@@ -17,14 +17,25 @@ from ..domain.errors import (
     ActivationExpired,
     AuthenticationFailed,
     CaptchaRejected,
+    ChallengeInvalid,
     InvalidEmail,
     SecretAnswerRejected,
     TokenInvalid,
 )
 from ..notifications import paris_time
 from ..ports import UnitOfWork
+from . import challenges
 from .checks import FieldChecks
 from .core import ServiceCore, typed_question
+
+
+@frozen
+class PasswordResetChallenge:
+    """Step 1 of "Mot de passe oublié": the question to show, and the proof for step 2."""
+
+    question: str
+    challenge: str
+    expires_at: datetime
 
 
 @frozen
@@ -148,11 +159,13 @@ class AuthenticationUseCases(ServiceCore):
 
     # --- journey 7 -------------------------------------------------------------
 
-    def start_password_reset(self, login_email: str, captcha: str) -> str:
-        """ "Mot de passe oublié": after the captcha, return the secret question to ask.
+    def start_password_reset(self, login_email: str, captcha: str) -> PasswordResetChallenge:
+        """ "Mot de passe oublié", step 1: after the captcha, the secret question to ask.
 
-        An unknown email gets a plausible question too (always the same for that
-        email), so the page does not tell who has an account.
+        Returns the question and a challenge that step 2
+        (:meth:`answer_secret_question`) requires. An unknown email gets a
+        plausible question too (always the same for that email), so the page
+        does not tell who has an account.
         """
         if not isinstance(captcha, str) or not self.ports.captcha.verify(captcha):
             raise CaptchaRejected(field="captcha")
@@ -160,24 +173,37 @@ class AuthenticationUseCases(ServiceCore):
         with self._uow() as uow:
             account = uow.accounts.get_by_login_email(email)
         if account is not None and account.is_active and account.secret_question:
-            return account.secret_question
-        return self._decoy_question(email)
+            question = account.secret_question
+        else:
+            question = self._decoy_question(email)
+        expires_at = self._now() + self.settings.reset_challenge_validity
+        return PasswordResetChallenge(
+            question, challenges.sign(self._secret, email.key, expires_at), expires_at
+        )
 
-    def answer_secret_question(self, login_email: str, answer: str) -> None:
-        """Check the answer; if right, email a reset link to the login email.
+    def answer_secret_question(self, login_email: str, challenge: str, answer: str) -> None:
+        """Step 2: check the answer; if right, email a reset link to the login email.
 
         The answer alone never changes the password. After too many wrong
-        answers in a row, answers are refused for a while (``TooManyAttempts``).
+        answers in a row, answers are refused for a while; the refusal is the
+        same ``SecretAnswerRejected`` in every case (wrong answer, unknown
+        email, answers blocked), so it tells nothing about the account.
         """
         email = EmailAddress.parse(login_email, field="login_email")
+        now = self._now()
+        if not challenges.verify(self._secret, email.key, challenge, now):
+            raise ChallengeInvalid(field="challenge")
         normalised = normalise_secret_answer(answer)
         with self._uow() as uow:
             account = uow.accounts.get_by_login_email(email)
-            if account is None or not account.is_active or account.secret_answer_hash is None:
+            if (
+                account is None
+                or not account.is_active
+                or account.secret_answer_hash is None
+                or account.answers_blocked(now)
+            ):
                 self._waste_a_verification(normalised)
                 raise SecretAnswerRejected(field="secret_answer")
-            now = self._now()
-            account.check_answers_allowed(now)
             if self.ports.hasher.verify(account.secret_answer_hash, normalised):
                 account.issue_password_reset(
                     self.ports.tokens.issue(), now, self.settings.password_reset_validity
@@ -200,9 +226,7 @@ class AuthenticationUseCases(ServiceCore):
             digest = self.ports.tokens.digest(plain)
             now = self._now()
             account.check_password_reset(digest, now)
-            chosen = self._acceptable_password(
-                new_password, password_confirmation, account.login_email
-            )
+            chosen = self._new_password(new_password, password_confirmation, account.login_email)
             account.reset_password(digest=digest, new_hash=self.ports.hasher.hash(chosen), now=now)
             uow.commit()
         self.deliver_notifications()

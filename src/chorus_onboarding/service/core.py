@@ -33,6 +33,7 @@ from ..ports import (
     UnitOfWork,
 )
 from ..settings import OnboardingSettings
+from .checks import FieldChecks
 
 log = logging.getLogger("chorus_onboarding")
 
@@ -85,9 +86,9 @@ class ServiceCore:
         self.ports = ports
         self.settings = settings or OnboardingSettings()
         self.links = Links(self.settings.portal_url)
-        # A key of this service's own, so that the decoy question shown for an
-        # unknown email cannot be predicted, yet stays the same on every try.
-        self._decoy_key = ports.tokens.issue().digest.encode()
+        # Keys the decoy question shown for an unknown email (unpredictable,
+        # yet the same on every try) and the forgotten-password challenges.
+        self._secret = (self.settings.secret_key or ports.tokens.issue().plain).encode()
         self._dummy_hash: str | None = None
 
     # --- plumbing ------------------------------------------------------------
@@ -127,6 +128,13 @@ class ServiceCore:
         typed = confirmed_password(password, confirmation)
         return self.settings.password_policy.validate(typed, login_email=login.value)
 
+    def _new_password(self, password: object, confirmation: object, login: EmailAddress) -> str:
+        """Like :meth:`_acceptable_password`, failures reported as a form (``InvalidForm``)."""
+        check = FieldChecks()
+        chosen = check("password", lambda: self._acceptable_password(password, confirmation, login))
+        check.done()
+        return chosen.value
+
     # --- secrets -------------------------------------------------------------
 
     def _waste_a_verification(self, secret: str) -> None:
@@ -136,7 +144,7 @@ class ServiceCore:
         self.ports.hasher.verify(self._dummy_hash, secret)
 
     def _decoy_question(self, email: EmailAddress) -> str:
-        digest = hmac.new(self._decoy_key, email.key.encode(), hashlib.sha256).digest()
+        digest = hmac.new(self._secret, email.key.encode(), hashlib.sha256).digest()
         return SUGGESTED_SECRET_QUESTIONS[digest[0] % len(SUGGESTED_SECRET_QUESTIONS)]
 
     # --- rights --------------------------------------------------------------

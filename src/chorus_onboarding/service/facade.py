@@ -25,9 +25,12 @@ from .account_management import AccountManagementUseCases
 from .authentication import AuthenticationUseCases
 from .core import Ports
 from .registration import RegistrationUseCases
+from .structures import StructureUseCases
 
 
-class OnboardingService(RegistrationUseCases, AuthenticationUseCases, AccountManagementUseCases):
+class OnboardingService(
+    RegistrationUseCases, AuthenticationUseCases, AccountManagementUseCases, StructureUseCases
+):
     """Everything a portal does to get people and companies onto Chorus Pro.
 
     Each method is one use case in one unit of work: it checks its input and
