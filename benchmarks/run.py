@@ -47,7 +47,10 @@ QUICK = Settings(
 
 
 def _positive(text: str) -> int:
-    number = int(text.replace("_", "").replace(",", ""))
+    try:
+        number = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return number
@@ -123,7 +126,8 @@ def render(result: Result, settings: Settings) -> str:
             out.append(f"-- {section}")
         out.append(line(cells))
     out.extend(f"note: {note}" for note in result.notes)
-    out.append("ratio: the per-instance figure divided by this library's (× cheaper).")
+    if any(row.anchor is not None for row in result.rows):
+        out.append(f"ratio: {result.anchor_name} divided by this library (× cheaper).")
     return "\n".join(out)
 
 

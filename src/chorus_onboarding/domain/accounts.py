@@ -82,6 +82,8 @@ SUGGESTED_SECRET_QUESTIONS: tuple[str, ...] = (
     "Dans quelle rue ai-je grandi ?",
 )
 """Questions a form may offer; the owner may also type their own."""
+# A suggested question is kept as the one shared string, not a copy per account.
+_SHARED_QUESTIONS = {q: q for q in SUGGESTED_SECRET_QUESTIONS}
 
 _NAME_MAX = 100
 _QUESTION_MIN, _QUESTION_MAX = 5, 200
@@ -98,7 +100,7 @@ def secret_question(text: object) -> str:
     question = printable_text(text, "secret_question", _QUESTION_MAX)
     if len(question) < _QUESTION_MIN:
         raise InvalidInput(field="secret_question", expected="question d'au moins 5 caractères")
-    return question
+    return _SHARED_QUESTIONS.get(question, question)
 
 
 def normalise_secret_answer(text: object) -> str:
@@ -116,7 +118,7 @@ def normalise_secret_answer(text: object) -> str:
     return normalised
 
 
-@define(eq=False)
+@define(eq=False, weakref_slot=False)
 class Account:
     """A person's login on the portal.
 
@@ -144,7 +146,8 @@ class Account:
     answers_blocked_until: datetime | None = None
     last_login_at: datetime | None = None
     version: int = 0
-    _pending_events: list[events.DomainEvent] = field(factory=list, init=False, repr=False)
+    # Created with the first event only: most loaded accounts record none.
+    _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
 
     # --- construction -----------------------------------------------------
 
@@ -190,10 +193,12 @@ class Account:
 
     def pull_events(self) -> list[events.DomainEvent]:
         """Hand over the recorded events and forget them (the unit of work stores them)."""
-        recorded, self._pending_events = self._pending_events, []
+        recorded, self._pending_events = self._pending_events or [], None
         return recorded
 
     def _record(self, event: events.DomainEvent) -> None:
+        if self._pending_events is None:
+            self._pending_events = []
         self._pending_events.append(event)
 
     # --- activation -------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Self
 
-from attrs import field, frozen
+from attrs import frozen
 
 from .errors import EmailConfirmationMismatch, InvalidEmail
 
@@ -40,18 +40,31 @@ def _domain(text: str) -> str:
     return ascii_domain
 
 
-@frozen
+@frozen(eq=False, weakref_slot=False)
 class EmailAddress:
     """A syntactically valid email address.
 
     ``value`` keeps the local part as typed (some servers are case-sensitive
     there) and the domain in lower-case ASCII; identity (``==``, hashing, the
-    unique login key) uses ``key``, which ignores case entirely, as the portal
-    does.
+    unique login key) uses :attr:`key`, which ignores case entirely, as the
+    portal does. Only ``value`` is stored: the key is derived when needed,
+    which keeps every loaded account a string lighter.
     """
 
-    value: str = field(eq=False)
-    key: str = field(repr=False)
+    value: str
+
+    @property
+    def key(self) -> str:
+        """The case-insensitive identity of the address (its unique login key)."""
+        return self.value.casefold()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EmailAddress):
+            return NotImplemented
+        return self.value.casefold() == other.value.casefold()
+
+    def __hash__(self) -> int:
+        return hash(self.value.casefold())
 
     @classmethod
     def validate(cls, text: object) -> str:
@@ -89,7 +102,7 @@ class EmailAddress:
             value = cls.validate(text)
         except InvalidEmail as error:
             raise InvalidEmail(field=field, reason=error.params["reason"]) from None
-        return cls(value=value, key=value.casefold())
+        return cls(value)
 
     @property
     def local_part(self) -> str:

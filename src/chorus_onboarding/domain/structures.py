@@ -99,7 +99,7 @@ class CompanyRecord:
     active: bool = True
 
 
-@define(eq=False)
+@define(eq=False, weakref_slot=False)
 class Structure:
     """A legal entity on the portal.
 

@@ -1,0 +1,25 @@
+"""The benchmark command runs end to end (its figures are read by people, not asserted here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+RUN = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+
+
+def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = importlib.util.spec_from_file_location("benchmarks_run", RUN)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--quick"]) == 0
+    printed = capsys.readouterr().out
+    assert "== verdicts" in printed
+    assert printed.count("PASS") + printed.count("FAIL") >= 5
+    assert "machines per account" in printed
