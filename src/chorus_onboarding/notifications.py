@@ -141,6 +141,20 @@ def _(event: events.LoginThrottled, links: Links) -> list[Message]:
 
 
 @_compose.register
+def _(event: events.SecretAnswersBlocked, links: Links) -> list[Message]:
+    body = (
+        "Bonjour,\n\nPlusieurs réponses erronées à votre question secrète ont été données dans "
+        "la procédure « Mot de passe oublié ». Par sécurité, la procédure est suspendue "
+        f"jusqu'au {paris_time(event.until)}.\n"
+        "Si ce n'était pas vous, votre mot de passe reste inchangé ; vous pouvez changer "
+        "votre question secrète depuis « Mon compte »."
+    )
+    return [
+        ((event.contact_email,), "Chorus Pro - Procédure « Mot de passe oublié » suspendue", body)
+    ]
+
+
+@_compose.register
 def _(event: events.AccountDeactivated, links: Links) -> list[Message]:
     who = "à votre demande" if event.by_owner else "par un administrateur"
     body = (

@@ -77,9 +77,9 @@ class OnboardingSettings:
     """Keys the decoy secret questions and the forgotten-password challenges.
 
     Give every process of one deployment the same value (at least 32
-    characters, kept secret): otherwise each process draws its own, and an
-    unknown email's decoy question would change from one process to the next,
-    telling it apart from a real account.
+    characters, kept secret): unset, each process draws its own at random, and
+    an unknown email's decoy question would change from one process to the
+    next, telling it apart from a real account.
     """
 
     @classmethod

@@ -213,6 +213,10 @@ def test_wrong_answers_are_limited_and_a_block_looks_like_a_wrong_answer(world: 
             world.service.answer_secret_question(LOUISE, step.challenge, "Rex")
     with pytest.raises(SecretAnswerRejected):
         world.service.answer_secret_question(LOUISE, step.challenge, "medor")
+    assert (
+        world.mailbox.last_to(LOUISE).subject
+        == "Chorus Pro - Procédure « Mot de passe oublié » suspendue"
+    )
     world.clock.advance(hours=1)
     step = world.service.start_password_reset(LOUISE, "XWWXS")
     world.service.answer_secret_question(LOUISE, step.challenge, "medor")

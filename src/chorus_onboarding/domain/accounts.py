@@ -391,11 +391,19 @@ class Account:
         return self.answers_blocked_until is not None and now < self.answers_blocked_until
 
     def record_wrong_answer(self, now: datetime, limit: int, block_for: timedelta) -> None:
-        """Count a wrong secret answer; at ``limit`` in a row, block answers for a while."""
+        """Count a wrong secret answer; at ``limit`` in a row, block answers and tell the owner."""
         self.failed_answers += 1
         if self.failed_answers >= limit:
             self.failed_answers = 0
             self.answers_blocked_until = now + block_for
+            self._record(
+                events.SecretAnswersBlocked(
+                    occurred_at=now,
+                    account_id=self.id,
+                    contact_email=self.contact_email.value,
+                    until=self.answers_blocked_until,
+                )
+            )
 
     def issue_password_reset(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
         """The answer was right: send a reset link (it alone can change the password)."""

@@ -45,6 +45,8 @@ _WORDS_FR: dict[str, str] = {
     "token": "lien",
     "challenge": "procédure « Mot de passe oublié »",
     "rcs": "numéro RCS",
+    "siret": "numéro SIRET",
+    "captcha": "caractères de l'image (captcha)",
     "names": "noms",
     "limit": "limite",
     "settings": "réglages",

@@ -84,6 +84,14 @@ class LoginThrottled(DomainEvent):
 
 
 @frozen(kw_only=True)
+class SecretAnswersBlocked(DomainEvent):
+    """Too many wrong secret answers: the procedure is refused until ``until``."""
+
+    contact_email: str
+    until: datetime
+
+
+@frozen(kw_only=True)
 class AccountDeactivated(DomainEvent):
     """The account was deactivated by its owner or by someone with the right."""
 
@@ -106,3 +114,61 @@ class AccountReactivated(DomainEvent):
     """The account is active again."""
 
     contact_email: str
+
+
+@frozen(kw_only=True)
+class AttachmentRequested(DomainEvent):
+    """A user asked to be attached to a structure; its managers are told."""
+
+    structure_id: str
+    structure_name: str
+    requester_name: str
+    requester_email: str
+    manager_emails: tuple[str, ...]
+
+
+@frozen(kw_only=True)
+class AttachmentDecided(DomainEvent):
+    """A manager validated or refused an attachment (or attached the user directly)."""
+
+    structure_id: str
+    structure_name: str
+    contact_email: str
+    validated: bool
+    direct: bool = False
+    reason: str = ""
+
+
+@frozen(kw_only=True)
+class UserDetached(DomainEvent):
+    """The user is no longer attached to the structure."""
+
+    structure_id: str
+    structure_name: str
+    contact_email: str
+
+
+@frozen(kw_only=True)
+class SubscriptionRequested(DomainEvent):
+    """A user asked for a right on an espace; the principal manager is told."""
+
+    structure_id: str
+    structure_name: str
+    espace_label: str
+    service_name: str
+    habilitation: str
+    requester_name: str
+    principal_manager_email: str
+
+
+@frozen(kw_only=True)
+class SubscriptionDecided(DomainEvent):
+    """The principal manager validated, refused or revoked a subscription."""
+
+    structure_id: str
+    structure_name: str
+    espace_label: str
+    habilitation: str
+    contact_email: str
+    outcome: str
+    reason: str = ""

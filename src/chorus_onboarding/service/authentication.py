@@ -176,7 +176,8 @@ class AuthenticationUseCases(ServiceCore):
             question = account.secret_question
         else:
             question = self._decoy_question(email)
-        expires_at = self._now() + self.settings.reset_challenge_validity
+        # Whole seconds: the signed deadline is, and the two must agree.
+        expires_at = (self._now() + self.settings.reset_challenge_validity).replace(microsecond=0)
         return PasswordResetChallenge(
             question, challenges.sign(self._secret, email.key, expires_at), expires_at
         )
@@ -215,6 +216,7 @@ class AuthenticationUseCases(ServiceCore):
                 now, self.settings.max_wrong_answers, self.settings.answer_block
             )
             uow.commit()
+        self.deliver_notifications()
         raise SecretAnswerRejected(field="secret_answer")
 
     def reset_password(

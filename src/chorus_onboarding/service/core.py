@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 
@@ -72,6 +74,12 @@ def confirmed_password(password: object, confirmation: object) -> str:
     return typed
 
 
+@functools.cache
+def _process_secret() -> str:
+    """One random key for the whole process when ``settings.secret_key`` is unset."""
+    return secrets.token_urlsafe(32)
+
+
 def typed_question(text: object) -> str:
     """The secret question typed by the owner, checked."""
     return secret_question(text_argument(text, "secret_question"))
@@ -88,7 +96,7 @@ class ServiceCore:
         self.links = Links(self.settings.portal_url)
         # Keys the decoy question shown for an unknown email (unpredictable,
         # yet the same on every try) and the forgotten-password challenges.
-        self._secret = (self.settings.secret_key or ports.tokens.issue().plain).encode()
+        self._secret = (self.settings.secret_key or _process_secret()).encode()
         self._dummy_hash: str | None = None
 
     # --- plumbing ------------------------------------------------------------

@@ -1,0 +1,212 @@
+"""The documentation executes: README.md, docs/ and examples/ are run and checked here."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import runpy
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import chorus_onboarding
+from chorus_onboarding.cli import diagrams
+from chorus_onboarding.domain import errors
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+
+_FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
+_LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
+
+
+def python_blocks(text: str) -> Iterator[tuple[int, str]]:
+    """Each fenced block labelled exactly ``python``, with the line it starts on."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        fence, info = opening["fence"], opening["info"].strip()
+        start = index + 1
+        index = start
+        while index < len(lines):
+            closing = _FENCE.match(lines[index])
+            if closing and closing["fence"].startswith(fence) and not closing["info"].strip():
+                break
+            index += 1
+        if info == "python":
+            body = [line[len(opening["indent"]) :] for line in lines[start:index]]
+            yield start + 1, "\n".join(body) + "\n"
+        index += 1
+
+
+def _page_id(page: Path) -> str:
+    return str(page.relative_to(ROOT))
+
+
+def _error_classes() -> list[type[errors.OnboardingError]]:
+    """Every error class of ``chorus_onboarding.domain.errors``, root included."""
+    found: dict[str, type[errors.OnboardingError]] = {}
+    pending: list[type[errors.OnboardingError]] = [
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, errors.OnboardingError)
+    ]
+    while pending:
+        cls = pending.pop()
+        if cls.__module__ != errors.__name__ or cls.__qualname__ in found:
+            continue
+        found[cls.__qualname__] = cls
+        pending.extend(cls.__subclasses__())
+    return sorted(found.values(), key=lambda cls: cls.__qualname__)
+
+
+def test_the_block_reader_keeps_only_fences_labelled_exactly_python() -> None:
+    text = "\n".join(
+        [
+            "```python",
+            "a = 1",
+            "```",
+            "```python-noexec",
+            "raise SystemExit",
+            "```",
+            "```text",
+            "not code",
+            "```",
+            "````python",
+            "b = '''",
+            "```",
+            "'''",
+            "````",
+        ]
+    )
+    assert list(python_blocks(text)) == [(2, "a = 1\n"), (11, "b = '''\n```\n'''\n")]
+
+
+def test_every_page_is_found() -> None:
+    names = {page.name for page in PAGES}
+    assert {
+        "README.md",
+        "index.md",
+        "journeys.md",
+        "errors.md",
+        "security.md",
+        "configuration.md",
+        "embedding.md",
+        "lifecycles.md",
+    } <= names
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_the_python_blocks_of_each_page_run_in_order_in_one_namespace(
+    page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "docs_" + re.sub(r"\W", "_", _page_id(page))
+    module = types.ModuleType(name)
+    module.__file__ = str(page)
+    # Registered so that classes defined in a block (attrs, dataclasses) can
+    # find their module, as they would in a real one.
+    monkeypatch.setitem(sys.modules, name, module)
+    for line, source in python_blocks(page.read_text(encoding="utf-8")):
+        code = compile(source, f"{_page_id(page)}:{line}", "exec")
+        exec(code, module.__dict__)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_page_id)
+def test_every_relative_link_of_a_page_points_to_an_existing_file(page: Path) -> None:
+    text = page.read_text(encoding="utf-8")
+    missing = [
+        target
+        for target in (match["target"] for match in _LINK.finditer(text))
+        if "://" not in target
+        and not target.startswith("mailto:")
+        and not (page.parent / target).exists()
+    ]
+    assert missing == []
+
+
+EXPECTED_OUTPUT = {
+    "quickstart.py": [
+        "Account activated: ACTIVE",
+        "Logged in as Louise GALFE",
+        "Contact email is now contact@dressing-louise.fr",
+    ],
+    "custom_ports.py": [
+        "Our register knows 31415926000012 as: LA FERME DU BOUT DU MONDE",
+        "Collected for yann@ferme-bout-du-monde.fr: Chorus Pro - Activation de votre compte",
+        "jusqu'au 04/01/2018 11:05:10",
+    ],
+    "expiry_batch.py": [
+        "Accounts expired by the batch: 2",
+        "louise.galfe@dressing-louise.fr: ACTIVE",
+        "paul.martin@earl-trois-chenes.fr: EXPIRED",
+        "A second run expires 0 more",
+    ],
+}
+
+
+def test_every_example_is_checked() -> None:
+    assert sorted(path.name for path in EXAMPLES.glob("*.py")) == sorted(EXPECTED_OUTPUT)
+
+
+@pytest.mark.parametrize("script", sorted(EXPECTED_OUTPUT))
+def test_each_example_runs_as_a_script_and_prints_what_happened(
+    script: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    namespace = runpy.run_path(str(EXAMPLES / script), run_name="__main__")
+    printed = capsys.readouterr().out
+    for expected in EXPECTED_OUTPUT[script]:
+        assert expected in printed
+    assert inspect.getdoc(namespace["main"]) is not None
+    assert namespace["__doc__"]
+
+
+def test_the_lifecycle_page_is_exactly_what_the_diagrams_command_prints() -> None:
+    assert (DOCS / "lifecycles.md").read_text(encoding="utf-8") == diagrams()
+
+
+@pytest.mark.parametrize("error", _error_classes(), ids=lambda cls: cls.__qualname__)
+def test_the_error_page_lists_every_error_with_its_code_and_french_message(
+    error: type[errors.OnboardingError],
+) -> None:
+    page = (DOCS / "errors.md").read_text(encoding="utf-8")
+    assert f"`{error.code}`" in page
+    assert f"`{error.__qualname__}`" in page
+    assert error.message_fr in page
+
+
+def test_error_codes_are_unique() -> None:
+    codes = [cls.code for cls in _error_classes()]
+    assert len(codes) == len(set(codes))
+
+
+def _public_classes_and_functions() -> list[str]:
+    """The names of ``__all__`` that can carry a docstring of their own."""
+    return [
+        name
+        for name in chorus_onboarding.__all__
+        if inspect.isclass(getattr(chorus_onboarding, name))
+        or inspect.isfunction(getattr(chorus_onboarding, name))
+    ]
+
+
+def test_only_the_plain_constants_of_the_public_api_are_exempt_from_docstrings() -> None:
+    skipped = set(chorus_onboarding.__all__) - set(_public_classes_and_functions())
+    assert skipped == {"ACCOUNT_LIFECYCLE", "SUGGESTED_SECRET_QUESTIONS"}
+
+
+@pytest.mark.parametrize("name", _public_classes_and_functions())
+def test_every_public_class_and_function_has_its_own_docstring(name: str) -> None:
+    obj = getattr(chorus_onboarding, name)
+    # A class's own docstring only: a subclass without one must not borrow its parent's.
+    own = obj.__dict__.get("__doc__") if inspect.isclass(obj) else obj.__doc__
+    assert isinstance(own, str)
+    assert own.strip()
