@@ -102,7 +102,7 @@ def test_memoires_de_frais_de_justice_asks_for_the_categorie_de_prestataire(worl
         world.register(espaces=espaces)
     assert refused.value.codes() == {"categorie_prestataire": "required"}
     account_id = world.register(espaces=espaces, categorie_prestataire="EXPERT")
-    memoires = _structure_of(world, account_id).open_espace(Espace.MEMOIRES_FRAIS_JUSTICE)
+    memoires = _structure_of(world, account_id).opened(Espace.MEMOIRES_FRAIS_JUSTICE)
     assert memoires is not None
     assert memoires.parameters.categorie_prestataire is not None
     assert memoires.parameters.categorie_prestataire.name == "EXPERT"

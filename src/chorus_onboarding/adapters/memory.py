@@ -2,15 +2,16 @@
 
 It behaves like a database where it matters: a loaded entity is a copy, so a
 use case that fails half-way changes nothing; commit checks versions (no lost
-update) and unique keys, and writes the entities and their events together,
-under one lock, all or nothing.
+update) and unique keys, and writes the entities, the manager history and
+the events together, under one lock, all or nothing. Secondary indexes keep
+every query proportional to what it returns, never to the size of the store.
 """
 
 from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -18,13 +19,23 @@ from typing import Any, Generic, Self, TypeVar
 import attrs
 
 from ..domain.accounts import Account, AccountState
+from ..domain.attachments import Attachment
 from ..domain.emails import EmailAddress
-from ..domain.errors import ConcurrencyConflict, LoginEmailTaken, StructureAlreadyRegistered
+from ..domain.errors import (
+    AlreadyAttached,
+    ConcurrencyConflict,
+    LoginEmailTaken,
+    StructureAlreadyRegistered,
+    SubscriptionExists,
+)
+from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
+from ..domain.subscriptions import Subscription
 from ..ports import OutboxEntry
 
-E = TypeVar("E", Account, Structure)
+E = TypeVar("E", Account, Structure, Attachment, Subscription)
+Entity = Account | Structure | Attachment | Subscription
 
 
 def _fields(entity: Any) -> tuple[Any, ...]:
@@ -36,16 +47,22 @@ def _fields(entity: Any) -> tuple[Any, ...]:
 
 
 class _Table(Generic[E]):
-    """The stored copies of one entity kind, with a unique index."""
+    """The stored copies of one entity kind, with a unique key and secondary indexes."""
 
     def __init__(
-        self, what: str, key: Callable[[E], Hashable], duplicate: Callable[[E], Exception]
-    ):
+        self,
+        what: str,
+        unique: Callable[[E], Hashable | None],
+        duplicate: Callable[[E], Exception],
+        indexes: dict[str, Callable[[E], Iterable[Hashable]]],
+    ) -> None:
         self.what = what
         self.rows: dict[str, E] = {}
         self.unique: dict[Hashable, str] = {}
-        self._key: Callable[[E], Hashable] = key
+        self.indexes: dict[str, dict[Hashable, set[str]]] = {name: {} for name in indexes}
+        self._unique_key: Callable[[E], Hashable | None] = unique
         self._duplicate: Callable[[E], Exception] = duplicate
+        self._index_keys: dict[str, Callable[[E], Iterable[Hashable]]] = indexes
 
     def check(self, entity: E, loaded_version: int | None) -> None:
         stored = self.rows.get(entity.id)
@@ -54,22 +71,46 @@ class _Table(Generic[E]):
                 raise ConcurrencyConflict(what=self.what)
         elif stored is None or stored.version != loaded_version:
             raise ConcurrencyConflict(what=self.what)
-        owner = self.unique.get(self._key(entity))
+        key = self._unique_key(entity)
+        owner = None if key is None else self.unique.get(key)
         if owner is not None and owner != entity.id:
             raise self._duplicate(entity)
+
+    def _unindex(self, entity: E) -> None:
+        key = self._unique_key(entity)
+        if key is not None:
+            self.unique.pop(key, None)
+        for name, keys in self._index_keys.items():
+            for index_key in keys(entity):
+                ids = self.indexes[name].get(index_key)
+                if ids is not None:
+                    ids.discard(entity.id)
+                    if not ids:
+                        del self.indexes[name][index_key]
 
     def write(self, entity: E) -> E | None:
         previous = self.rows.get(entity.id)
         if previous is not None:
-            del self.unique[self._key(previous)]
+            self._unindex(previous)
         stored = attrs.evolve(entity)
         self.rows[entity.id] = stored
-        self.unique[self._key(stored)] = entity.id
+        key = self._unique_key(stored)
+        if key is not None:
+            self.unique[key] = entity.id
+        for name, keys in self._index_keys.items():
+            for index_key in keys(stored):
+                self.indexes[name].setdefault(index_key, set()).add(entity.id)
         return previous
 
     def copy_of(self, entity_id: str) -> E | None:
         stored = self.rows.get(entity_id)
         return None if stored is None else attrs.evolve(stored)
+
+    def index_keys(self, index: str, entity: E) -> Iterable[Hashable]:
+        return self._index_keys[index](entity)
+
+    def ids(self, index: str, key: Hashable) -> list[str]:
+        return sorted(self.indexes[index].get(key, ()))
 
 
 class MemoryStore:
@@ -78,18 +119,56 @@ class MemoryStore:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.accounts: _Table[Account] = _Table(
-            "Le compte", lambda a: a.login_email.key, lambda _: LoginEmailTaken(field="login_email")
+            "Le compte",
+            lambda a: a.login_email.key,
+            lambda _: LoginEmailTaken(field="login_email"),
+            {},
         )
         self.structures: _Table[Structure] = _Table(
             "La structure",
             lambda s: s.identifier.key,
             lambda s: StructureAlreadyRegistered(field="identifier", identifier=s.identifier.value),
+            {"manager": lambda s: {s.principal_manager_id, *s.managers}},
+        )
+        self.attachments: _Table[Attachment] = _Table(
+            "La demande de rattachement",
+            lambda a: (a.account_id, a.structure_id) if a.state.is_live else None,
+            lambda _: AlreadyAttached(field="structure_id"),
+            {
+                "member": lambda a: [(a.account_id, a.structure_id)],
+                "structure": lambda a: [a.structure_id],
+                "account": lambda a: [a.account_id],
+            },
+        )
+        self.subscriptions: _Table[Subscription] = _Table(
+            "L'abonnement",
+            lambda s: (
+                (s.account_id, s.structure_id, s.service, s.espace) if s.state.is_live else None
+            ),
+            lambda _: SubscriptionExists(field="espace"),
+            {
+                "member": lambda s: [(s.account_id, s.structure_id)],
+                "structure": lambda s: [s.structure_id],
+                "account": lambda s: [s.account_id],
+            },
         )
         # Pending activations sorted by deadline, so the expiry batch reads only
         # the overdue head of the list, not every account.
         self.deadlines: list[tuple[datetime, str]] = []
+        self.history: dict[str, list[ManagerAction]] = {}
         self.outbox: dict[str, OutboxEntry] = {}
         self._outbox_sequence = 0
+        self._assigned_numbers = 0
+
+    def table(self, entity: Entity) -> _Table[Any]:
+        """The table that stores ``entity``'s kind."""
+        if isinstance(entity, Account):
+            return self.accounts
+        if isinstance(entity, Structure):
+            return self.structures
+        if isinstance(entity, Attachment):
+            return self.attachments
+        return self.subscriptions
 
     def index_deadline(self, previous: Account | None, current: Account) -> None:
         """Keep :attr:`deadlines` in step with a written account."""
@@ -110,6 +189,12 @@ class MemoryStore:
         """Outbox ids grow, so that delivery follows the order of events."""
         self._outbox_sequence += 1
         return f"evt-{self._outbox_sequence:012d}"
+
+    def next_assigned_number(self) -> int:
+        """The next number for identifiers the library assigns (particuliers...)."""
+        with self.lock:
+            self._assigned_numbers += 1
+            return self._assigned_numbers
 
 
 class _Repository(Generic[E]):
@@ -138,6 +223,21 @@ class _Repository(Generic[E]):
             entity_id = self._table.unique.get(key)
         return None if entity_id is None else self.get(entity_id)
 
+    def _by_index(self, index: str, key: Hashable) -> list[E]:
+        with self._uow.store.lock:
+            ids = self._table.ids(index, key)
+        found = [entity for entity in map(self.get, ids) if entity is not None]
+        # Entities added in this unit of work are not indexed yet.
+        staged = [
+            entity
+            for entity, version, _ in self._uow.seen.values()
+            if version is None
+            and self._uow.store.table(entity) is self._table
+            and entity.id not in ids
+            and key in self._table.index_keys(index, entity)
+        ]
+        return found + staged
+
 
 class MemoryAccountRepository(_Repository[Account]):
     """Accounts in a :class:`MemoryStore`."""
@@ -164,14 +264,60 @@ class MemoryStructureRepository(_Repository[Structure]):
         return self._by_unique(identifier.key)
 
     def managed_by(self, account_id: str) -> list[Structure]:
-        """The structures whose principal manager is ``account_id``."""
+        """The structures ``account_id`` manages (as principal or delegated manager)."""
+        return self._by_index("manager", account_id)
+
+    def next_assigned_number(self) -> int:
+        """A number never handed out before, for an identifier the library assigns."""
+        return self._uow.store.next_assigned_number()
+
+
+class MemoryAttachmentRepository(_Repository[Attachment]):
+    """Attachments in a :class:`MemoryStore`."""
+
+    def for_member(self, account_id: str, structure_id: str) -> list[Attachment]:
+        """Every attachment of this user to this structure, whatever its state."""
+        return self._by_index("member", (account_id, structure_id))
+
+    def for_structure(self, structure_id: str) -> list[Attachment]:
+        """Every attachment to this structure."""
+        return self._by_index("structure", structure_id)
+
+    def for_account(self, account_id: str) -> list[Attachment]:
+        """Every attachment of this user."""
+        return self._by_index("account", account_id)
+
+
+class MemorySubscriptionRepository(_Repository[Subscription]):
+    """Subscriptions in a :class:`MemoryStore`."""
+
+    def for_member(self, account_id: str, structure_id: str) -> list[Subscription]:
+        """Every subscription of this user on this structure, whatever its state."""
+        return self._by_index("member", (account_id, structure_id))
+
+    def for_structure(self, structure_id: str) -> list[Subscription]:
+        """Every subscription on this structure."""
+        return self._by_index("structure", structure_id)
+
+    def for_account(self, account_id: str) -> list[Subscription]:
+        """Every subscription of this user."""
+        return self._by_index("account", account_id)
+
+
+class MemoryHistory:
+    """The manager actions of each structure, append-only."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, action: ManagerAction) -> None:
+        """Record ``action``; written at commit with the change it describes."""
+        self._uow.staged_history.append(action)
+
+    def for_structure(self, structure_id: str) -> list[ManagerAction]:
+        """The structure's actions, oldest first."""
         with self._uow.store.lock:
-            ids = [
-                s.id
-                for s in self._uow.store.structures.rows.values()
-                if s.principal_manager_id == account_id
-            ]
-        return [s for s in map(self.get, ids) if s is not None]
+            return list(self._uow.store.history.get(structure_id, ()))
 
 
 class MemoryUnitOfWork:
@@ -181,11 +327,15 @@ class MemoryUnitOfWork:
         self.store = store
         self.accounts = MemoryAccountRepository(store.accounts, self)
         self.structures = MemoryStructureRepository(store.structures, self)
+        self.attachments = MemoryAttachmentRepository(store.attachments, self)
+        self.subscriptions = MemorySubscriptionRepository(store.subscriptions, self)
+        self.history = MemoryHistory(self)
         # id -> (entity, version when loaded or None if new, snapshot when loaded)
         self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
+        self.staged_history: list[ManagerAction] = []
         self._delivered: list[str] = []
 
-    def track(self, entity: Account | Structure, loaded_version: int | None) -> None:
+    def track(self, entity: Entity, loaded_version: int | None) -> None:
         """Remember an entity loaded or added in this unit of work."""
         snapshot = None if loaded_version is None else _fields(entity)
         self.seen[entity.id] = (entity, loaded_version, snapshot)
@@ -200,32 +350,27 @@ class MemoryUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.seen.clear()
+        self.staged_history.clear()
         self._delivered.clear()
 
-    def _table(self, entity: Any) -> _Table[Any]:
-        return self.store.accounts if isinstance(entity, Account) else self.store.structures
-
     def commit(self) -> None:
-        """Check every change, then write them all with their events."""
+        """Check every change, then write them all with their history and events."""
         changed = [
             (entity, version)
             for entity, version, snapshot in self.seen.values()
             if version is None or _fields(entity) != snapshot
         ]
-        recorded = [
-            event
-            for entity, _, _ in self.seen.values()
-            if isinstance(entity, Account)
-            for event in entity.pull_events()
-        ]
+        recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
         with self.store.lock:
             for entity, version in changed:
-                self._table(entity).check(entity, version)
+                self.store.table(entity).check(entity, version)
             for entity, _ in changed:
                 entity.version += 1
-                previous = self._table(entity).write(entity)
+                previous = self.store.table(entity).write(entity)
                 if isinstance(entity, Account):
                     self.store.index_deadline(previous, entity)
+            for action in self.staged_history:
+                self.store.history.setdefault(action.structure_id, []).append(action)
             for event in recorded:
                 entry_id = self.store.next_outbox_id()
                 self.store.outbox[entry_id] = OutboxEntry(id=entry_id, event=event)
@@ -234,6 +379,7 @@ class MemoryUnitOfWork:
         # What was written is now what is stored: later changes compare to it.
         for entity, _, _ in list(self.seen.values()):
             self.track(entity, entity.version)
+        self.staged_history.clear()
         self._delivered.clear()
 
     def pending_outbox(self, limit: int) -> list[OutboxEntry]:

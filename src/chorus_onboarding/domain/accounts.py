@@ -119,7 +119,7 @@ def normalise_secret_answer(text: object) -> str:
 
 
 @define(eq=False, weakref_slot=False)
-class Account:
+class Account(events.RecordsEvents):
     """A person's login on the portal.
 
     Build new ones with :meth:`register`; the constructor is for loading a
@@ -190,16 +190,6 @@ class Account:
     def login_blocked(self, now: datetime) -> bool:
         """Whether logins are refused for now after too many failures."""
         return self.login_blocked_until is not None and now < self.login_blocked_until
-
-    def pull_events(self) -> list[events.DomainEvent]:
-        """Hand over the recorded events and forget them (the unit of work stores them)."""
-        recorded, self._pending_events = self._pending_events or [], None
-        return recorded
-
-    def _record(self, event: events.DomainEvent) -> None:
-        if self._pending_events is None:
-            self._pending_events = []
-        self._pending_events.append(event)
 
     # --- activation -------------------------------------------------------
 

@@ -372,6 +372,73 @@ class RuleViolation(OnboardingError):
     message_en = "Operation refused by the Chorus Pro rules."
 
 
+class TicOnAgriculturalCentre(RuleViolation):
+    """TIC and the centre de gestion agricole flag exclude each other."""
+
+    code = "tic_on_agricultural_centre"
+    message_fr = (
+        "L'espace « Demande de remboursement TIC » n'est pas disponible pour les structures "
+        "typées « centre de gestion agricole »."
+    )
+    message_en = "The TIC refund espace is not available on an agricultural management centre."
+
+
+class UnknownService(RuleViolation):
+    """An espace opened (or a subscription asked) on a service the structure does not have."""
+
+    code = "unknown_service"
+    message_fr = "La structure n'a pas de service {service}."
+    message_en = "The structure has no service {service}."
+
+
+class EspaceNotOpen(RuleViolation):
+    """The espace is not open on the structure (in that mode or for that service)."""
+
+    code = "espace_not_open"
+    message_fr = "L'espace « {espace} » n'est pas ouvert sur cette structure."
+    message_en = "Espace '{espace}' is not open on this structure."
+
+
+class NotAttached(RuleViolation):
+    """The user has no validated attachment to the structure."""
+
+    code = "not_attached"
+    message_fr = "Ce compte n'est pas rattaché à la structure."
+    message_en = "This account is not attached to the structure."
+
+
+class AlreadyAttached(RuleViolation):
+    """The user is attached already, or a request of theirs is pending."""
+
+    code = "already_attached"
+    message_fr = "Ce compte est déjà rattaché à la structure, ou une demande est en attente."
+    message_en = "This account is attached already, or a request is pending."
+
+
+class StructureInactive(RuleViolation):
+    """The structure is inactive: nothing new happens on it."""
+
+    code = "structure_inactive"
+    message_fr = "La structure est inactive."
+    message_en = "The structure is inactive."
+
+
+class SubscriptionExists(RuleViolation):
+    """A live subscription for this espace and service exists already."""
+
+    code = "subscription_exists"
+    message_fr = "Un abonnement à cet espace pour ce service existe déjà (en cours ou validé)."
+    message_en = "A subscription to this espace for this service exists already."
+
+
+class StructureNotFound(ValidationError):
+    """No structure on the portal has this identifier."""
+
+    code = "structure_not_found"
+    message_fr = "Aucune structure ne correspond aux critères renseignés."
+    message_en = "No structure matches the criteria."
+
+
 class NotFound(OnboardingError):
     """The thing asked for does not exist (said only to those allowed to know)."""
 

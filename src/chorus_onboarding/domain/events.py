@@ -13,6 +13,14 @@ from datetime import datetime
 from attrs import frozen
 
 
+@frozen
+class Notice:
+    """Who hears of news about a user and a structure: the structure's name, the user's address."""
+
+    structure_name: str
+    contact_email: str
+
+
 @frozen(kw_only=True)
 class DomainEvent:
     """Base of every event: when it happened and to which account."""
@@ -172,3 +180,27 @@ class SubscriptionDecided(DomainEvent):
     contact_email: str
     outcome: str
     reason: str = ""
+
+
+class RecordsEvents:
+    """Mixed into entities: keeps the events they record until the unit of work takes them.
+
+    Each entity declares ``_pending_events`` (None until the first event, so
+    a loaded entity carries no empty list).
+    """
+
+    __slots__ = ()
+    _pending_events: list[DomainEvent] | None
+
+    # The slot itself is each entity's own (attrs builds it); mypy sees only
+    # this mixin's empty __slots__, hence the ignores below.
+
+    def pull_events(self) -> list[DomainEvent]:
+        """Hand over the recorded events and forget them (the unit of work stores them)."""
+        recorded, self._pending_events = self._pending_events or [], None  # type: ignore[misc]
+        return recorded
+
+    def _record(self, event: DomainEvent) -> None:
+        if self._pending_events is None:
+            self._pending_events = []  # type: ignore[misc]
+        self._pending_events.append(event)

@@ -7,9 +7,18 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from attrs import define, frozen
+from attrs import define, field, frozen
 
-from .errors import InvalidInput, RuleViolation
+from . import events
+from .errors import (
+    AlreadyExists,
+    EspaceNotOpen,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    TicOnAgriculturalCentre,
+    UnknownService,
+)
 from .espaces import Espace, OpenEspace
 from .identifiers import Rcs, StructureIdentifier
 from .text import printable_text
@@ -100,7 +109,7 @@ class CompanyRecord:
 
 
 @define(eq=False, weakref_slot=False)
-class Structure:
+class Structure(events.RecordsEvents):
     """A legal entity on the portal.
 
     Collections are immutable (tuples, frozensets) and replaced, never mutated
@@ -121,7 +130,10 @@ class Structure:
         Service(DEFAULT_SERVICE, "Service par défaut de la structure"),
     )
     espaces: tuple[OpenEspace, ...] = ()
+    managers: frozenset[str] = frozenset()
+    label: str = ""
     version: int = 0
+    _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def create(
@@ -136,6 +148,7 @@ class Structure:
         espaces: Iterable[OpenEspace],
         now: datetime,
         rcs: Rcs | None = None,
+        agricultural_centre: bool = False,
     ) -> Structure:
         """A new active structure whose creator is its principal manager."""
         chosen = frozenset(purposes)
@@ -150,9 +163,109 @@ class Structure:
             principal_manager_id=principal_manager_id,
             purposes=chosen,
             rcs=rcs,
-            espaces=tuple(sorted(espaces, key=lambda open_: open_.espace.value)),
-        )
+            agricultural_centre=agricultural_centre,
+        )._with_espaces(espaces)
 
-    def open_espace(self, espace: Espace) -> OpenEspace | None:
+    def opened(self, espace: Espace) -> OpenEspace | None:
         """The espace as opened here, or None if it is not open."""
         return next((open_ for open_ in self.espaces if open_.espace is espace), None)
+
+    # --- reading ------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the structure's status is ACTIF."""
+        return self.status is StructureStatus.ACTIF
+
+    def is_principal(self, account_id: str) -> bool:
+        """Whether ``account_id`` is the principal manager."""
+        return account_id == self.principal_manager_id
+
+    def is_manager(self, account_id: str) -> bool:
+        """Whether ``account_id`` manages the structure (principal or delegated)."""
+        return account_id == self.principal_manager_id or account_id in self.managers
+
+    def service(self, code: str) -> Service | None:
+        """The service with this code, or None."""
+        return next((service for service in self.services if service.code == code), None)
+
+    # --- changes ------------------------------------------------------------
+
+    def _with_espaces(self, espaces: Iterable[OpenEspace]) -> Structure:
+        for open_ in espaces:
+            self.open(open_)
+        return self
+
+    def open(self, open_: OpenEspace) -> None:
+        """Open an espace (or change how it is open): modes, services, parameters.
+
+        "Demande de remboursement TIC" cannot be opened on a centre de gestion
+        agricole: the centre files for farms that open it on their own structure.
+        """
+        if open_.espace is Espace.DEMANDE_REMBOURSEMENT_TIC and self.agricultural_centre:
+            raise TicOnAgriculturalCentre(field="espace")
+        unknown = sorted(code for code in open_.services if self.service(code) is None)
+        if unknown:
+            raise UnknownService(field="services", service=unknown[0])
+        kept = tuple(other for other in self.espaces if other.espace is not open_.espace)
+        self.espaces = tuple(sorted((*kept, open_), key=lambda item: item.espace.value))
+
+    def close(self, espace: Espace) -> OpenEspace:
+        """Close an open espace; returns how it was open."""
+        opened = self.opened(espace)
+        if opened is None:
+            raise EspaceNotOpen(field="espace", espace=espace.label)
+        self.espaces = tuple(other for other in self.espaces if other.espace is not espace)
+        return opened
+
+    def flag_agricultural_centre(self, flag: bool) -> None:
+        """Mark (or unmark) the structure as a centre de gestion agricole.
+
+        Refused while "Demande de remboursement TIC" is open on it.
+        """
+        if flag and self.opened(Espace.DEMANDE_REMBOURSEMENT_TIC) is not None:
+            raise TicOnAgriculturalCentre(field="agricultural_centre")
+        self.agricultural_centre = flag
+
+    def modify(
+        self, *, company_name: str, label: str, address: Address, status: StructureStatus
+    ) -> None:
+        """Replace the structure's general information."""
+        self.company_name = company_name
+        self.label = label
+        self.address = address
+        self.status = status
+
+    def add_service(self, service: Service) -> None:
+        """Add a service; codes are unique within the structure."""
+        if self.service(service.code) is not None:
+            raise AlreadyExists(field="service", what=f"Le service {service.code}")
+        self.services = (*self.services, service)
+
+    def grant_manager(self, account_id: str) -> None:
+        """Delegate managing rights to an attached user."""
+        if self.is_manager(account_id):
+            raise AlreadyExists(field="account_id", what="Ce gestionnaire")
+        self.managers = self.managers | {account_id}
+
+    def revoke_manager(self, account_id: str) -> None:
+        """Take delegated managing rights back (not from the principal manager)."""
+        if account_id not in self.managers:
+            raise NotFound(field="account_id", what="Ce gestionnaire délégué")
+        self.managers = self.managers - {account_id}
+
+    def make_principal(self, account_id: str) -> None:
+        """Hand the principal manager role to ``account_id``.
+
+        The former principal manager, if any still holds the role, keeps
+        managing as a delegated manager: a transfer must not lock them out.
+        """
+        former = self.principal_manager_id
+        self.principal_manager_id = account_id
+        self.managers = (
+            (self.managers | {former}) - {account_id} if former else self.managers - {account_id}
+        )
+
+    def forget_member(self, account_id: str) -> None:
+        """A detached user loses the managing rights they had here."""
+        self.managers = self.managers - {account_id}

@@ -46,7 +46,7 @@ class StructureView:
             created_at=structure.created_at,
         )
 
-    def open_espace(self, espace: Espace) -> OpenEspace | None:
+    def opened(self, espace: Espace) -> OpenEspace | None:
         """The espace as opened on the structure, or None if it is not open."""
         return next((open_ for open_ in self.espaces if open_.espace is espace), None)
 

@@ -1,0 +1,137 @@
+"""Subscriptions ("abonnements"): a user's right on one espace of one structure.
+
+::
+
+    EN_COURS_DE_VALIDATION --validate--> VALIDE --revoke--> REVOQUE
+    EN_COURS_DE_VALIDATION --refuse--> REFUSE
+    EN_COURS_DE_VALIDATION, VALIDE --cancel--> ANNULE
+
+A user attached to the structure asks, per service, for consultation only or
+for modification; only the principal manager validates, refuses or revokes.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from attrs import define, field
+
+from . import events
+from .espaces import Espace, Habilitation
+from .events import Notice
+from .lifecycle import Lifecycle, Transition
+
+
+class SubscriptionState(enum.Enum):
+    """Where a subscription stands (the portal's codes)."""
+
+    EN_COURS_DE_VALIDATION = "EN_COURS_DE_VALIDATION"
+    VALIDE = "VALIDE"
+    REFUSE = "REFUSE"
+    ANNULE = "ANNULE"
+    REVOQUE = "REVOQUE"
+
+    @property
+    def is_live(self) -> bool:
+        """Asked or granted: a user has at most one per structure, service and espace."""
+        return self in (SubscriptionState.EN_COURS_DE_VALIDATION, SubscriptionState.VALIDE)
+
+
+_S = SubscriptionState
+SUBSCRIPTION_LIFECYCLE: Lifecycle[SubscriptionState] = Lifecycle(
+    "abonnement",
+    SubscriptionState,
+    [
+        Transition("validate", (_S.EN_COURS_DE_VALIDATION,), _S.VALIDE),
+        Transition("refuse", (_S.EN_COURS_DE_VALIDATION,), _S.REFUSE),
+        Transition("cancel", (_S.EN_COURS_DE_VALIDATION, _S.VALIDE), _S.ANNULE),
+        Transition("revoke", (_S.VALIDE,), _S.REVOQUE),
+    ],
+)
+
+
+@define(eq=False, weakref_slot=False)
+class Subscription(events.RecordsEvents):
+    """One user's right on one espace, for one service of one structure."""
+
+    id: str
+    account_id: str
+    structure_id: str
+    espace: Espace
+    service: str
+    habilitation: Habilitation
+    requested_at: datetime
+    wanted_from: date
+    comment: str = ""
+    state: SubscriptionState = SubscriptionState.EN_COURS_DE_VALIDATION
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str = ""
+    version: int = 0
+    _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def grants(self) -> bool:
+        """Whether this subscription gives its right now."""
+        return self.state is SubscriptionState.VALIDE
+
+    def covers(self, espace: Espace, habilitation: Habilitation) -> bool:
+        """Whether it gives ``habilitation`` on ``espace`` (modification implies consultation)."""
+        return self.grants and self.espace is espace and self.habilitation.covers(habilitation)
+
+    def announce(
+        self, *, structure_name: str, service_name: str, requester_name: str, principal_email: str
+    ) -> None:
+        """Tell the principal manager that this request waits for them."""
+        self._record(
+            events.SubscriptionRequested(
+                occurred_at=self.requested_at,
+                account_id=self.account_id,
+                structure_id=self.structure_id,
+                structure_name=structure_name,
+                espace_label=self.espace.label,
+                service_name=service_name,
+                habilitation=self.habilitation.value,
+                requester_name=requester_name,
+                principal_manager_email=principal_email,
+            )
+        )
+
+    def _decide(
+        self, event: str, by: str, now: datetime, notice: Notice | None, reason: str
+    ) -> None:
+        SUBSCRIPTION_LIFECYCLE.fire(self, event)
+        self.decided_at = now
+        self.decided_by = by
+        self.reason = reason
+        if notice is not None:
+            self._record(
+                events.SubscriptionDecided(
+                    occurred_at=now,
+                    account_id=self.account_id,
+                    structure_id=self.structure_id,
+                    structure_name=notice.structure_name,
+                    espace_label=self.espace.label,
+                    habilitation=self.habilitation.value,
+                    contact_email=notice.contact_email,
+                    outcome=self.state.value,
+                    reason=reason,
+                )
+            )
+
+    def validate(self, *, by: str, now: datetime, notice: Notice) -> None:
+        """The principal manager grants the right; the user is told."""
+        self._decide("validate", by, now, notice, "")
+
+    def refuse(self, *, by: str, now: datetime, notice: Notice, reason: str = "") -> None:
+        """The principal manager turns the request down; the user is told."""
+        self._decide("refuse", by, now, notice, reason)
+
+    def revoke(self, *, by: str, now: datetime, notice: Notice, reason: str = "") -> None:
+        """The principal manager withdraws a granted right; the user is told."""
+        self._decide("revoke", by, now, notice, reason)
+
+    def cancel(self, *, by: str, now: datetime) -> None:
+        """The user gives the subscription up (or it ends with their attachment)."""
+        self._decide("cancel", by, now, None, "")
