@@ -9,11 +9,21 @@ from collections.abc import Sequence
 
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
+from .domain.attachments import ATTACHMENT_LIFECYCLE
+from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
+
+_LIFECYCLES = (
+    ("Compte (Account)", ACCOUNT_LIFECYCLE),
+    ("Demande de rattachement (Attachment)", ATTACHMENT_LIFECYCLE),
+    ("Abonnement à un espace (Subscription)", SUBSCRIPTION_LIFECYCLE),
+)
 
 
 def diagrams() -> str:
     """Every lifecycle as a Mermaid diagram, drawn from the transition tables."""
-    return f"## Compte (Account)\n\n```mermaid\n{ACCOUNT_LIFECYCLE.mermaid()}```\n"
+    return "\n".join(
+        f"## {title}\n\n```mermaid\n{lifecycle.mermaid()}```\n" for title, lifecycle in _LIFECYCLES
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,10 @@
 Fields are typed for the reader, but nothing is trusted: the facade checks
 every field and reports all failures at once (``InvalidForm``), so raw form
 values can be passed as they come.
+
+A structure is named either by its SIRET (``siret``) or, as on the portal's
+"Je n'ai pas de numéro de SIRET", by ``identifier_type`` and ``identifier``
+(none for PARTICULIER and AUTRE, whose identifier the library assigns).
 """
 
 from __future__ import annotations
@@ -15,24 +19,32 @@ from .domain.espaces import Espace
 from .domain.structures import Purpose
 
 
-@frozen(kw_only=True)
-class NewStructureRegistration:
-    """Journey 1: "Créer votre compte" with the SIRET of a structure new to the portal.
-
-    Company name and address default to what the company register knows of the
-    SIRET (see ``OnboardingService.lookup_company``); any of them given here
-    replaces the register's value. ``espaces`` ``None`` means the defaults
-    ("Factures émises" and "Sollicitations émises").
-    """
+@frozen(kw_only=True, slots=False)
+class PersonFields:
+    """ "Je complète mes informations personnelles": the account part of a registration."""
 
     login_email: str
     login_email_confirmation: str
     last_name: str
     first_name: str
     captcha: str
-    siret: str
     contact_email: str | None = None
     survey_consent: bool = False
+
+
+@frozen(kw_only=True, slots=False)
+class StructureNaming:
+    """How a structure is named: a SIRET, or another identifier type."""
+
+    siret: str | None = None
+    identifier_type: str | None = None
+    identifier: str | None = None
+
+
+@frozen(kw_only=True, slots=False)
+class CompanyFields:
+    """A structure's general information; for a SIRET, blanks take the register's values."""
+
     rcs: str | None = None
     company_name: str | None = None
     street: str | None = None
@@ -40,8 +52,37 @@ class NewStructureRegistration:
     postal_code: str | None = None
     city: str | None = None
     country: str | None = None
+
+
+@frozen(kw_only=True, slots=False)
+class NewStructureRegistration(PersonFields, StructureNaming, CompanyFields):
+    """Journeys 1 and 2: "Créer votre compte" with a structure new to the portal.
+
+    With a SIRET, company name and address default to what the company
+    register knows (see ``OnboardingService.lookup_company``); without, they
+    are typed. ``espaces`` ``None`` means the defaults ("Factures émises" and
+    "Sollicitations émises").
+    """
+
     purposes: Iterable[Purpose | str] = (Purpose.DEPOSER_DEMANDES_PAIEMENT,)
     espaces: Iterable[Espace | str] | None = None
     categorie_prestataire: str | None = None
     categorie_beneficiaire: str | None = None
     pacage: str | None = None
+
+
+@frozen(kw_only=True, slots=False)
+class ExistingStructureRegistration(PersonFields, StructureNaming):
+    """Journeys 3 and 4: "Créer votre compte" for a structure already on the portal.
+
+    With a SIRET, an attachment request goes to the structure's managers;
+    without, the account is created alone and asks for attachment later.
+    """
+
+
+@frozen(kw_only=True, slots=False)
+class NewStructure(StructureNaming, CompanyFields):
+    """Journey 8, "Saisir une nouvelle structure" from "Mon compte"."""
+
+    agricultural_centre: bool = False
+    purposes: Iterable[Purpose | str] = (Purpose.DEPOSER_DEMANDES_PAIEMENT,)

@@ -181,6 +181,79 @@ def _(event: events.AccountReactivated, links: Links) -> list[Message]:
     return [((event.contact_email,), "Chorus Pro - Réactivation de votre compte", body)]
 
 
+@_compose.register
+def _(event: events.AttachmentRequested, links: Links) -> list[Message]:
+    if not event.manager_emails:
+        return []
+    body = (
+        f"Bonjour,\n\n{event.requester_name} ({event.requester_email}) demande à être rattaché(e) "
+        f"à la structure {event.structure_name}.\n"
+        "Vous pouvez valider ou refuser cette demande depuis « Activités du gestionnaire », "
+        "bloc « Mes actions en attente »."
+    )
+    return [(event.manager_emails, "Chorus Pro - Demande de rattachement à votre structure", body)]
+
+
+@_compose.register
+def _(event: events.AttachmentDecided, links: Links) -> list[Message]:
+    if event.validated:
+        how = (
+            "Un gestionnaire vous a rattaché(e)"
+            if event.direct
+            else "Votre demande de rattachement"
+        )
+        verdict = (
+            f"{how} à la structure {event.structure_name}."
+            if event.direct
+            else f"{how} à la structure {event.structure_name} a été validée."
+        )
+    else:
+        verdict = (
+            f"Votre demande de rattachement à la structure {event.structure_name} a été refusée."
+        )
+        if event.reason:
+            verdict += f"\nMotif : {event.reason}"
+    body = f"Bonjour,\n\n{verdict}"
+    subject = "Chorus Pro - Rattachement " + ("validé" if event.validated else "refusé")
+    return [((event.contact_email,), subject, body)]
+
+
+@_compose.register
+def _(event: events.UserDetached, links: Links) -> list[Message]:
+    body = f"Bonjour,\n\nVotre compte n'est plus rattaché à la structure {event.structure_name}."
+    return [((event.contact_email,), "Chorus Pro - Fin de rattachement", body)]
+
+
+@_compose.register
+def _(event: events.SubscriptionRequested, links: Links) -> list[Message]:
+    if not event.principal_manager_email:
+        return []
+    body = (
+        f"Bonjour,\n\n{event.requester_name} demande un abonnement à l'espace "
+        f"« {event.espace_label} » ({event.habilitation}, service {event.service_name}) "
+        f"de la structure {event.structure_name}.\n"
+        "En tant que gestionnaire principal, vous pouvez valider ou refuser cette demande."
+    )
+    return [
+        ((event.principal_manager_email,), "Chorus Pro - Demande d'abonnement à un espace", body)
+    ]
+
+
+_OUTCOMES = {"VALIDE": "validé", "REFUSE": "refusé", "REVOQUE": "révoqué"}
+
+
+@_compose.register
+def _(event: events.SubscriptionDecided, links: Links) -> list[Message]:
+    outcome = _OUTCOMES.get(event.outcome, event.outcome)
+    body = (
+        f"Bonjour,\n\nVotre abonnement à l'espace « {event.espace_label} » ({event.habilitation}) "
+        f"de la structure {event.structure_name} a été {outcome} par le gestionnaire principal."
+    )
+    if event.reason:
+        body += f"\nMotif : {event.reason}"
+    return [((event.contact_email,), f"Chorus Pro - Abonnement {outcome}", body)]
+
+
 def render(entry: OutboxEntry, links: Links) -> list[OutgoingEmail]:
     """The emails an outbox entry sends; the dedupe key is stable across retries."""
     return [

@@ -16,11 +16,14 @@ from typing import Protocol, Self
 from attrs import frozen
 
 from .domain.accounts import Account
+from .domain.attachments import Attachment
 from .domain.emails import EmailAddress
 from .domain.events import DomainEvent
+from .domain.history import ManagerAction
 from .domain.identifiers import Siret, StructureIdentifier
 from .domain.passwords import PasswordStrength
 from .domain.structures import CompanyRecord, Structure
+from .domain.subscriptions import Subscription
 from .domain.tokens import IssuedToken
 
 
@@ -154,7 +157,71 @@ class StructureRepository(Protocol):
         ...
 
     def managed_by(self, account_id: str) -> list[Structure]:
-        """The structures whose principal manager is ``account_id``."""
+        """The structures ``account_id`` manages, as principal or delegated manager."""
+        ...
+
+    def next_assigned_number(self) -> int:
+        """A number never handed out before, for identifiers the library assigns."""
+        ...
+
+
+class AttachmentRepository(Protocol):
+    """Attachments (requests included), inside one unit of work."""
+
+    def add(self, attachment: Attachment) -> None:
+        """Register a new attachment; written at commit."""
+        ...
+
+    def get(self, attachment_id: str) -> Attachment | None:
+        """The attachment with this id, or None."""
+        ...
+
+    def for_member(self, account_id: str, structure_id: str) -> list[Attachment]:
+        """Every attachment of this user to this structure, whatever its state."""
+        ...
+
+    def for_structure(self, structure_id: str) -> list[Attachment]:
+        """Every attachment to this structure."""
+        ...
+
+    def for_account(self, account_id: str) -> list[Attachment]:
+        """Every attachment of this user."""
+        ...
+
+
+class SubscriptionRepository(Protocol):
+    """Subscriptions, inside one unit of work."""
+
+    def add(self, subscription: Subscription) -> None:
+        """Register a new subscription; written at commit."""
+        ...
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        """The subscription with this id, or None."""
+        ...
+
+    def for_member(self, account_id: str, structure_id: str) -> list[Subscription]:
+        """Every subscription of this user on this structure (must not scan the others)."""
+        ...
+
+    def for_structure(self, structure_id: str) -> list[Subscription]:
+        """Every subscription on this structure."""
+        ...
+
+    def for_account(self, account_id: str) -> list[Subscription]:
+        """Every subscription of this user."""
+        ...
+
+
+class HistoryRepository(Protocol):
+    """The manager actions of each structure, append-only."""
+
+    def add(self, action: ManagerAction) -> None:
+        """Record ``action``; written at commit with the change it describes."""
+        ...
+
+    def for_structure(self, structure_id: str) -> list[ManagerAction]:
+        """The structure's actions, oldest first."""
         ...
 
 
@@ -174,6 +241,21 @@ class UnitOfWork(Protocol):
     @property
     def structures(self) -> StructureRepository:
         """The structures seen through this unit of work."""
+        ...
+
+    @property
+    def attachments(self) -> AttachmentRepository:
+        """The attachments seen through this unit of work."""
+        ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        """The subscriptions seen through this unit of work."""
+        ...
+
+    @property
+    def history(self) -> HistoryRepository:
+        """The manager history, appended to in this unit of work."""
         ...
 
     def __enter__(self) -> Self: ...

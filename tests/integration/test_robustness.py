@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import attrs
@@ -12,9 +13,12 @@ import pytest
 from chorus_onboarding import (
     Actor,
     EmailAddress,
+    EspaceGrant,
     EuVat,
+    ExistingStructureRegistration,
     ForeignIdentifier,
     IdentifierType,
+    NewStructure,
     NewStructureRegistration,
     OnboardingError,
     OnboardingService,
@@ -25,6 +29,7 @@ from chorus_onboarding import (
     Siren,
     Siret,
     StructureIdentifier,
+    StructureNaming,
     Tahiti,
     ValidationError,
 )
@@ -61,15 +66,86 @@ def _registration() -> NewStructureRegistration:
         last_name="MARTIN",
         first_name="Paul",
         captcha="XWWXS",
-        siret="90830166600016",
+        siret="78299314100038",
     )
 
 
-def _calls(world: World, me: Actor, link: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Valid arguments for every public method of the facade."""
+@attrs.define
+class Scene:
+    """Louise's structure with members in every situation the facade's methods need."""
+
+    world: World
+    me: Actor
+    link: dict[str, str]
+    pending_id: str
+    structure_id: str
+    member: Actor
+    member_structure_id: str
+    delegate: Actor
+    asking: Actor
+    request_id: str
+    subscription_id: str
+    granted_id: str
+    gone_id: str
+    comeback: dict[str, str]
+    reset: dict[str, str]
+
+
+def _prepared() -> Scene:
+    world = build_world()
+    me = world.active_user()
+    structure_id = world.service.managed_structures(me)[0].id
+    pending_id = world.register("pending@exemple.fr", "39099603100014")
+    link = world.link("pending@exemple.fr")
+    member = world.active_user("member@exemple.fr", "90830166600016")
+    delegate = world.active_user("delegate@exemple.fr", "94821993600010")
+    for email in ("member@exemple.fr", "delegate@exemple.fr"):
+        world.service.attach_user(me, structure_id, email)
+    world.service.grant_manager(me, structure_id, str(delegate.account_id))
+    granted_id = world.service.request_subscription(delegate, structure_id, "FACTURES_EMISES")
+    world.service.validate_subscription(me, granted_id)
+    asking = world.active_user("asking@exemple.fr", "13186091800013")
+    request_id = world.service.request_attachment(asking, structure_id)
+    subscription_id = world.service.request_subscription(member, structure_id, "FACTURES_EMISES")
+    gone = world.active_user("gone@exemple.fr", "35600000000048")
+    world.service.deactivate_account(gone)
+    world.service.request_reactivation("gone@exemple.fr")
+    step = world.service.start_password_reset(LOUISE, "XWWXS")
+    world.service.answer_secret_question(LOUISE, step.challenge, "Médor")
+    return Scene(
+        world=world,
+        me=me,
+        link=link,
+        pending_id=pending_id,
+        structure_id=structure_id,
+        member=member,
+        member_structure_id=world.service.managed_structures(member)[0].id,
+        delegate=delegate,
+        asking=asking,
+        request_id=request_id,
+        subscription_id=subscription_id,
+        granted_id=granted_id,
+        gone_id=str(gone.account_id),
+        comeback=world.link("gone@exemple.fr", "reactivationCompte"),
+        reset=world.link(LOUISE, "reinitialisationMotDePasse"),
+    )
+
+
+def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
+    world, me, link = scene.world, scene.me, scene.link
     return {
         "lookup_company": {"siret": "52601815500014"},
         "register_with_new_structure": {"form": _registration()},
+        "register_for_existing_structure": {
+            "form": ExistingStructureRegistration(
+                login_email="new@exemple.fr",
+                login_email_confirmation="new@exemple.fr",
+                last_name="NEUF",
+                first_name="Nina",
+                captcha="XWWXS",
+                siret="52601815500014",
+            )
+        },
         "activate_account": {
             "login_email": link["email"],
             "token": link["token"],
@@ -83,17 +159,19 @@ def _calls(world: World, me: Actor, link: dict[str, str]) -> dict[str, dict[str,
         "answer_secret_question": {
             "login_email": LOUISE,
             "challenge": world.service.start_password_reset(LOUISE, "XWWXS").challenge,
-            "answer": "Rex",
+            "answer": "Médor",
         },
-        "managed_structures": {"actor": me},
         "reset_password": {
             "login_email": LOUISE,
-            "token": "unknown",
+            "token": scene.reset["token"],
             "new_password": "Nouveau-Départ-2025",
             "password_confirmation": "Nouveau-Départ-2025",
         },
         "request_reactivation": {"login_email": LOUISE},
-        "reactivate_with_link": {"login_email": LOUISE, "token": "unknown"},
+        "reactivate_with_link": {
+            "login_email": "gone@exemple.fr",
+            "token": scene.comeback["token"],
+        },
         "account": {"actor": me, "account_id": None},
         "password_strength": {"password": "azerty", "login_email": LOUISE, "names": ("Louise",)},
         "change_contact_email": {"actor": me, "new_contact_email": "contact@exemple.fr"},
@@ -110,11 +188,104 @@ def _calls(world: World, me: Actor, link: dict[str, str]) -> dict[str, dict[str,
             "secret_answer": "Brest",
         },
         "deactivate_account": {"actor": me, "account_id": None},
-        "reactivate_account": {"actor": Actor.support(), "account_id": me.account_id},
-        "resend_activation": {"actor": Actor.support(), "account_id": me.account_id},
+        "reactivate_account": {"actor": Actor.support(), "account_id": scene.gone_id},
+        "resend_activation": {"actor": Actor.support(), "account_id": scene.pending_id},
         "expire_overdue_activations": {},
         "deliver_notifications": {"limit": 10},
     }
+
+
+def _structure_calls(scene: Scene) -> dict[str, dict[str, Any]]:
+    me, structure_id, member = scene.me, scene.structure_id, scene.member.account_id
+    on_structure = {"actor": me, "structure_id": structure_id}
+    return {
+        "search_structures": {"actor": me, "naming_form": StructureNaming(siret="52601815500014")},
+        "structure": on_structure,
+        "managed_structures": {"actor": me},
+        "manager_history": on_structure,
+        "create_structure": {"actor": me, "form": NewStructure(siret="78299314100038")},
+        "modify_structure": {
+            **on_structure,
+            "company_name": "Nouveau nom",
+            "label": "Libellé",
+            "address": None,
+            "status": "ACTIF",
+        },
+        "set_agricultural_centre": {**on_structure, "flag": True},
+        "add_service": {**on_structure, "code": "COMPTA", "name": "Comptabilité"},
+        "open_espace": {
+            **on_structure,
+            "espace": "MEMOIRES_FRAIS_JUSTICE",
+            "services": ["DEFAUT"],
+            "consultation": True,
+            "modification": False,
+            "categorie_prestataire": "EXPERT",
+            "categorie_beneficiaire": None,
+            "pacage": None,
+        },
+        "close_espace": {**on_structure, "espace": "SOLLICITATIONS_EMISES"},
+        "grant_manager": {**on_structure, "account_id": member},
+        "revoke_manager": {**on_structure, "account_id": scene.delegate.account_id},
+        "transfer_principal_manager": {**on_structure, "account_id": member},
+        "appoint_principal_manager": {
+            "actor": Actor.support(),
+            "structure_id": structure_id,
+            "account_id": member,
+        },
+        "structure_users": on_structure,
+        "export_structure_users": on_structure,
+    }
+
+
+def _membership_calls(scene: Scene) -> dict[str, dict[str, Any]]:
+    me, structure_id, member = scene.me, scene.structure_id, scene.member
+    request, subscription = scene.request_id, scene.subscription_id
+    return {
+        "request_attachment": {"actor": scene.asking, "structure_id": scene.member_structure_id},
+        "withdraw_attachment_request": {"actor": scene.asking, "attachment_id": request},
+        "my_attachments": {"actor": me},
+        "pending_attachment_requests": {"actor": me, "structure_id": structure_id},
+        "validate_attachment": {
+            "actor": me,
+            "attachment_id": request,
+            "grants": [EspaceGrant("FACTURES_EMISES")],
+        },
+        "refuse_attachment": {"actor": me, "attachment_id": request, "reason": "Non"},
+        "validate_attachments": {"actor": me, "attachment_ids": [request]},
+        "refuse_attachments": {"actor": me, "attachment_ids": [request], "reason": "Non"},
+        "attach_user": {
+            "actor": me,
+            "structure_id": structure_id,
+            "login_email": "pending@exemple.fr",
+        },
+        "detach_user": {"actor": me, "structure_id": structure_id, "account_id": member.account_id},
+        "request_subscription": {
+            "actor": member,
+            "structure_id": structure_id,
+            "espace": "SOLLICITATIONS_EMISES",
+            "habilitation": "MODIFICATION",
+            "service": "DEFAUT",
+            "wanted_from": date(2018, 1, 11),
+            "comment": "Merci",
+        },
+        "cancel_subscription": {"actor": member, "subscription_id": subscription},
+        "validate_subscription": {"actor": me, "subscription_id": subscription},
+        "refuse_subscription": {"actor": me, "subscription_id": subscription, "reason": "Non"},
+        "revoke_subscription": {"actor": me, "subscription_id": scene.granted_id, "reason": "Non"},
+        "pending_subscription_requests": {"actor": me, "structure_id": structure_id},
+        "my_subscriptions": {"actor": member},
+        "can_access": {
+            "account_id": member.account_id,
+            "structure_id": structure_id,
+            "espace": "FACTURES_EMISES",
+            "mode": "CONSULTATION_UNIQUEMENT",
+        },
+    }
+
+
+def _calls(scene: Scene) -> dict[str, dict[str, Any]]:
+    """Valid arguments for every public method of the facade."""
+    return {**_account_calls(scene), **_structure_calls(scene), **_membership_calls(scene)}
 
 
 def _public_methods() -> set[str]:
@@ -125,23 +296,21 @@ def _public_methods() -> set[str]:
     }
 
 
-def _prepared() -> tuple[World, Actor, dict[str, str]]:
-    world = build_world()
-    me = world.active_user()
-    world.register("pending@exemple.fr", "39099603100014")
-    return world, me, world.link("pending@exemple.fr")
-
-
 def test_every_public_method_of_the_facade_is_covered() -> None:
-    world, me, link = _prepared()
-    assert set(_calls(world, me, link)) == _public_methods()
+    assert set(_calls(_prepared())) == _public_methods()
+
+
+@pytest.mark.parametrize("method", sorted(_public_methods()))
+def test_the_valid_arguments_used_below_do_succeed(method: str) -> None:
+    """So that junk is tried against calls that would otherwise go all the way through."""
+    scene = _prepared()
+    getattr(scene.world.service, method)(**_calls(scene)[method])
 
 
 def _cases() -> list[tuple[str, str]]:
-    world, me, link = _prepared()
     return [
         (method, parameter)
-        for method, kwargs in _calls(world, me, link).items()
+        for method, kwargs in _calls(_prepared()).items()
         for parameter in kwargs
     ]
 
@@ -149,8 +318,9 @@ def _cases() -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("method", "parameter"), _cases())
 def test_junk_in_any_argument_gives_the_library_s_error(method: str, parameter: str) -> None:
     for junk in JUNK:
-        world, me, link = _prepared()
-        kwargs = {**_calls(world, me, link)[method], parameter: junk}
+        scene = _prepared()
+        world = scene.world
+        kwargs = {**_calls(scene)[method], parameter: junk}
         before = (dict(world.store.accounts.rows), dict(world.store.structures.rows))
         try:
             getattr(world.service, method)(**kwargs)

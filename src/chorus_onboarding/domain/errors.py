@@ -51,6 +51,24 @@ _WORDS_FR: dict[str, str] = {
     "limit": "limite",
     "settings": "réglages",
     "form": "formulaire",
+    "status": "statut",
+    "label": "libellé",
+    "address": "adresse",
+    "service": "service",
+    "services": "services",
+    "structure_id": "structure",
+    "attachment_id": "demande de rattachement",
+    "attachment_ids": "demandes de rattachement",
+    "subscription_id": "abonnement",
+    "habilitation": "habilitation",
+    "wanted_from": "date de la demande",
+    "comment": "commentaire",
+    "reason": "motif",
+    "grants": "droits accordés",
+    "agricultural_centre": "centre de gestion agricole",
+    "consultation": "consultation",
+    "modification": "modification",
+    "name": "nom",
     # reasons
     "type": "valeur qui n'est pas du texte",
     "empty": "valeur vide",
@@ -429,6 +447,14 @@ class SubscriptionExists(RuleViolation):
     code = "subscription_exists"
     message_fr = "Un abonnement à cet espace pour ce service existe déjà (en cours ou validé)."
     message_en = "A subscription to this espace for this service exists already."
+
+
+class PrincipalHasAllRights(RuleViolation):
+    """The principal manager has every right without subscribing."""
+
+    code = "principal_has_all_rights"
+    message_fr = "Le gestionnaire principal a tous les droits sur la structure sans abonnement."
+    message_en = "The principal manager has every right on the structure without subscribing."
 
 
 class StructureNotFound(ValidationError):

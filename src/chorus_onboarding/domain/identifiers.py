@@ -482,6 +482,23 @@ class StructureIdentifier:
         return cls(kind, validator.validate(text, field="identifier"))
 
     @classmethod
+    def searched(cls, type: object, text: object) -> StructureIdentifier:
+        """An identifier typed in a search form.
+
+        Unlike :meth:`parse`, the identifiers the library assigned (``PART``...,
+        ``IMMAT``...) are accepted for PARTICULIER and AUTRE, since that is
+        how such a structure is found again.
+        """
+        kind = IdentifierType.parse(type)
+        if kind in _ASSIGNED:
+            if not isinstance(text, str) or not text.strip():
+                raise IdentifierNotExpected(field="identifier", reason="empty")
+            return cls(kind, text.strip().upper())
+        found = cls.parse(kind, text)
+        assert found is not None  # every other type has a validator
+        return found
+
+    @classmethod
     def assigned(cls, type: object, number: int) -> StructureIdentifier:
         """The identifier the library gives a PARTICULIER or AUTRE structure.
 

@@ -19,7 +19,7 @@ from .errors import (
     TicOnAgriculturalCentre,
     UnknownService,
 )
-from .espaces import Espace, OpenEspace
+from .espaces import Espace, Habilitation, OpenEspace
 from .identifiers import Rcs, StructureIdentifier
 from .text import printable_text
 
@@ -188,6 +188,18 @@ class Structure(events.RecordsEvents):
     def service(self, code: str) -> Service | None:
         """The service with this code, or None."""
         return next((service for service in self.services if service.code == code), None)
+
+    def offers(self, espace: Espace, service: str, habilitation: Habilitation) -> bool:
+        """Whether ``espace`` is open here, for ``service``, in the mode ``habilitation`` needs."""
+        opened = self.opened(espace)
+        return opened is not None and service in opened.services and opened.allows(habilitation)
+
+    def check_offers(self, espace: Espace, service: str, habilitation: Habilitation) -> None:
+        """Raise :class:`EspaceNotOpen` unless :meth:`offers`."""
+        if self.service(service) is None:
+            raise UnknownService(field="service", service=service)
+        if not self.offers(espace, service, habilitation):
+            raise EspaceNotOpen(field="espace", espace=espace.label)
 
     # --- changes ------------------------------------------------------------
 

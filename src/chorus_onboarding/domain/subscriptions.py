@@ -71,6 +71,61 @@ class Subscription(events.RecordsEvents):
     version: int = 0
     _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
 
+    @classmethod
+    def ask(
+        cls,
+        *,
+        subscription_id: str,
+        account_id: str,
+        structure_id: str,
+        espace: Espace,
+        service: str,
+        habilitation: Habilitation,
+        wanted_from: date,
+        comment: str,
+        now: datetime,
+    ) -> Subscription:
+        """A request waiting for the principal manager."""
+        return cls(
+            id=subscription_id,
+            account_id=account_id,
+            structure_id=structure_id,
+            espace=espace,
+            service=service,
+            habilitation=habilitation,
+            requested_at=now,
+            wanted_from=wanted_from,
+            comment=comment,
+        )
+
+    @classmethod
+    def granted(
+        cls,
+        *,
+        subscription_id: str,
+        account_id: str,
+        structure_id: str,
+        espace: Espace,
+        service: str,
+        habilitation: Habilitation,
+        by: str,
+        now: datetime,
+    ) -> Subscription:
+        """A right the principal manager gives directly (with an attachment's validation)."""
+        return cls(
+            id=subscription_id,
+            account_id=account_id,
+            structure_id=structure_id,
+            espace=espace,
+            service=service,
+            habilitation=habilitation,
+            requested_at=now,
+            wanted_from=now.date(),
+            state=SubscriptionState.VALIDE,
+            decided_at=now,
+            decided_by=by,
+        )
+
     @property
     def grants(self) -> bool:
         """Whether this subscription gives its right now."""

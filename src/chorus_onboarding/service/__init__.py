@@ -1,18 +1,28 @@
 """The service layer: the facade, its results and its wiring."""
 
+from .access import Right, StructureUser
 from .account_management import AccountView
+from .attachments import AttachmentView, BatchOutcome
 from .authentication import LoginResult, PasswordResetChallenge
 from .core import Ports
 from .facade import OnboardingService
+from .grants import EspaceGrant
 from .registration import Registration
 from .structures import StructureView
+from .subscriptions import SubscriptionView
 
 __all__ = [
     "AccountView",
+    "AttachmentView",
+    "BatchOutcome",
+    "EspaceGrant",
     "LoginResult",
     "OnboardingService",
     "PasswordResetChallenge",
     "Ports",
     "Registration",
+    "Right",
+    "StructureUser",
     "StructureView",
+    "SubscriptionView",
 ]

@@ -10,7 +10,8 @@ from attrs import frozen
 from ..actors import Actor
 from ..domain.accounts import Account, AccountState, normalise_secret_answer
 from ..domain.emails import EmailAddress
-from ..domain.errors import InvalidInput, WrongCurrentPassword
+from ..domain.errors import Forbidden, InvalidInput, WrongCurrentPassword
+from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
 from .checks import FieldChecks
 from .core import ServiceCore, text_argument, typed_question
@@ -136,16 +137,33 @@ class AccountManagementUseCases(ServiceCore):
     def resend_activation(self, actor: Actor, account_id: str) -> datetime:
         """Send a new activation email (cancelling the previous link); return its deadline.
 
-        For an account pending activation or expired; support only, until
-        attachments give the structures' managers this right too.
+        For an account pending activation or expired. Support may, and so may
+        a manager of a structure the user is attached to or asks to join (the
+        action goes into that structure's history).
         """
-        self._require_support(actor)
         with self._uow() as uow:
             account = self._target_account(uow, account_id)
+            managed = None
+            if not (isinstance(actor, Actor) and actor.is_support):
+                manager = self._acting_account(uow, actor)
+                managed = next(
+                    (
+                        structure
+                        for attachment in uow.attachments.for_account(account.id)
+                        if attachment.state.is_live
+                        and (structure := uow.structures.get(attachment.structure_id)) is not None
+                        and structure.is_manager(manager.id)
+                    ),
+                    None,
+                )
+                if managed is None:
+                    raise Forbidden()
             now = self._now()
             account.issue_activation(
                 self.ports.tokens.issue(), now, self.settings.activation_validity
             )
+            if managed is not None:
+                self._log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
             uow.commit()
             deadline = now + self.settings.activation_validity
         self.deliver_notifications()

@@ -22,6 +22,8 @@ from ..domain.errors import (
     PasswordConfirmationMismatch,
     RequiredField,
 )
+from ..domain.history import ManagerAction, ManagerActionKind
+from ..domain.structures import Structure
 from ..notifications import Links, render
 from ..ports import (
     CaptchaVerifier,
@@ -178,3 +180,63 @@ class ServiceCore:
     def _require_support(actor: object) -> None:
         if not isinstance(actor, Actor) or not actor.is_support:
             raise Forbidden()
+
+    # --- structures ------------------------------------------------------------
+
+    @staticmethod
+    def _structure(uow: UnitOfWork, structure_id: object) -> Structure:
+        if not isinstance(structure_id, str):
+            raise InvalidInput(field="structure_id", expected="identifiant de structure")
+        structure = uow.structures.get(structure_id)
+        if structure is None:
+            raise NotFound(field="structure_id", what="La structure")
+        return structure
+
+    def _managed(
+        self, uow: UnitOfWork, actor: object, structure_id: object
+    ) -> tuple[Account, Structure]:
+        """The acting manager (principal or delegated) and the structure they manage."""
+        account = self._acting_account(uow, actor)
+        structure = self._structure(uow, structure_id)
+        if not structure.is_manager(account.id):
+            raise Forbidden()
+        return account, structure
+
+    def _principal(
+        self, uow: UnitOfWork, actor: object, structure_id: object
+    ) -> tuple[Account, Structure]:
+        """The acting principal manager and their structure."""
+        account = self._acting_account(uow, actor)
+        structure = self._structure(uow, structure_id)
+        if not structure.is_principal(account.id):
+            raise Forbidden()
+        return account, structure
+
+    @staticmethod
+    def _is_member(uow: UnitOfWork, account_id: str, structure_id: str) -> bool:
+        return any(a.is_valid for a in uow.attachments.for_member(account_id, structure_id))
+
+    def _log(
+        self,
+        uow: UnitOfWork,
+        structure: Structure,
+        actor: object,
+        kind: ManagerActionKind,
+        target: str | None = None,
+        details: str = "",
+    ) -> None:
+        """Keep a manager action in the structure's history (written with the change)."""
+        if isinstance(actor, Actor) and actor.is_support:
+            label = f"support:{actor.name}"
+        else:
+            label = str(actor.account_id) if isinstance(actor, Actor) else "?"
+        uow.history.add(
+            ManagerAction(
+                structure_id=structure.id,
+                at=self._now(),
+                actor=label,
+                kind=kind,
+                target_account_id=target,
+                details=details,
+            )
+        )

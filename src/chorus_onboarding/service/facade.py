@@ -21,15 +21,22 @@ from ..ports import (
     TokenGenerator,
 )
 from ..settings import OnboardingSettings
+from .access import AccessUseCases
 from .account_management import AccountManagementUseCases
 from .authentication import AuthenticationUseCases
 from .core import Ports
 from .registration import RegistrationUseCases
 from .structures import StructureUseCases
+from .subscriptions import SubscriptionUseCases
 
 
 class OnboardingService(
-    RegistrationUseCases, AuthenticationUseCases, AccountManagementUseCases, StructureUseCases
+    RegistrationUseCases,
+    AuthenticationUseCases,
+    AccountManagementUseCases,
+    StructureUseCases,
+    SubscriptionUseCases,
+    AccessUseCases,
 ):
     """Everything a portal does to get people and companies onto Chorus Pro.
 

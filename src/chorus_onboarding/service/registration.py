@@ -1,45 +1,44 @@
-"""Registration: creating an account together with a structure (journey 1)."""
+"""Registration: creating an account, with a new structure or for an existing one (journeys 1 to 4)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import frozen
 
+from ..actors import Actor
 from ..domain.accounts import Account, person_name
 from ..domain.emails import EmailAddress, confirmed_login_email
 from ..domain.errors import (
     CaptchaRejected,
-    CompanyClosed,
     InvalidInput,
     LoginEmailTaken,
-    PurposeRequired,
-    StructureAlreadyRegistered,
-    ValidationError,
+    StructureNotFound,
 )
 from ..domain.espaces import Espace, EspaceParameters, OpenEspace, espace_set
-from ..domain.identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
-from ..domain.structures import (
-    DEFAULT_SERVICE,
-    Address,
-    CompanyRecord,
-    Purpose,
-    Structure,
-    company_name,
-)
-from ..forms import NewStructureRegistration
-from .checks import FieldChecks
-from .core import ServiceCore
+from ..domain.history import ManagerActionKind
+from ..domain.identifiers import IdentifierType, Siret
+from ..domain.structures import DEFAULT_SERVICE, CompanyRecord
+from ..forms import ExistingStructureRegistration, NewStructureRegistration, PersonFields
+from ..ports import UnitOfWork
+from .attachments import AttachmentUseCases
+from .building import StructureBuilding, blank, naming, purposes
+from .checks import Checked, FieldChecks
 
 
 @frozen
 class Registration:
-    """What a registration created, and until when the activation link is valid."""
+    """What a registration created, and until when the activation link is valid.
+
+    ``structure_id`` is the structure created or asked for (None when an
+    existing structure without SIRET was named: the account comes alone);
+    ``attachment_id`` is the attachment made or requested, if any.
+    """
 
     account_id: str
-    structure_id: str
+    structure_id: str | None
     activation_deadline: datetime
+    attachment_id: str | None = None
 
 
 def _flag(value: object, field: str) -> bool:
@@ -48,59 +47,62 @@ def _flag(value: object, field: str) -> bool:
     return value
 
 
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+@frozen
+class _Person:
+    email: Checked[EmailAddress]
+    last_name: Checked[str]
+    first_name: Checked[str]
+    contact: Checked[EmailAddress | None]
+    consent: Checked[bool]
 
 
-def _purposes(values: object) -> frozenset[Purpose]:
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidInput(field="purposes", expected="liste d'objectifs")
-    chosen = set()
-    for value in values:
-        if isinstance(value, Purpose):
-            chosen.add(value)
-        elif isinstance(value, str) and value.strip().upper() in Purpose.__members__:
-            chosen.add(Purpose[value.strip().upper()])
-        else:
-            raise InvalidInput(field="purposes", expected="objectif d'inscription")
-    if not chosen:
-        raise PurposeRequired(field="purposes")
-    return frozenset(chosen)
-
-
-class RegistrationUseCases(ServiceCore):
-    """Journey 1, and the look-up that pre-fills its form."""
+class RegistrationUseCases(StructureBuilding, AttachmentUseCases):
+    """Journeys 1 to 4, and the look-up that pre-fills the forms."""
 
     def lookup_company(self, siret: object) -> CompanyRecord | None:
         """What the company register knows of ``siret``, to pre-fill the form."""
-        try:
-            number = Siret.parse(siret)
-        except ValidationError as error:
-            raise error.at("siret") from None
-        return self.ports.directory.lookup(number)
+        return self.ports.directory.lookup(Siret.parse(siret, field="siret"))
 
     def _captcha(self, response: object) -> None:
         if not isinstance(response, str) or not self.ports.captcha.verify(response):
             raise CaptchaRejected(field="captcha")
 
-    def _company(self, form: NewStructureRegistration, siret: Siret) -> tuple[str, Address]:
-        record = self.ports.directory.lookup(siret)
-        if record is not None and not record.active:
-            raise CompanyClosed(field="siret")
-
-        def pick(typed: object, known: str | None) -> object:
-            return known if _blank(typed) and known else typed
-
-        known = record.address if record else None
-        name = company_name(pick(form.company_name, record.name if record else None))
-        address = Address.parse(
-            street=pick(form.street, known.street if known else None),
-            complement=pick(form.complement, known.complement if known else None),
-            postal_code=pick(form.postal_code, known.postal_code if known else None),
-            city=pick(form.city, known.city if known else None),
-            country=pick(form.country, known.country if known else "FR"),
+    def _check_person(self, check: FieldChecks, form: PersonFields) -> _Person:
+        person = _Person(
+            email=check(
+                "login_email",
+                lambda: confirmed_login_email(form.login_email, form.login_email_confirmation),
+            ),
+            last_name=check("last_name", lambda: person_name(form.last_name, "last_name")),
+            first_name=check("first_name", lambda: person_name(form.first_name, "first_name")),
+            contact=check(
+                "contact_email",
+                lambda: (
+                    None
+                    if blank(form.contact_email)
+                    else EmailAddress.parse(form.contact_email, field="contact_email")
+                ),
+            ),
+            consent=check("survey_consent", lambda: _flag(form.survey_consent, "survey_consent")),
         )
-        return name, address
+        check("captcha", lambda: self._captcha(form.captcha))
+        return person
+
+    def _new_account(self, uow: UnitOfWork, person: _Person, now: datetime) -> Account:
+        if uow.accounts.get_by_login_email(person.email.value) is not None:
+            raise LoginEmailTaken(field="login_email")
+        account = Account.register(
+            account_id=self.ports.ids.new_id(),
+            login_email=person.email.value,
+            last_name=person.last_name.value,
+            first_name=person.first_name.value,
+            contact_email=person.contact.value,
+            survey_consent=person.consent.value,
+            now=now,
+        )
+        account.issue_activation(self.ports.tokens.issue(), now, self.settings.activation_validity)
+        uow.accounts.add(account)
+        return account
 
     def _espaces(self, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
         chosen = (
@@ -125,77 +127,76 @@ class RegistrationUseCases(ServiceCore):
         )
 
     def register_with_new_structure(self, form: NewStructureRegistration) -> Registration:
-        """Create the account and its new structure; the activation email goes out.
+        """Journeys 1 and 2: create the account and its new structure; the activation email goes out.
 
-        The registrant becomes the structure's principal manager. Every field is
-        checked and all failures are reported together (``InvalidForm``).
+        The registrant becomes the structure's principal manager, attached to
+        it. Every field is checked and all failures are reported together
+        (``InvalidForm``).
         """
         if not isinstance(form, NewStructureRegistration):
             raise InvalidInput(field="form", expected="NewStructureRegistration")
         check = FieldChecks()
-        email = check(
-            "login_email",
-            lambda: confirmed_login_email(form.login_email, form.login_email_confirmation),
-        )
-        last_name = check("last_name", lambda: person_name(form.last_name, "last_name"))
-        first_name = check("first_name", lambda: person_name(form.first_name, "first_name"))
-        contact = check(
-            "contact_email",
-            lambda: (
-                None
-                if _blank(form.contact_email)
-                else EmailAddress.parse(form.contact_email, field="contact_email")
-            ),
-        )
-        consent = check("survey_consent", lambda: _flag(form.survey_consent, "survey_consent"))
-        check("captcha", lambda: self._captcha(form.captcha))
-        siret = check("siret", lambda: Siret.parse(form.siret))
-        rcs = check("rcs", lambda: None if _blank(form.rcs) else self._rcs(form.rcs, siret.value))
-        purposes = check("purposes", lambda: _purposes(form.purposes))
+        person = self._check_person(check, form)
+        named, rcs, described = self._check_structure_fields(check, form, form)
+        chosen_purposes = check("purposes", lambda: purposes(form.purposes))
         espaces = check("espaces", lambda: self._espaces(form))
-        company = check("company_name", lambda: self._company(form, siret.value))
         check.done()
-
-        identifier = StructureIdentifier(IdentifierType.SIRET, siret.value.value)
         with self._uow() as uow:
-            if uow.accounts.get_by_login_email(email.value) is not None:
-                raise LoginEmailTaken(field="login_email")
-            if uow.structures.get_by_identifier(identifier) is not None:
-                raise StructureAlreadyRegistered(field="siret", identifier=identifier.value)
             now = self._now()
-            account = Account.register(
-                account_id=self.ports.ids.new_id(),
-                login_email=email.value,
-                last_name=last_name.value,
-                first_name=first_name.value,
-                contact_email=contact.value,
-                survey_consent=consent.value,
-                now=now,
-            )
-            account.issue_activation(
-                self.ports.tokens.issue(), now, self.settings.activation_validity
-            )
-            name, address = company.value
-            structure = Structure.create(
-                structure_id=self.ports.ids.new_id(),
-                identifier=identifier,
-                company_name=name,
-                address=address,
-                principal_manager_id=account.id,
-                purposes=purposes.value,
-                espaces=espaces.value,
+            account = self._new_account(uow, person, now)
+            structure = self._create_structure(
+                uow,
+                named=named.value,
+                described=described.value,
                 rcs=rcs.value,
+                chosen_purposes=chosen_purposes.value,
+                espaces=espaces.value,
+                creator_id=account.id,
                 now=now,
             )
-            uow.accounts.add(account)
-            uow.structures.add(structure)
+            self._log(
+                uow,
+                structure,
+                Actor.user(account.id),
+                ManagerActionKind.STRUCTURE_CREATED,
+                account.id,
+                "inscription",
+            )
             uow.commit()
-            deadline = account.activation.expires_at if account.activation else now
         self.deliver_notifications()
-        return Registration(account.id, structure.id, deadline)
+        return Registration(account.id, structure.id, self._deadline(account, now))
+
+    def register_for_existing_structure(self, form: ExistingStructureRegistration) -> Registration:
+        """Journeys 3 and 4: create an account for a structure already on the portal.
+
+        With a SIRET, the structure must exist and an attachment request goes
+        to its managers at once. Without a SIRET, the account is created alone
+        ("Mon compte" asks for the attachment later).
+        """
+        if not isinstance(form, ExistingStructureRegistration):
+            raise InvalidInput(field="form", expected="ExistingStructureRegistration")
+        check = FieldChecks()
+        person = self._check_person(check, form)
+        named = check("siret", lambda: naming(form, searching=True))
+        check.done()
+        with self._uow() as uow:
+            structure = None
+            if named.value.type is IdentifierType.SIRET and named.value.identifier is not None:
+                structure = uow.structures.get_by_identifier(named.value.identifier)
+                if structure is None:
+                    raise StructureNotFound(field="siret")
+            now = self._now()
+            account = self._new_account(uow, person, now)
+            attachment = self._ask(uow, account, structure) if structure is not None else None
+            uow.commit()
+        self.deliver_notifications()
+        return Registration(
+            account.id,
+            structure.id if structure else None,
+            self._deadline(account, now),
+            attachment.id if attachment else None,
+        )
 
     @staticmethod
-    def _rcs(text: object, siret: Siret) -> Rcs:
-        rcs = Rcs.parse(text)
-        rcs.check_matches(siret)
-        return rcs
+    def _deadline(account: Account, now: datetime) -> datetime:
+        return account.activation.expires_at if account.activation else now

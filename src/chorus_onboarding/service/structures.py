@@ -1,32 +1,54 @@
-"""Reading structures through the facade."""
+"""Structures: search, creation from "Mon compte", and the principal manager's settings (journeys 8 and 9)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import frozen
 
 from ..actors import Actor
-from ..domain.espaces import Espace, OpenEspace
+from ..domain.accounts import Account
+from ..domain.errors import Forbidden, InvalidInput, NotAttached, RequiredField
+from ..domain.espaces import Espace, EspaceParameters, OpenEspace
+from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.identifiers import Rcs, StructureIdentifier
-from ..domain.structures import Address, Purpose, Structure, StructureStatus
-from .core import ServiceCore
+from ..domain.structures import (
+    DEFAULT_SERVICE,
+    Address,
+    Purpose,
+    Service,
+    Structure,
+    StructureStatus,
+)
+from ..domain.structures import (
+    company_name as checked_company_name,
+)
+from ..domain.text import printable_text
+from ..forms import NewStructure, StructureNaming
+from ..ports import UnitOfWork
+from .building import StructureBuilding, naming, purposes
+from .checks import FieldChecks
+from .grants import service_code
 
 
 @frozen
 class StructureView:
-    """What the manager's pages show of a structure."""
+    """What the pages show of a structure."""
 
     id: str
     identifier: StructureIdentifier
     company_name: str
+    label: str
     address: Address
     rcs: Rcs | None
     status: StructureStatus
     agricultural_centre: bool
     purposes: frozenset[Purpose]
+    services: tuple[Service, ...]
     espaces: tuple[OpenEspace, ...]
     principal_manager_id: str
+    managers: frozenset[str]
     created_at: datetime
 
     @classmethod
@@ -36,13 +58,16 @@ class StructureView:
             id=structure.id,
             identifier=structure.identifier,
             company_name=structure.company_name,
+            label=structure.label,
             address=structure.address,
             rcs=structure.rcs,
             status=structure.status,
             agricultural_centre=structure.agricultural_centre,
             purposes=structure.purposes,
+            services=structure.services,
             espaces=structure.espaces,
             principal_manager_id=structure.principal_manager_id,
+            managers=structure.managers,
             created_at=structure.created_at,
         )
 
@@ -51,12 +76,287 @@ class StructureView:
         return next((open_ for open_ in self.espaces if open_.espace is espace), None)
 
 
-class StructureUseCases(ServiceCore):
-    """What a user sees of the structures they manage."""
+def _flag(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field=field, expected="booléen")
+    return value
+
+
+def _services(values: object, structure: Structure) -> frozenset[str]:
+    if values is None:
+        return frozenset({DEFAULT_SERVICE})
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field="services", expected="liste de codes de service")
+    chosen = frozenset(service_code(value) for value in values)
+    if not chosen:
+        raise RequiredField(field="services")
+    return chosen
+
+
+class StructureUseCases(StructureBuilding):
+    """Finding, creating and setting up structures."""
+
+    def _member_account(self, uow: UnitOfWork, structure: Structure, account_id: object) -> Account:
+        """An active account with a validated attachment to ``structure``."""
+        target = self._target_account(uow, account_id)
+        if not target.is_active or not self._is_member(uow, target.id, structure.id):
+            raise NotAttached(field="account_id")
+        return target
+
+    # --- reading ---------------------------------------------------------------
+
+    def search_structures(self, actor: Actor, naming_form: StructureNaming) -> list[StructureView]:
+        """ "Demander un rattachement": find a structure by identifier type and identifier."""
+        if not isinstance(naming_form, StructureNaming):
+            raise InvalidInput(field="form", expected="StructureNaming")
+        named = naming(naming_form, searching=True)
+        with self._uow() as uow:
+            self._acting_account(uow, actor)
+            found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
+            return [StructureView.of(found)] if found is not None else []
+
+    def structure(self, actor: Actor, structure_id: str) -> StructureView:
+        """A structure as its members see it (support sees them all)."""
+        with self._uow() as uow:
+            structure = self._structure(uow, structure_id)
+            if not (isinstance(actor, Actor) and actor.is_support):
+                account = self._acting_account(uow, actor)
+                if not self._is_member(uow, account.id, structure.id):
+                    raise Forbidden()
+            return StructureView.of(structure)
 
     def managed_structures(self, actor: Actor) -> list[StructureView]:
-        """The structures whose principal manager is the actor, oldest first."""
+        """The structures the actor manages (as principal or delegated manager), oldest first."""
         with self._uow() as uow:
             account = self._acting_account(uow, actor)
             structures = uow.structures.managed_by(account.id)
         return [StructureView.of(s) for s in sorted(structures, key=lambda s: (s.created_at, s.id))]
+
+    def manager_history(self, actor: Actor, structure_id: str) -> list[ManagerAction]:
+        """Every manager action on the structure, oldest first (managers and support)."""
+        with self._uow() as uow:
+            if isinstance(actor, Actor) and actor.is_support:
+                structure = self._structure(uow, structure_id)
+            else:
+                _, structure = self._managed(uow, actor, structure_id)
+            return uow.history.for_structure(structure.id)
+
+    # --- journey 8 ---------------------------------------------------------------
+
+    def create_structure(self, actor: Actor, form: NewStructure) -> str:
+        """ "Saisir une nouvelle structure": the creator becomes its principal manager.
+
+        Data are pre-filled from the company register for a SIRET; the status
+        is "actif"; the "centre de gestion agricole" flag is optional. The
+        registration's default espaces are opened.
+        """
+        if not isinstance(form, NewStructure):
+            raise InvalidInput(field="form", expected="NewStructure")
+        check = FieldChecks()
+        named, rcs, described = self._check_structure_fields(check, form, form)
+        chosen_purposes = check("purposes", lambda: purposes(form.purposes))
+        centre = check(
+            "agricultural_centre", lambda: _flag(form.agricultural_centre, "agricultural_centre")
+        )
+        check.done()
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            now = self._now()
+            structure = self._create_structure(
+                uow,
+                named=named.value,
+                described=described.value,
+                rcs=rcs.value,
+                chosen_purposes=chosen_purposes.value,
+                espaces=[
+                    OpenEspace(espace=espace, services=frozenset({DEFAULT_SERVICE}))
+                    for espace in self.settings.registration_espaces
+                ],
+                creator_id=account.id,
+                now=now,
+                agricultural_centre=centre.value,
+            )
+            self._log(uow, structure, actor, ManagerActionKind.STRUCTURE_CREATED, account.id)
+            uow.commit()
+        return structure.id
+
+    # --- the principal manager's settings ----------------------------------------
+
+    def modify_structure(
+        self,
+        actor: Actor,
+        structure_id: str,
+        *,
+        company_name: str | None = None,
+        label: str | None = None,
+        address: Address | None = None,
+        status: StructureStatus | str | None = None,
+    ) -> None:
+        """Change the structure's general information (principal manager only); None keeps a value."""
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            check = FieldChecks()
+            name = check(
+                "company_name",
+                lambda: (
+                    structure.company_name
+                    if company_name is None
+                    else checked_company_name(company_name)
+                ),
+            )
+            text = check(
+                "label",
+                lambda: (
+                    structure.label
+                    if label is None
+                    else printable_text(label, "label", 200, required=False)
+                ),
+            )
+            place = check(
+                "address", lambda: structure.address if address is None else _address(address)
+            )
+            state = check("status", lambda: structure.status if status is None else _status(status))
+            check.done()
+            structure.modify(
+                company_name=name.value, label=text.value, address=place.value, status=state.value
+            )
+            self._log(uow, structure, actor, ManagerActionKind.STRUCTURE_MODIFIED)
+            uow.commit()
+
+    def set_agricultural_centre(self, actor: Actor, structure_id: str, flag: bool) -> None:
+        """Flag (or unflag) the structure as a centre de gestion agricole (principal manager only).
+
+        Refused while "Demande de remboursement TIC" is open on it.
+        """
+        chosen = _flag(flag, "agricultural_centre")
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            structure.flag_agricultural_centre(chosen)
+            self._log(
+                uow,
+                structure,
+                actor,
+                ManagerActionKind.STRUCTURE_MODIFIED,
+                details=f"centre de gestion agricole : {chosen}",
+            )
+            uow.commit()
+
+    def add_service(self, actor: Actor, structure_id: str, code: str, name: str) -> None:
+        """Add a service to the structure (principal manager only)."""
+        service = Service(service_code(code), printable_text(name, "name", 200))
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            structure.add_service(service)
+            self._log(uow, structure, actor, ManagerActionKind.SERVICE_ADDED, details=service.code)
+            uow.commit()
+
+    def open_espace(
+        self,
+        actor: Actor,
+        structure_id: str,
+        espace: Espace | str,
+        *,
+        services: Iterable[str] | None = None,
+        consultation: bool = True,
+        modification: bool = True,
+        categorie_prestataire: str | None = None,
+        categorie_beneficiaire: str | None = None,
+        pacage: str | None = None,
+    ) -> None:
+        """Journey 9: open an espace on the structure (principal manager only).
+
+        For consultation and/or modification, on one or more services (the
+        default one if none is named). "Demande de remboursement TIC" asks for
+        the catégorie de bénéficiaire and, if needed, the PACAGE number, and
+        is refused on a centre de gestion agricole. Opening an espace already
+        open changes how it is open.
+        """
+        chosen = Espace.parse(espace)
+        modes = (_flag(consultation, "consultation"), _flag(modification, "modification"))
+        if not any(modes):
+            raise RequiredField(field="consultation")
+        parameters = EspaceParameters.for_espace(
+            chosen,
+            categorie_prestataire=categorie_prestataire,
+            categorie_beneficiaire=categorie_beneficiaire,
+            pacage=pacage,
+        )
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            structure.open(
+                OpenEspace(
+                    espace=chosen,
+                    services=_services(services, structure),
+                    consultation=modes[0],
+                    modification=modes[1],
+                    parameters=parameters,
+                )
+            )
+            self._log(uow, structure, actor, ManagerActionKind.ESPACE_OPENED, details=chosen.label)
+            uow.commit()
+
+    def close_espace(self, actor: Actor, structure_id: str, espace: Espace | str) -> None:
+        """Close an espace (principal manager only); subscriptions to it stop giving access."""
+        chosen = Espace.parse(espace)
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            structure.close(chosen)
+            self._log(uow, structure, actor, ManagerActionKind.ESPACE_CLOSED, details=chosen.label)
+            uow.commit()
+
+    # --- managers ------------------------------------------------------------------
+
+    def grant_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
+        """Delegate managing rights to an active attached user (principal manager only)."""
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            target = self._member_account(uow, structure, account_id)
+            structure.grant_manager(target.id)
+            self._log(uow, structure, actor, ManagerActionKind.MANAGER_GRANTED, target.id)
+            uow.commit()
+
+    def revoke_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
+        """Take delegated managing rights back (principal manager only)."""
+        if not isinstance(account_id, str):
+            raise InvalidInput(field="account_id", expected="identifiant de compte")
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            structure.revoke_manager(account_id)
+            self._log(uow, structure, actor, ManagerActionKind.MANAGER_REVOKED, account_id)
+            uow.commit()
+
+    def transfer_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
+        """Hand the principal manager role to another active attached user.
+
+        The former principal manager stays a (delegated) manager.
+        """
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            target = self._member_account(uow, structure, account_id)
+            structure.make_principal(target.id)
+            self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_TRANSFERRED, target.id)
+            uow.commit()
+
+    def appoint_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
+        """Support appoints a principal manager when the previous one is gone."""
+        self._require_support(actor)
+        with self._uow() as uow:
+            structure = self._structure(uow, structure_id)
+            target = self._member_account(uow, structure, account_id)
+            structure.make_principal(target.id)
+            self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
+            uow.commit()
+
+
+def _address(value: object) -> Address:
+    if not isinstance(value, Address):
+        raise InvalidInput(field="address", expected="Address")
+    return value
+
+
+def _status(value: object) -> StructureStatus:
+    if isinstance(value, StructureStatus):
+        return value
+    if isinstance(value, str) and value.strip().upper() in StructureStatus.__members__:
+        return StructureStatus[value.strip().upper()]
+    raise InvalidInput(field="status", expected="ACTIF ou INACTIF")

@@ -1,0 +1,318 @@
+"""Attachments: asking to join a structure, and the managers' decisions (journeys 8 and 11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from attrs import frozen
+
+from ..actors import Actor
+from ..domain.accounts import Account, AccountState
+from ..domain.attachments import Attachment, AttachmentState
+from ..domain.emails import EmailAddress
+from ..domain.errors import (
+    AlreadyAttached,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OnboardingError,
+    RuleViolation,
+    StructureInactive,
+)
+from ..domain.events import Notice
+from ..domain.history import ManagerActionKind
+from ..domain.structures import Structure
+from ..ports import UnitOfWork
+from .grants import EspaceGrant, GrantChecks
+
+
+@frozen
+class AttachmentView:
+    """An attachment as the pages list it: who, to what, where it stands."""
+
+    id: str
+    account_id: str
+    user_name: str
+    login_email: str
+    structure_id: str
+    structure_name: str
+    state: AttachmentState
+    requested_at: datetime
+    decided_at: datetime | None
+    reason: str
+
+
+@frozen
+class BatchOutcome:
+    """The result of one decision in a batch: ``error`` is the code, or None if done."""
+
+    attachment_id: str
+    error: str | None
+
+    @property
+    def done(self) -> bool:
+        """Whether this decision was carried out."""
+        return self.error is None
+
+
+def _reason(text: object) -> str:
+    if text is None:
+        return ""
+    if not isinstance(text, str) or len(text) > 1000 or not text.replace("\n", " ").isprintable():
+        raise InvalidInput(field="reason", expected="texte de 1000 caractères au plus")
+    return text.strip()
+
+
+class AttachmentUseCases(GrantChecks):
+    """Asking to join a structure, and everything managers do about members."""
+
+    # --- helpers ---------------------------------------------------------------
+
+    def _view(self, uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
+        account = uow.accounts.get(attachment.account_id)
+        structure = uow.structures.get(attachment.structure_id)
+        return AttachmentView(
+            id=attachment.id,
+            account_id=attachment.account_id,
+            user_name=f"{account.first_name} {account.last_name}" if account else "",
+            login_email=account.login_email.value if account else "",
+            structure_id=attachment.structure_id,
+            structure_name=structure.company_name if structure else "",
+            state=attachment.state,
+            requested_at=attachment.requested_at,
+            decided_at=attachment.decided_at,
+            reason=attachment.reason,
+        )
+
+    def _manager_emails(self, uow: UnitOfWork, structure: Structure) -> tuple[str, ...]:
+        managers = [
+            uow.accounts.get(i)
+            for i in sorted({structure.principal_manager_id, *structure.managers})
+        ]
+        return tuple(m.contact_email.value for m in managers if m is not None and m.is_active)
+
+    def _ask(self, uow: UnitOfWork, account: Account, structure: Structure) -> Attachment:
+        """A new pending request of ``account`` to ``structure``, announced to its managers."""
+        if not structure.is_active:
+            raise StructureInactive(field="structure_id")
+        if any(a.state.is_live for a in uow.attachments.for_member(account.id, structure.id)):
+            raise AlreadyAttached(field="structure_id")
+        attachment = Attachment.request(
+            attachment_id=self.ports.ids.new_id(),
+            account_id=account.id,
+            structure_id=structure.id,
+            now=self._now(),
+        )
+        attachment.announce(
+            Notice(structure.company_name, account.contact_email.value),
+            requester_name=f"{account.first_name} {account.last_name}",
+            manager_emails=self._manager_emails(uow, structure),
+        )
+        uow.attachments.add(attachment)
+        return attachment
+
+    def _pending(
+        self, uow: UnitOfWork, actor: object, attachment_id: object
+    ) -> tuple[Account, Structure, Attachment]:
+        """The acting manager, the structure and the attachment they decide on."""
+        if not isinstance(attachment_id, str):
+            raise InvalidInput(field="attachment_id", expected="identifiant de demande")
+        manager = self._acting_account(uow, actor)
+        attachment = uow.attachments.get(attachment_id)
+        if attachment is None:
+            raise NotFound(field="attachment_id", what="La demande de rattachement")
+        structure = self._structure(uow, attachment.structure_id)
+        if not structure.is_manager(manager.id):
+            raise Forbidden()
+        return manager, structure, attachment
+
+    def _notice(self, uow: UnitOfWork, structure: Structure, account_id: str) -> Notice:
+        account = uow.accounts.get(account_id)
+        return Notice(structure.company_name, account.contact_email.value if account else "")
+
+    # --- the user's side ---------------------------------------------------------
+
+    def request_attachment(self, actor: Actor, structure_id: str) -> str:
+        """Ask to be attached to a structure found by search; its managers are told.
+
+        Returns the request's id; it stays pending until a manager decides.
+        """
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            attachment = self._ask(uow, account, self._structure(uow, structure_id))
+            uow.commit()
+        self.deliver_notifications()
+        return attachment.id
+
+    def withdraw_attachment_request(self, actor: Actor, attachment_id: str) -> None:
+        """Take back one's own pending request."""
+        if not isinstance(attachment_id, str):
+            raise InvalidInput(field="attachment_id", expected="identifiant de demande")
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            attachment = uow.attachments.get(attachment_id)
+            if attachment is None or attachment.account_id != account.id:
+                raise NotFound(field="attachment_id", what="La demande de rattachement")
+            attachment.withdraw(now=self._now())
+            uow.commit()
+
+    def my_attachments(self, actor: Actor) -> list[AttachmentView]:
+        """ "Mes rattachements aux structures": the actor's attachments, newest first."""
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            found = sorted(
+                uow.attachments.for_account(account.id),
+                key=lambda a: (a.requested_at, a.id),
+                reverse=True,
+            )
+            return [self._view(uow, a) for a in found]
+
+    # --- the managers' side ------------------------------------------------------
+
+    def pending_attachment_requests(self, actor: Actor, structure_id: str) -> list[AttachmentView]:
+        """ "Les demandes de rattachement à une structure": what waits for a manager, oldest first."""
+        with self._uow() as uow:
+            _, structure = self._managed(uow, actor, structure_id)
+            waiting = [
+                a
+                for a in uow.attachments.for_structure(structure.id)
+                if a.state is AttachmentState.PENDING
+            ]
+            return [
+                self._view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))
+            ]
+
+    def validate_attachment(
+        self, actor: Actor, attachment_id: str, *, grants: Iterable[EspaceGrant] = ()
+    ) -> None:
+        """A manager accepts a request; the requester is told.
+
+        ``grants`` give the new member espace rights at once (subscriptions
+        validated on the spot); only the principal manager may grant them.
+        """
+        with self._uow() as uow:
+            manager, structure, attachment = self._pending(uow, actor, attachment_id)
+            rights = self._checked_grants(structure, grants)
+            if rights and not structure.is_principal(manager.id):
+                raise Forbidden(field="grants")
+            now = self._now()
+            attachment.validate(
+                by=manager.id, now=now, notice=self._notice(uow, structure, attachment.account_id)
+            )
+            self._log(
+                uow, structure, actor, ManagerActionKind.ATTACHMENT_VALIDATED, attachment.account_id
+            )
+            self._grant(uow, structure, actor, attachment.account_id, rights, now)
+            uow.commit()
+        self.deliver_notifications()
+
+    def refuse_attachment(self, actor: Actor, attachment_id: str, *, reason: str = "") -> None:
+        """A manager turns a request down; the requester is told (with the reason, if any)."""
+        why = _reason(reason)
+        with self._uow() as uow:
+            manager, structure, attachment = self._pending(uow, actor, attachment_id)
+            attachment.refuse(
+                by=manager.id,
+                now=self._now(),
+                notice=self._notice(uow, structure, attachment.account_id),
+                reason=why,
+            )
+            self._log(
+                uow,
+                structure,
+                actor,
+                ManagerActionKind.ATTACHMENT_REFUSED,
+                attachment.account_id,
+                why,
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def _each(self, attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOutcome]:
+        if isinstance(attachment_ids, str | bytes) or not isinstance(attachment_ids, Iterable):
+            raise InvalidInput(field="attachment_ids", expected="liste d'identifiants")
+        outcomes = []
+        for attachment_id in list(attachment_ids)[:1000]:
+            try:
+                decide(attachment_id)
+            except OnboardingError as error:
+                outcomes.append(BatchOutcome(str(attachment_id), error.code))
+            else:
+                outcomes.append(BatchOutcome(attachment_id, None))
+        return outcomes
+
+    def validate_attachments(
+        self, actor: Actor, attachment_ids: Iterable[str]
+    ) -> list[BatchOutcome]:
+        """Validate many requests at once; each is decided on its own (one failure stops none)."""
+        return self._each(attachment_ids, lambda one: self.validate_attachment(actor, one))
+
+    def refuse_attachments(
+        self, actor: Actor, attachment_ids: Iterable[str], *, reason: str = ""
+    ) -> list[BatchOutcome]:
+        """Refuse many requests at once; each is decided on its own."""
+        why = _reason(reason)
+        return self._each(
+            attachment_ids, lambda one: self.refuse_attachment(actor, one, reason=why)
+        )
+
+    def attach_user(self, actor: Actor, structure_id: str, login_email: str) -> str:
+        """A manager attaches a user directly (a pending request of theirs is validated)."""
+        email = EmailAddress.parse(login_email, field="login_email")
+        with self._uow() as uow:
+            manager, structure = self._managed(uow, actor, structure_id)
+            if not structure.is_active:
+                raise StructureInactive(field="structure_id")
+            account = uow.accounts.get_by_login_email(email)
+            if account is None or account.state is AccountState.DEACTIVATED:
+                raise NotFound(field="login_email", what="Le compte")
+            live = [
+                a for a in uow.attachments.for_member(account.id, structure.id) if a.state.is_live
+            ]
+            notice = Notice(structure.company_name, account.contact_email.value)
+            if any(a.is_valid for a in live):
+                raise AlreadyAttached(field="login_email")
+            if live:
+                attachment = live[0]
+                attachment.validate(by=manager.id, now=self._now(), notice=notice)
+            else:
+                attachment = Attachment.direct(
+                    attachment_id=self.ports.ids.new_id(),
+                    account_id=account.id,
+                    structure_id=structure.id,
+                    by=manager.id,
+                    now=self._now(),
+                )
+                attachment.welcome(notice)
+                uow.attachments.add(attachment)
+            self._log(uow, structure, actor, ManagerActionKind.USER_ATTACHED, account.id)
+            uow.commit()
+        self.deliver_notifications()
+        return attachment.id
+
+    def detach_user(self, actor: Actor, structure_id: str, account_id: str) -> None:
+        """A manager detaches a user who left: their rights on the structure end with it.
+
+        The principal manager cannot be detached: the role must be
+        transferred first.
+        """
+        if not isinstance(account_id, str):
+            raise InvalidInput(field="account_id", expected="identifiant de compte")
+        with self._uow() as uow:
+            manager, structure = self._managed(uow, actor, structure_id)
+            if structure.is_principal(account_id):
+                raise RuleViolation(field="account_id")
+            valid = [a for a in uow.attachments.for_member(account_id, structure.id) if a.is_valid]
+            if not valid:
+                raise NotFound(field="account_id", what="Le rattachement")
+            now = self._now()
+            valid[0].detach(by=manager.id, now=now, notice=self._notice(uow, structure, account_id))
+            for subscription in uow.subscriptions.for_member(account_id, structure.id):
+                if subscription.state.is_live:
+                    subscription.cancel(by=manager.id, now=now)
+            if account_id in structure.managers:
+                structure.revoke_manager(account_id)
+            self._log(uow, structure, actor, ManagerActionKind.USER_DETACHED, account_id)
+            uow.commit()
+        self.deliver_notifications()

@@ -1,0 +1,155 @@
+"""Checking the fields that name and describe a structure, and creating it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from attrs import frozen
+
+from ..domain.attachments import Attachment
+from ..domain.errors import CompanyClosed, InvalidInput, PurposeRequired, StructureAlreadyRegistered
+from ..domain.espaces import OpenEspace
+from ..domain.identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
+from ..domain.structures import Address, Purpose, Structure, company_name
+from ..forms import CompanyFields, StructureNaming
+from ..ports import UnitOfWork
+from .checks import Checked, FieldChecks
+from .core import ServiceCore
+
+
+def blank(value: object) -> bool:
+    """None, or text with nothing but spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def purposes(values: object) -> frozenset[Purpose]:
+    """The checked purposes of a registration (at least one)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field="purposes", expected="liste d'objectifs")
+    chosen = set()
+    for value in values:
+        if isinstance(value, Purpose):
+            chosen.add(value)
+        elif isinstance(value, str) and value.strip().upper() in Purpose.__members__:
+            chosen.add(Purpose[value.strip().upper()])
+        else:
+            raise InvalidInput(field="purposes", expected="objectif d'inscription")
+    if not chosen:
+        raise PurposeRequired(field="purposes")
+    return frozenset(chosen)
+
+
+@frozen
+class Naming:
+    """A checked structure name: its identifier, or the type whose identifier is assigned."""
+
+    type: IdentifierType
+    identifier: StructureIdentifier | None
+
+    @property
+    def siret(self) -> Siret | None:
+        """The SIRET, when the structure is named by one."""
+        if self.identifier is not None and self.type is IdentifierType.SIRET:
+            return Siret(self.identifier.value)
+        return None
+
+
+def naming(form: StructureNaming, *, searching: bool = False) -> Naming:
+    """The structure a form names, by SIRET or by another identifier type."""
+    if not blank(form.siret):
+        siret = Siret.parse(form.siret, field="siret")
+        return Naming(IdentifierType.SIRET, StructureIdentifier(IdentifierType.SIRET, siret.value))
+    if blank(form.identifier_type):
+        raise InvalidInput(field="siret", expected="numéro SIRET ou type d'identifiant")
+    kind = IdentifierType.parse(form.identifier_type)
+    if searching:
+        return Naming(kind, StructureIdentifier.searched(kind, form.identifier))
+    return Naming(kind, StructureIdentifier.parse(kind, form.identifier))
+
+
+class StructureBuilding(ServiceCore):
+    """What registration and "Saisir une nouvelle structure" share."""
+
+    def _check_structure_fields(
+        self, check: FieldChecks, form: StructureNaming, company: CompanyFields
+    ) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
+        named = check("siret", lambda: naming(form))
+        rcs = check(
+            "rcs", lambda: None if blank(company.rcs) else self._rcs(company.rcs, named.value)
+        )
+        described = check("company_name", lambda: self._company(company, named.value))
+        return named, rcs, described
+
+    @staticmethod
+    def _rcs(text: object, named: Naming) -> Rcs:
+        rcs = Rcs.parse(text)
+        siret = named.siret
+        if siret is not None:
+            rcs.check_matches(siret)
+        return rcs
+
+    def _company(self, typed: CompanyFields, named: Naming) -> tuple[str, Address]:
+        """Name and address: typed, or for a SIRET what the company register knows."""
+        siret = named.siret
+        record = self.ports.directory.lookup(siret) if siret is not None else None
+        if record is not None and not record.active:
+            raise CompanyClosed(field="siret")
+
+        def pick(value: object, known: str | None) -> object:
+            return known if blank(value) and known else value
+
+        known = record.address if record else None
+        name = company_name(pick(typed.company_name, record.name if record else None))
+        address = Address.parse(
+            street=pick(typed.street, known.street if known else None),
+            complement=pick(typed.complement, known.complement if known else None),
+            postal_code=pick(typed.postal_code, known.postal_code if known else None),
+            city=pick(typed.city, known.city if known else None),
+            country=pick(typed.country, known.country if known else "FR"),
+        )
+        return name, address
+
+    def _create_structure(
+        self,
+        uow: UnitOfWork,
+        *,
+        named: Naming,
+        described: tuple[str, Address],
+        rcs: Rcs | None,
+        chosen_purposes: frozenset[Purpose],
+        espaces: Iterable[OpenEspace],
+        creator_id: str,
+        now: datetime,
+        agricultural_centre: bool = False,
+    ) -> Structure:
+        """A new structure, its creator principal manager and attached; not yet added."""
+        identifier = named.identifier or StructureIdentifier.assigned(
+            named.type, uow.structures.next_assigned_number()
+        )
+        if uow.structures.get_by_identifier(identifier) is not None:
+            raise StructureAlreadyRegistered(field="siret", identifier=identifier.value)
+        name, address = described
+        structure = Structure.create(
+            structure_id=self.ports.ids.new_id(),
+            identifier=identifier,
+            company_name=name,
+            address=address,
+            principal_manager_id=creator_id,
+            purposes=chosen_purposes,
+            espaces=espaces,
+            rcs=rcs,
+            now=now,
+            agricultural_centre=agricultural_centre,
+        )
+        uow.structures.add(structure)
+        uow.attachments.add(
+            Attachment.direct(
+                attachment_id=self.ports.ids.new_id(),
+                account_id=creator_id,
+                structure_id=structure.id,
+                by=creator_id,
+                now=now,
+            )
+        )
+        return structure

@@ -1,0 +1,255 @@
+"""Subscriptions to espaces (journey 10) and the principal manager's decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from attrs import frozen
+
+from ..actors import Actor
+from ..domain.errors import (
+    InvalidInput,
+    NotAttached,
+    NotFound,
+    PrincipalHasAllRights,
+    StructureInactive,
+    SubscriptionExists,
+)
+from ..domain.espaces import Espace, Habilitation
+from ..domain.events import Notice
+from ..domain.history import ManagerActionKind
+from ..domain.structures import DEFAULT_SERVICE, Structure
+from ..domain.subscriptions import Subscription, SubscriptionState
+from ..ports import UnitOfWork
+from .core import ServiceCore
+from .grants import parse_habilitation, service_code
+
+
+@frozen
+class SubscriptionView:
+    """A subscription as "Mes abonnements aux espaces" lists it."""
+
+    id: str
+    account_id: str
+    user_name: str
+    structure_id: str
+    structure_name: str
+    espace: Espace
+    service: str
+    habilitation: Habilitation
+    state: SubscriptionState
+    wanted_from: date
+    comment: str
+    requested_at: datetime
+    reason: str
+
+
+def _comment(text: object) -> str:
+    if text is None:
+        return ""
+    if not isinstance(text, str) or len(text) > 1000 or not text.replace("\n", " ").isprintable():
+        raise InvalidInput(field="comment", expected="texte de 1000 caractères au plus")
+    return text.strip()
+
+
+class SubscriptionUseCases(ServiceCore):
+    """Asking for espace rights, and the principal manager's answers."""
+
+    def _subscription_view(self, uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
+        account = uow.accounts.get(subscription.account_id)
+        structure = uow.structures.get(subscription.structure_id)
+        return SubscriptionView(
+            id=subscription.id,
+            account_id=subscription.account_id,
+            user_name=f"{account.first_name} {account.last_name}" if account else "",
+            structure_id=subscription.structure_id,
+            structure_name=structure.company_name if structure else "",
+            espace=subscription.espace,
+            service=subscription.service,
+            habilitation=subscription.habilitation,
+            state=subscription.state,
+            wanted_from=subscription.wanted_from,
+            comment=subscription.comment,
+            requested_at=subscription.requested_at,
+            reason=subscription.reason,
+        )
+
+    def _wanted_from(self, value: object) -> date:
+        if value is None:
+            return self._now().date()
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise InvalidInput(field="wanted_from", expected="date")
+        return value
+
+    def request_subscription(
+        self,
+        actor: Actor,
+        structure_id: str,
+        espace: Espace | str,
+        *,
+        habilitation: Habilitation | str = Habilitation.CONSULTATION_UNIQUEMENT,
+        service: str = DEFAULT_SERVICE,
+        wanted_from: date | None = None,
+        comment: str = "",
+    ) -> str:
+        """Ask the principal manager for a right on an open espace; returns the request's id.
+
+        Needs a validated attachment to the structure and the espace open on
+        that service in the mode asked. The request is EN_COURS_DE_VALIDATION
+        until the principal manager validates or refuses it.
+        """
+        wanted = parse_habilitation(habilitation)
+        chosen = Espace.parse(espace)
+        code = service_code(service)
+        start = self._wanted_from(wanted_from)
+        note = _comment(comment)
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            structure = self._structure(uow, structure_id)
+            if not structure.is_active:
+                raise StructureInactive(field="structure_id")
+            if not self._is_member(uow, account.id, structure.id):
+                raise NotAttached(field="structure_id")
+            if structure.is_principal(account.id):
+                raise PrincipalHasAllRights(field="structure_id")
+            structure.check_offers(chosen, code, wanted)
+            if any(
+                s.state.is_live and s.espace is chosen and s.service == code
+                for s in uow.subscriptions.for_member(account.id, structure.id)
+            ):
+                raise SubscriptionExists(field="espace")
+            subscription = Subscription.ask(
+                subscription_id=self.ports.ids.new_id(),
+                account_id=account.id,
+                structure_id=structure.id,
+                espace=chosen,
+                service=code,
+                habilitation=wanted,
+                wanted_from=start,
+                comment=note,
+                now=self._now(),
+            )
+            principal = uow.accounts.get(structure.principal_manager_id)
+            service_entry = structure.service(code)
+            subscription.announce(
+                structure_name=structure.company_name,
+                service_name=service_entry.name if service_entry else code,
+                requester_name=f"{account.first_name} {account.last_name}",
+                principal_email=principal.contact_email.value if principal else "",
+            )
+            uow.subscriptions.add(subscription)
+            uow.commit()
+        self.deliver_notifications()
+        return subscription.id
+
+    def cancel_subscription(self, actor: Actor, subscription_id: str) -> None:
+        """The user gives up one of their subscriptions (asked or granted)."""
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            subscription = self._subscription(uow, subscription_id)
+            if subscription.account_id != account.id:
+                raise NotFound(field="subscription_id", what="L'abonnement")
+            subscription.cancel(by=account.id, now=self._now())
+            uow.commit()
+
+    def _subscription(self, uow: UnitOfWork, subscription_id: object) -> Subscription:
+        if not isinstance(subscription_id, str):
+            raise InvalidInput(field="subscription_id", expected="identifiant d'abonnement")
+        subscription = uow.subscriptions.get(subscription_id)
+        if subscription is None:
+            raise NotFound(field="subscription_id", what="L'abonnement")
+        return subscription
+
+    def _decided(
+        self, uow: UnitOfWork, actor: object, subscription_id: object
+    ) -> tuple[str, Structure, Subscription, Notice]:
+        subscription = self._subscription(uow, subscription_id)
+        principal, structure = self._principal(uow, actor, subscription.structure_id)
+        requester = uow.accounts.get(subscription.account_id)
+        notice = Notice(structure.company_name, requester.contact_email.value if requester else "")
+        return principal.id, structure, subscription, notice
+
+    def validate_subscription(self, actor: Actor, subscription_id: str) -> None:
+        """The principal manager grants the right asked; the user is told.
+
+        The user must still be attached and the espace still open as asked.
+        """
+        with self._uow() as uow:
+            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
+            if not self._is_member(uow, subscription.account_id, structure.id):
+                raise NotAttached(field="subscription_id")
+            structure.check_offers(
+                subscription.espace, subscription.service, subscription.habilitation
+            )
+            subscription.validate(by=by, now=self._now(), notice=notice)
+            self._log(
+                uow,
+                structure,
+                actor,
+                ManagerActionKind.SUBSCRIPTION_VALIDATED,
+                subscription.account_id,
+                subscription.espace.label,
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def refuse_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
+        """The principal manager turns a request down; the user is told."""
+        why = _comment(reason)
+        with self._uow() as uow:
+            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
+            subscription.refuse(by=by, now=self._now(), notice=notice, reason=why)
+            self._log(
+                uow,
+                structure,
+                actor,
+                ManagerActionKind.SUBSCRIPTION_REFUSED,
+                subscription.account_id,
+                why,
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def revoke_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
+        """The principal manager withdraws a granted right; the user is told."""
+        why = _comment(reason)
+        with self._uow() as uow:
+            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
+            subscription.revoke(by=by, now=self._now(), notice=notice, reason=why)
+            self._log(
+                uow,
+                structure,
+                actor,
+                ManagerActionKind.SUBSCRIPTION_REVOKED,
+                subscription.account_id,
+                why,
+            )
+            uow.commit()
+        self.deliver_notifications()
+
+    def pending_subscription_requests(
+        self, actor: Actor, structure_id: str
+    ) -> list[SubscriptionView]:
+        """The requests waiting for the principal manager, oldest first."""
+        with self._uow() as uow:
+            _, structure = self._principal(uow, actor, structure_id)
+            waiting = [
+                s
+                for s in uow.subscriptions.for_structure(structure.id)
+                if s.state is SubscriptionState.EN_COURS_DE_VALIDATION
+            ]
+            return [
+                self._subscription_view(uow, s)
+                for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
+            ]
+
+    def my_subscriptions(self, actor: Actor) -> list[SubscriptionView]:
+        """ "Mes abonnements aux espaces": the actor's subscriptions, newest first."""
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            mine = sorted(
+                uow.subscriptions.for_account(account.id),
+                key=lambda s: (s.requested_at, s.id),
+                reverse=True,
+            )
+            return [self._subscription_view(uow, s) for s in mine]
