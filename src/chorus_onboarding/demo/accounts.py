@@ -1,114 +1,28 @@
-"""A guided tour of the journeys, told step by step on the in-memory wiring.
-
-Run it with ``python -m chorus_onboarding demo``. Time is simulated (a clock
-that the tour moves forward), so that the 30-day activation deadline can be
-shown passing; everything else is the real library, argon2id included.
-"""
+"""Journeys 1, 5, 6, 7 and 12: accounts, from registration to deactivation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TextIO
-
-from .actors import Actor
-from .adapters.directory import SAMPLE_COMPANIES
-from .adapters.mail import MemoryMailbox
-from .domain.errors import OnboardingError
-from .forms import NewStructureRegistration
-from .notifications import paris_time
-from .service import OnboardingService
-from .testing.fakes import FrozenClock, link_parameters
+from ..actors import Actor
+from ..adapters.directory import SAMPLE_COMPANIES
+from ..forms import NewStructureRegistration
+from ..testing.fakes import link_parameters
+from .tour import PASSWORD, Tour, activate, register_new
 
 LOUISE = "louise.galfe@dressing-louise.fr"
 PAUL = "paul.martin@earl-trois-chenes.fr"
-PASSWORD = "Ma-Boutique-2024!"
 
 
-class Tour:
-    """Prints the story and the emails as they are sent."""
-
-    def __init__(
-        self, out: TextIO, service: OnboardingService, mailbox: MemoryMailbox, clock: FrozenClock
-    ):
-        self.out = out
-        self.service = service
-        self.mailbox = mailbox
-        self.clock = clock
-        self._shown = 0
-
-    def say(self, text: str) -> None:
-        print(text, file=self.out)
-
-    def title(self, text: str) -> None:
-        self.say(f"\n=== {text} ===")
-
-    def emails(self) -> None:
-        """Print the emails sent since the last call."""
-        for email in self.mailbox.sent[self._shown :]:
-            self.say(f"  ✉  À : {', '.join(email.to)} — {email.subject}")
-            for line in email.body.splitlines():
-                self.say(f"     | {line}")
-        self._shown = len(self.mailbox.sent)
-
-    def attempt(self, what: str, action: Callable[[], object]) -> None:
-        """Run an action expected to be refused, and print the library's answer."""
-        try:
-            action()
-        except OnboardingError as error:
-            self.say(f"  ✗ {what} : refusé [{error.code}] {error}")
-        else:  # pragma: no cover - the tour only calls this for refusals
-            raise AssertionError(f"{what} was expected to be refused")
-
-
-def register(tour: Tour, email: str, siret: str, first: str, last: str) -> str:
-    record = tour.service.lookup_company(siret)
-    tour.say(f"- Recherche du SIRET {siret} dans SIRENE : {record.name if record else 'inconnu'}")
-    done = tour.service.register_with_new_structure(
-        NewStructureRegistration(
-            login_email=email,
-            login_email_confirmation=email.upper(),
-            last_name=last,
-            first_name=first,
-            captcha="XWWXS",
-            siret=siret,
-            survey_consent=True,
-        )
-    )
-    tour.say(
-        f"- Compte créé pour {first} {last}, gestionnaire principal de la structure ; "
-        f"activation possible jusqu'au {paris_time(done.activation_deadline)}"
-    )
-    tour.emails()
-    return done.account_id
-
-
-def activate(tour: Tour, email: str, password: str) -> None:
-    link = link_parameters(tour.mailbox, email, "activationCompte")
-    tour.service.activate_account(
-        login_email=link["email"],
-        token=link["token"],
-        password=password,
-        password_confirmation=password,
-        secret_question="Quel est le nom de mon animal de compagnie ?",
-        secret_answer="Médor",
-    )
-    tour.say(f"- {email} a choisi son mot de passe et sa question secrète : compte actif")
-
-
-def run(out: TextIO) -> None:
-    """Tell journeys 1, 5, 6, 7 and 12 on a fresh in-memory service."""
-    clock = FrozenClock()
-    mailbox = MemoryMailbox()
-    service = OnboardingService.in_memory(clock=clock, mailer=mailbox)
-    tour = Tour(out, service, mailbox, clock)
+def tell(tour: Tour) -> tuple[Actor, Actor]:
+    """Journeys 1, 5, 6, 7 and 12, and the expiry batch; returns Louise and Paul, active."""
+    service, mailbox, clock = tour.service, tour.mailbox, tour.clock
     louise_siret = SAMPLE_COMPANIES[0].identifier.value
     farm_siret = SAMPLE_COMPANIES[2].identifier.value
 
     tour.title("Parcours 1 : inscription avec une nouvelle structure (SIRET)")
-    louise = register(tour, LOUISE, louise_siret, "Louise", "GALFE")
+    louise = register_new(tour, LOUISE, louise_siret, "Louise", "GALFE")
     tour.attempt(
         "Seconde inscription avec la même adresse (casse différente)",
-        lambda: register(tour, LOUISE.upper(), farm_siret, "Louise", "GALFE"),
+        lambda: register_new(tour, LOUISE.upper(), farm_siret, "Louise", "GALFE"),
     )
 
     tour.title("Parcours 5 : activation du compte")
@@ -130,7 +44,7 @@ def run(out: TextIO) -> None:
     activate(tour, LOUISE, PASSWORD)
 
     tour.title("Parcours 5 bis : lien d'activation expiré, puis renvoyé")
-    paul = register(tour, PAUL, farm_siret, "Paul", "MARTIN")
+    paul = register_new(tour, PAUL, farm_siret, "Paul", "MARTIN")
     clock.advance(days=30, seconds=1)
     tour.say("- 30 jours et 1 seconde plus tard, Paul clique enfin sur le lien…")
     tour.attempt("Activation", lambda: activate(tour, PAUL, PASSWORD))
@@ -202,10 +116,26 @@ def run(out: TextIO) -> None:
     )
 
     tour.title("Traitement par lots : expiration des activations")
-    register(
-        tour, "retardataire@gaec-plateau.fr", SAMPLE_COMPANIES[3].identifier.value, "Jean", "RETARD"
+    service.register_with_new_structure(
+        NewStructureRegistration(
+            login_email="jean.retard@exemple.fr",
+            login_email_confirmation="jean.retard@exemple.fr",
+            last_name="RETARD",
+            first_name="Jean",
+            captcha="XWWXS",
+            identifier_type="PARTICULIER",
+            company_name="Jean RETARD",
+            street="3 rue des Lilas",
+            postal_code="69003",
+            city="Lyon",
+        )
     )
+    tour.say(
+        "- Jean RETARD, particulier, s'inscrit (parcours 2 : identifiant attribué) et oublie d'activer"
+    )
+    tour.emails()
     clock.advance(days=31)
     tour.say(
         f"- 31 jours plus tard, comptes expirés par le lot : {service.expire_overdue_activations()}"
     )
+    return Actor.user(louise), Actor.user(paul)

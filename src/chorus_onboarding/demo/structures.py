@@ -1,0 +1,241 @@
+"""Journeys 2, 3, 4, 8, 9, 10 and 11, the managers' work, and the final access table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..actors import Actor
+from ..domain.espaces import Espace, Habilitation
+from ..forms import (
+    ExistingStructureRegistration,
+    NewStructure,
+    NewStructureRegistration,
+    StructureNaming,
+)
+from ..service import EspaceGrant
+from .tour import Tour, activate
+
+PAUL = "paul.martin@earl-trois-chenes.fr"
+LUC = "luc.bernard@earl-trois-chenes.fr"
+CARMEN = "carmen.ruiz@bodega-sol.es"
+PEDRO = "pedro.gil@bodega-sol.es"
+AGENT_1 = "agent1@cga-sud-ouest.fr"
+AGENT_2 = "agent2@cga-sud-ouest.fr"
+GAEC = "sophie.roux@gaec-plateau.fr"
+EXPERT = "marc.martin@cabinet-martin.fr"
+
+C, M = Habilitation.CONSULTATION_UNIQUEMENT, Habilitation.MODIFICATION
+
+
+def _person(email: str) -> dict[str, Any]:
+    first, last = (
+        email.split("@")[0].split(".")
+        if "." in email.split("@")[0]
+        else (email.split("@")[0], "AGENT")
+    )
+    return {
+        "login_email": email,
+        "login_email_confirmation": email,
+        "last_name": last.upper(),
+        "first_name": first.capitalize(),
+        "captcha": "XWWXS",
+    }
+
+
+def _join(tour: Tour, email: str, **naming: Any) -> Actor:
+    """Journeys 3 and 4: register for a structure already on the portal, then activate."""
+    done = tour.service.register_for_existing_structure(
+        ExistingStructureRegistration(**_person(email), **naming)
+    )
+    activate(tour, email, "Un-Mot-De-Passe-Solide-1")
+    return Actor.user(done.account_id)
+
+
+def _found(tour: Tour, email: str, **fields: Any) -> Actor:
+    """Journeys 1 and 2: register with a new structure, then activate."""
+    form = NewStructureRegistration(**_person(email), **fields)
+    done = tour.service.register_with_new_structure(form)
+    activate(tour, email, "Un-Mot-De-Passe-Solide-1")
+    return Actor.user(done.account_id)
+
+
+def _structure_of(tour: Tour, manager: Actor) -> str:
+    return tour.service.managed_structures(manager)[0].id
+
+
+def tell(tour: Tour, paul: Actor) -> None:
+    """Every journey about structures, then the managers' work and the access table."""
+    service = tour.service
+
+    tour.title(
+        "Parcours 2 : inscription avec une nouvelle structure sans SIRET (TVA intracommunautaire)"
+    )
+    carmen = _found(
+        tour,
+        CARMEN,
+        identifier_type="UE_HORS_FRANCE",
+        identifier="ESA28015865",
+        company_name="BODEGA SOL SL",
+        street="Calle Mayor 1",
+        postal_code="28013",
+        city="Madrid",
+        country="ES",
+    )
+    bodega = service.managed_structures(carmen)[0]
+    tour.say(
+        f"- {bodega.company_name} inscrite avec l'identifiant {bodega.identifier.type.value} {bodega.identifier}"
+    )
+    tour.emails()
+
+    tour.title("Parcours 3 : inscription pour une structure existante avec SIRET")
+    earl = _structure_of(tour, paul)
+    luc = _join(tour, LUC, siret="90830166600016")
+    tour.say(
+        "- Luc a créé son compte : sa demande de rattachement part aux gestionnaires de l'EARL"
+    )
+    tour.emails()
+    (request,) = service.pending_attachment_requests(paul, earl)
+    service.validate_attachment(paul, request.id)
+    tour.say(f"- Paul valide la demande de {request.user_name}")
+    tour.emails()
+
+    tour.title(
+        "Parcours 4 : inscription pour une structure existante sans SIRET, puis « Mon compte »"
+    )
+    pedro = _join(tour, PEDRO, identifier_type="UE_HORS_FRANCE", identifier="ESA28015865")
+    tour.say(
+        "- Pedro a un compte sans rattachement ; il cherche sa structure depuis « Mon compte »"
+    )
+    (found,) = service.search_structures(
+        pedro, StructureNaming(identifier_type="UE_HORS_FRANCE", identifier="ESA28015865")
+    )
+    service.request_attachment(pedro, found.id)
+    (request,) = service.pending_attachment_requests(carmen, found.id)
+    service.validate_attachment(carmen, request.id, grants=[EspaceGrant(Espace.FACTURES_EMISES, M)])
+    tour.say("- Carmen valide et lui accorde d'emblée « Factures émises » en modification")
+    tour.emails()
+
+    tour.title("Parcours 8 : « Saisir une nouvelle structure » depuis « Mon compte »")
+    marc = _join(tour, EXPERT, identifier_type="HORS_UE", identifier="SANS-STRUCTURE")
+    cabinet = service.create_structure(
+        marc, NewStructure(siret="94821993600010", rcs="RCS Lyon B 948 219 936")
+    )
+    tour.say(
+        f"- Marc crée {service.structure(marc, cabinet).company_name} (pré-rempli depuis SIRENE) et en devient gestionnaire principal"
+    )
+    service.open_espace(
+        marc, cabinet, Espace.MEMOIRES_FRAIS_JUSTICE, categorie_prestataire="EXPERT"
+    )
+    tour.say("- Il ouvre « Mémoires de frais de justice » (catégorie de prestataire : Expert)")
+
+    tour.title("Parcours 9 : ouverture de l'espace « Demande de remboursement TIC »")
+    tour.attempt(
+        "Luc (simple membre) ouvre l'espace TIC",
+        lambda: service.open_espace(
+            luc, earl, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="SOCIETE_AGRICOLE"
+        ),
+    )
+    service.open_espace(
+        paul,
+        earl,
+        Espace.DEMANDE_REMBOURSEMENT_TIC,
+        categorie_beneficiaire="SOCIETE_AGRICOLE",
+        pacage="024123456",
+    )
+    tour.say(
+        "- Paul, gestionnaire principal, ouvre l'espace TIC (société agricole, PACAGE 024123456)"
+    )
+
+    tour.title("Parcours 10 : abonnement à un espace")
+    request_id = service.request_subscription(
+        luc, earl, Espace.DEMANDE_REMBOURSEMENT_TIC, habilitation=M, comment="Dépôts mensuels"
+    )
+    tour.say("- Luc demande un abonnement TIC en modification : EN_COURS_DE_VALIDATION")
+    tour.emails()
+    service.validate_subscription(paul, request_id)
+    tour.say("- Paul valide l'abonnement")
+    tour.emails()
+
+    tour.title("Parcours 11 : un centre de gestion agricole dépose pour deux exploitations")
+    agent_1 = _found(tour, AGENT_1, siret="13186091800013", espaces=[Espace.SOLLICITATIONS_EMISES])
+    centre = _structure_of(tour, agent_1)
+    service.set_agricultural_centre(agent_1, centre, True)
+    tour.say(
+        "- Le centre s'inscrit, n'ouvre que « Sollicitations émises » et se déclare centre de gestion agricole"
+    )
+    tour.attempt(
+        "Ouverture de l'espace TIC sur le centre de gestion",
+        lambda: service.open_espace(
+            agent_1, centre, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="AUTRE"
+        ),
+    )
+    agent_2 = _join(tour, AGENT_2, siret="13186091800013")
+    service.validate_attachment(agent_1, service.pending_attachment_requests(agent_1, centre)[0].id)
+    sophie = _found(tour, GAEC, siret="39099603100014")
+    gaec = _structure_of(tour, sophie)
+    service.open_espace(
+        sophie, gaec, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="SOCIETE_AGRICOLE"
+    )
+    tic = [EspaceGrant(Espace.DEMANDE_REMBOURSEMENT_TIC, M)]
+    for farmer, farm in ((paul, earl), (sophie, gaec)):
+        for agent in (agent_1, agent_2):
+            service.validate_attachment(farmer, service.request_attachment(agent, farm), grants=tic)
+    tour.say(
+        "- Les deux agents du centre demandent le rattachement à l'EARL et au GAEC ; chaque exploitant valide et accorde l'espace TIC"
+    )
+    tour.emails()
+
+    people = {
+        "Paul": paul,
+        "Luc": luc,
+        "Carmen": carmen,
+        "Pedro": pedro,
+        "Marc": marc,
+        "Agent 1": agent_1,
+        "Agent 2": agent_2,
+        "Sophie": sophie,
+    }
+    names = {str(person.account_id): name for name, person in people.items()}
+
+    tour.title("Activités du gestionnaire")
+    service.grant_manager(paul, earl, str(luc.account_id))
+    tour.say("- Paul délègue les droits de gestionnaire à Luc")
+    history = service.manager_history(paul, earl)
+    tour.say(f"- Historique de l'EARL ({len(history)} actions) :")
+    for action in history:
+        whom = names.get(action.target_account_id or "", "-")
+        tour.say(
+            f"    {action.at:%d/%m/%Y %H:%M}  {action.kind.value} par {names.get(action.actor, action.actor)}"
+            f" ; concerne : {whom} {action.details}".rstrip()
+        )
+    tour.say("- Export des utilisateurs de l'EARL (CSV) :")
+    for line in service.export_structure_users(paul, earl).splitlines():
+        tour.say(f"    {line}")
+
+    tour.title("Table des accès (calculée à la volée ; M = modification, C = consultation)")
+    structures = {
+        "EARL": earl,
+        "GAEC": gaec,
+        "Centre": centre,
+        "Bodega": found.id,
+        "Cabinet": cabinet,
+    }
+    espaces = (
+        Espace.FACTURES_EMISES,
+        Espace.SOLLICITATIONS_EMISES,
+        Espace.DEMANDE_REMBOURSEMENT_TIC,
+        Espace.MEMOIRES_FRAIS_JUSTICE,
+    )
+    tour.say("    utilisateur  structure  " + " ".join(f"{e.label[:22]:<22}" for e in espaces))
+    for name, person in people.items():
+        for label, structure_id in structures.items():
+            cells = [_right(tour, person, structure_id, espace) for espace in espaces]
+            if any(cell != "-" for cell in cells):
+                tour.say(f"    {name:<12} {label:<10} " + " ".join(f"{cell:<22}" for cell in cells))
+
+
+def _right(tour: Tour, person: Actor, structure_id: str, espace: Espace) -> str:
+    account = str(person.account_id)
+    if tour.service.can_access(account, structure_id, espace, M):
+        return "M"
+    return "C" if tour.service.can_access(account, structure_id, espace, C) else "-"
