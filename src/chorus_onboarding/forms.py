@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from .domain.espaces import Espace
+from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace
 from .domain.structures import Purpose
 
 
@@ -66,8 +66,8 @@ class NewStructureRegistration(PersonFields, StructureNaming, CompanyFields):
 
     purposes: Iterable[Purpose | str] = (Purpose.DEPOSER_DEMANDES_PAIEMENT,)
     espaces: Iterable[Espace | str] | None = None
-    categorie_prestataire: str | None = None
-    categorie_beneficiaire: str | None = None
+    categorie_prestataire: CategoriePrestataire | str | None = None
+    categorie_beneficiaire: CategorieBeneficiaire | str | None = None
     pacage: str | None = None
 
 

@@ -252,3 +252,60 @@ def test_unknown_ids_are_not_found(world: World, louise: Actor) -> None:
         world.service.validate_attachment(louise, "nope")
     with pytest.raises(NotFound):
         world.service.request_attachment(louise, "nope")
+
+
+def test_a_search_shows_only_what_identifies_the_structure(world: World, louise: Actor) -> None:
+    paul = _member(world, PAUL)
+    (found,) = world.service.search_structures(paul, StructureNaming(siret=LOUISE_SIRET))
+    assert (found.company_name, found.postal_code, found.city) == (
+        "LE DRESSING DE LOUISE",
+        "93160",
+        "NOISY-LE-GRAND",
+    )
+    assert not hasattr(found, "espaces")
+    assert not hasattr(found, "principal_manager_id")
+
+
+def test_the_registration_page_shows_an_existing_structure_without_sign_in(
+    world: World, louise: Actor
+) -> None:
+    shown = world.service.registered_structure(StructureNaming(siret=LOUISE_SIRET))
+    assert shown is not None
+    assert shown.company_name == "LE DRESSING DE LOUISE"
+    assert world.service.registered_structure(StructureNaming(siret="90830166600016")) is None
+
+
+def test_a_transfer_keeps_the_former_principal_manager_working(world: World, louise: Actor) -> None:
+    paul = _member(world, PAUL)
+    structure_id = _structure_id(world, louise)
+    world.service.attach_user(louise, structure_id, PAUL)
+    world.service.transfer_principal_manager(louise, structure_id, str(paul.account_id))
+    view = world.service.structure(louise, structure_id)
+    assert view.principal_manager_id == paul.account_id
+    assert view.managers == {louise.account_id}
+    assert world.service.can_access(
+        str(louise.account_id), structure_id, "FACTURES_EMISES", "MODIFICATION"
+    )
+    kinds = [a.kind for a in world.service.manager_history(paul, structure_id)]
+    assert kinds[-3:] == [
+        ManagerActionKind.PRINCIPAL_TRANSFERRED,
+        ManagerActionKind.SUBSCRIPTION_GRANTED,
+        ManagerActionKind.SUBSCRIPTION_GRANTED,
+    ]
+
+
+def test_support_appoints_a_principal_manager_when_the_last_one_is_gone(
+    world: World, louise: Actor
+) -> None:
+    paul = _member(world, PAUL)
+    structure_id = _structure_id(world, louise)
+    world.service.attach_user(louise, structure_id, PAUL)
+    world.service.deactivate_account(louise)
+    with pytest.raises(Forbidden):
+        world.service.appoint_principal_manager(paul, structure_id, str(paul.account_id))
+    world.service.appoint_principal_manager(
+        Actor.support("Nadia"), structure_id, str(paul.account_id)
+    )
+    view = world.service.structure(paul, structure_id)
+    assert (view.principal_manager_id, view.managers) == (paul.account_id, frozenset())
+    assert world.service.manager_history(Actor.support(), structure_id)[-1].actor == "support:Nadia"

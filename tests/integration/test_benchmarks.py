@@ -21,5 +21,7 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert module.main(["--quick"]) == 0
     printed = capsys.readouterr().out
     assert "== verdicts" in printed
-    assert printed.count("PASS") + printed.count("FAIL") >= 5
+    assert printed.count("PASS") + printed.count("FAIL") >= 6
     assert "machines per account" in printed
+    assert "can_access with 100,000 vs 1,000 subscriptions" in printed
+    assert "full onboardings per second" in printed

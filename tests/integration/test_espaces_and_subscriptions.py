@@ -183,12 +183,12 @@ def test_a_member_asks_for_a_subscription_and_the_principal_manager_validates_it
         structure_id,
         "FACTURES_EMISES",
         habilitation=M,
-        wanted_from=date(2018, 1, 11),
+        request_date=date(2018, 1, 11),
         comment="Pour la facturation",
     )
     assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Demande d'abonnement à un espace"
     (waiting,) = world.service.pending_subscription_requests(louise, structure_id)
-    assert (waiting.id, waiting.state, waiting.wanted_from) == (
+    assert (waiting.id, waiting.state, waiting.request_date) == (
         request,
         SubscriptionState.EN_COURS_DE_VALIDATION,
         date(2018, 1, 11),

@@ -200,6 +200,7 @@ def _structure_calls(scene: Scene) -> dict[str, dict[str, Any]]:
     on_structure = {"actor": me, "structure_id": structure_id}
     return {
         "search_structures": {"actor": me, "naming_form": StructureNaming(siret="52601815500014")},
+        "registered_structure": {"naming_form": StructureNaming(siret="52601815500014")},
         "structure": on_structure,
         "managed_structures": {"actor": me},
         "manager_history": on_structure,
@@ -265,7 +266,7 @@ def _membership_calls(scene: Scene) -> dict[str, dict[str, Any]]:
             "espace": "SOLLICITATIONS_EMISES",
             "habilitation": "MODIFICATION",
             "service": "DEFAUT",
-            "wanted_from": date(2018, 1, 11),
+            "request_date": date(2018, 1, 11),
             "comment": "Merci",
         },
         "cancel_subscription": {"actor": member, "subscription_id": subscription},

@@ -61,7 +61,7 @@ _WORDS_FR: dict[str, str] = {
     "attachment_ids": "demandes de rattachement",
     "subscription_id": "abonnement",
     "habilitation": "habilitation",
-    "wanted_from": "date de la demande",
+    "request_date": "date de la demande",
     "comment": "commentaire",
     "reason": "motif",
     "grants": "droits accordés",

@@ -266,17 +266,17 @@ class Structure(events.RecordsEvents):
             raise NotFound(field="account_id", what="Ce gestionnaire délégué")
         self.managers = self.managers - {account_id}
 
-    def make_principal(self, account_id: str) -> None:
+    def make_principal(self, account_id: str, *, keep_former: bool) -> None:
         """Hand the principal manager role to ``account_id``.
 
-        The former principal manager, if any still holds the role, keeps
-        managing as a delegated manager: a transfer must not lock them out.
+        With ``keep_former`` the former principal manager keeps managing as a
+        delegated manager (a transfer must not lock them out); without, they
+        keep no right (support appoints a successor to someone gone).
         """
         former = self.principal_manager_id
         self.principal_manager_id = account_id
-        self.managers = (
-            (self.managers | {former}) - {account_id} if former else self.managers - {account_id}
-        )
+        kept = {former} if keep_former and former != account_id else set()
+        self.managers = (self.managers | kept) - {account_id}
 
     def forget_member(self, account_id: str) -> None:
         """A detached user loses the managing rights they had here."""

@@ -62,7 +62,8 @@ class Subscription(events.RecordsEvents):
     service: str
     habilitation: Habilitation
     requested_at: datetime
-    wanted_from: date
+    request_date: date
+    """The "Date de la demande" the user typed (today by default); access starts at validation."""
     comment: str = ""
     state: SubscriptionState = SubscriptionState.EN_COURS_DE_VALIDATION
     decided_at: datetime | None = None
@@ -81,7 +82,7 @@ class Subscription(events.RecordsEvents):
         espace: Espace,
         service: str,
         habilitation: Habilitation,
-        wanted_from: date,
+        request_date: date,
         comment: str,
         now: datetime,
     ) -> Subscription:
@@ -94,7 +95,7 @@ class Subscription(events.RecordsEvents):
             service=service,
             habilitation=habilitation,
             requested_at=now,
-            wanted_from=wanted_from,
+            request_date=request_date,
             comment=comment,
         )
 
@@ -120,7 +121,7 @@ class Subscription(events.RecordsEvents):
             service=service,
             habilitation=habilitation,
             requested_at=now,
-            wanted_from=now.date(),
+            request_date=now.date(),
             state=SubscriptionState.VALIDE,
             decided_at=now,
             decided_by=by,

@@ -8,7 +8,7 @@ from .core import Ports
 from .facade import OnboardingService
 from .grants import EspaceGrant
 from .registration import Registration
-from .structures import StructureView
+from .structures import StructureSummary, StructureView
 from .subscriptions import SubscriptionView
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Ports",
     "Registration",
     "Right",
+    "StructureSummary",
     "StructureUser",
     "StructureView",
     "SubscriptionView",

@@ -128,7 +128,8 @@ class StructureBuilding(ServiceCore):
             named.type, uow.structures.next_assigned_number()
         )
         if uow.structures.get_by_identifier(identifier) is not None:
-            raise StructureAlreadyRegistered(field="siret", identifier=identifier.value)
+            field = "siret" if named.type is IdentifierType.SIRET else "identifier"
+            raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
         name, address = described
         structure = Structure.create(
             structure_id=self.ports.ids.new_id(),

@@ -10,7 +10,14 @@ from attrs import frozen
 from ..actors import Actor
 from ..domain.accounts import Account
 from ..domain.errors import Forbidden, InvalidInput, NotAttached, RequiredField
-from ..domain.espaces import Espace, EspaceParameters, OpenEspace
+from ..domain.espaces import (
+    CategorieBeneficiaire,
+    CategoriePrestataire,
+    Espace,
+    EspaceParameters,
+    Habilitation,
+    OpenEspace,
+)
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.identifiers import Rcs, StructureIdentifier
 from ..domain.structures import (
@@ -29,7 +36,7 @@ from ..forms import NewStructure, StructureNaming
 from ..ports import UnitOfWork
 from .building import StructureBuilding, naming, purposes
 from .checks import FieldChecks
-from .grants import service_code
+from .grants import CheckedGrant, GrantChecks, service_code
 
 
 @frozen
@@ -93,7 +100,33 @@ def _services(values: object, structure: Structure) -> frozenset[str]:
     return chosen
 
 
-class StructureUseCases(StructureBuilding):
+@frozen
+class StructureSummary:
+    """What a search shows of a structure: enough to recognise it, nothing more."""
+
+    id: str
+    identifier: StructureIdentifier
+    company_name: str
+    postal_code: str
+    city: str
+    country: str
+    status: StructureStatus
+
+    @classmethod
+    def of(cls, structure: Structure) -> StructureSummary:
+        """The summary of ``structure``."""
+        return cls(
+            id=structure.id,
+            identifier=structure.identifier,
+            company_name=structure.company_name,
+            postal_code=structure.address.postal_code,
+            city=structure.address.city,
+            country=structure.address.country,
+            status=structure.status,
+        )
+
+
+class StructureUseCases(StructureBuilding, GrantChecks):
     """Finding, creating and setting up structures."""
 
     def _member_account(self, uow: UnitOfWork, structure: Structure, account_id: object) -> Account:
@@ -105,15 +138,30 @@ class StructureUseCases(StructureBuilding):
 
     # --- reading ---------------------------------------------------------------
 
-    def search_structures(self, actor: Actor, naming_form: StructureNaming) -> list[StructureView]:
+    def search_structures(
+        self, actor: Actor, naming_form: StructureNaming
+    ) -> list[StructureSummary]:
         """ "Demander un rattachement": find a structure by identifier type and identifier."""
+        with self._uow() as uow:
+            self._acting_account(uow, actor)
+        return self._find(naming_form)
+
+    def registered_structure(self, naming_form: StructureNaming) -> StructureSummary | None:
+        """Journey 3's form: the structure already on the portal, shown (not editable) to the registrant.
+
+        Public, like the company register: a structure's identifier, name and
+        town are public facts; nothing else is shown.
+        """
+        found = self._find(naming_form)
+        return found[0] if found else None
+
+    def _find(self, naming_form: object) -> list[StructureSummary]:
         if not isinstance(naming_form, StructureNaming):
             raise InvalidInput(field="form", expected="StructureNaming")
         named = naming(naming_form, searching=True)
         with self._uow() as uow:
-            self._acting_account(uow, actor)
             found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
-            return [StructureView.of(found)] if found is not None else []
+            return [StructureSummary.of(found)] if found is not None else []
 
     def structure(self, actor: Actor, structure_id: str) -> StructureView:
         """A structure as its members see it (support sees them all)."""
@@ -148,7 +196,8 @@ class StructureUseCases(StructureBuilding):
 
         Data are pre-filled from the company register for a SIRET; the status
         is "actif"; the "centre de gestion agricole" flag is optional. The
-        registration's default espaces are opened.
+        registration's default espaces are opened (those that ask for no
+        parameter; the others are opened with :meth:`open_espace`).
         """
         if not isinstance(form, NewStructure):
             raise InvalidInput(field="form", expected="NewStructure")
@@ -170,7 +219,9 @@ class StructureUseCases(StructureBuilding):
                 chosen_purposes=chosen_purposes.value,
                 espaces=[
                     OpenEspace(espace=espace, services=frozenset({DEFAULT_SERVICE}))
-                    for espace in self.settings.registration_espaces
+                    for espace in sorted(self.settings.registration_espaces, key=lambda e: e.value)
+                    # Espaces that ask for parameters are opened later, with them.
+                    if espace.required_parameter is None
                 ],
                 creator_id=account.id,
                 now=now,
@@ -259,8 +310,8 @@ class StructureUseCases(StructureBuilding):
         services: Iterable[str] | None = None,
         consultation: bool = True,
         modification: bool = True,
-        categorie_prestataire: str | None = None,
-        categorie_beneficiaire: str | None = None,
+        categorie_prestataire: CategoriePrestataire | str | None = None,
+        categorie_beneficiaire: CategorieBeneficiaire | str | None = None,
         pacage: str | None = None,
     ) -> None:
         """Journey 9: open an espace on the structure (principal manager only).
@@ -328,22 +379,42 @@ class StructureUseCases(StructureBuilding):
     def transfer_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
         """Hand the principal manager role to another active attached user.
 
-        The former principal manager stays a (delegated) manager.
+        The former principal manager stays a (delegated) manager and is given
+        validated subscriptions to every espace open at the time, so that the
+        transfer takes no access away from them.
         """
         with self._uow() as uow:
             _, structure = self._principal(uow, actor, structure_id)
             target = self._member_account(uow, structure, account_id)
-            structure.make_principal(target.id)
+            former = structure.principal_manager_id
+            structure.make_principal(target.id, keep_former=True)
             self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_TRANSFERRED, target.id)
+            # The principal manager needed no subscription; as a delegated
+            # manager now, the former one keeps working through explicit rights.
+            rights = [
+                CheckedGrant(
+                    opened.espace,
+                    Habilitation.MODIFICATION
+                    if opened.modification
+                    else Habilitation.CONSULTATION_UNIQUEMENT,
+                    service,
+                )
+                for opened in structure.espaces
+                for service in sorted(opened.services)
+            ]
+            self._grant(uow, structure, actor, former, rights, self._now())
             uow.commit()
 
     def appoint_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """Support appoints a principal manager when the previous one is gone."""
+        """Support appoints a principal manager when the previous one is gone.
+
+        The former principal manager keeps no managing right.
+        """
         self._require_support(actor)
         with self._uow() as uow:
             structure = self._structure(uow, structure_id)
             target = self._member_account(uow, structure, account_id)
-            structure.make_principal(target.id)
+            structure.make_principal(target.id, keep_former=False)
             self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
             uow.commit()
 

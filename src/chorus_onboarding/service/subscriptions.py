@@ -38,7 +38,7 @@ class SubscriptionView:
     service: str
     habilitation: Habilitation
     state: SubscriptionState
-    wanted_from: date
+    request_date: date
     comment: str
     requested_at: datetime
     reason: str
@@ -68,17 +68,17 @@ class SubscriptionUseCases(ServiceCore):
             service=subscription.service,
             habilitation=subscription.habilitation,
             state=subscription.state,
-            wanted_from=subscription.wanted_from,
+            request_date=subscription.request_date,
             comment=subscription.comment,
             requested_at=subscription.requested_at,
             reason=subscription.reason,
         )
 
-    def _wanted_from(self, value: object) -> date:
+    def _request_date(self, value: object) -> date:
         if value is None:
             return self._now().date()
         if isinstance(value, datetime) or not isinstance(value, date):
-            raise InvalidInput(field="wanted_from", expected="date")
+            raise InvalidInput(field="request_date", expected="date")
         return value
 
     def request_subscription(
@@ -89,7 +89,7 @@ class SubscriptionUseCases(ServiceCore):
         *,
         habilitation: Habilitation | str = Habilitation.CONSULTATION_UNIQUEMENT,
         service: str = DEFAULT_SERVICE,
-        wanted_from: date | None = None,
+        request_date: date | None = None,
         comment: str = "",
     ) -> str:
         """Ask the principal manager for a right on an open espace; returns the request's id.
@@ -101,7 +101,7 @@ class SubscriptionUseCases(ServiceCore):
         wanted = parse_habilitation(habilitation)
         chosen = Espace.parse(espace)
         code = service_code(service)
-        start = self._wanted_from(wanted_from)
+        start = self._request_date(request_date)
         note = _comment(comment)
         with self._uow() as uow:
             account = self._acting_account(uow, actor)
@@ -125,7 +125,7 @@ class SubscriptionUseCases(ServiceCore):
                 espace=chosen,
                 service=code,
                 habilitation=wanted,
-                wanted_from=start,
+                request_date=start,
                 comment=note,
                 now=self._now(),
             )
