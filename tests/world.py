@@ -7,7 +7,13 @@ from typing import Any
 
 import attrs
 
-from chorus_onboarding import Actor, NewStructureRegistration, OnboardingService, OnboardingSettings
+from chorus_onboarding import (
+    Actor,
+    ExistingStructureRegistration,
+    NewStructureRegistration,
+    OnboardingService,
+    OnboardingSettings,
+)
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
@@ -56,6 +62,23 @@ class World:
             secret_question=QUESTION,
             secret_answer=ANSWER,
         )
+
+    def user_without_structure(self, email: str) -> Actor:
+        """An active user attached to no structure (registered for a structure without SIRET)."""
+        local = email.split("@")[0]
+        done = self.service.register_for_existing_structure(
+            ExistingStructureRegistration(
+                login_email=email,
+                login_email_confirmation=email,
+                last_name=local.split(".")[-1].upper(),
+                first_name=local.split(".")[0].capitalize(),
+                captcha="XWWXS",
+                identifier_type="HORS_UE",
+                identifier="NOWHERE-1",
+            )
+        )
+        self.activate(email)
+        return Actor.user(done.account_id)
 
     def active_user(self, email: str = LOUISE, siret: str = LOUISE_SIRET) -> Actor:
         account_id = self.register(email, siret)

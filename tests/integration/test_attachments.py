@@ -24,25 +24,6 @@ PAUL = "paul.martin@exemple.fr"
 JEANNE = "jeanne.durand@exemple.fr"
 
 
-def _member(world: World, email: str) -> Actor:
-    """A user with an active account and no structure yet (registered for a non-SIRET one)."""
-    from chorus_onboarding import ExistingStructureRegistration
-
-    done = world.service.register_for_existing_structure(
-        ExistingStructureRegistration(
-            login_email=email,
-            login_email_confirmation=email,
-            last_name=email.split("@")[0].split(".")[-1].upper(),
-            first_name=email.split(".")[0].capitalize(),
-            captcha="XWWXS",
-            identifier_type="HORS_UE",
-            identifier="NOWHERE-1",
-        )
-    )
-    world.activate(email)
-    return Actor.user(done.account_id)
-
-
 @pytest.fixture
 def louise(world: World) -> Actor:
     return world.active_user()
@@ -58,7 +39,7 @@ def _ask(world: World, user: Actor) -> tuple[str, str]:
 
 
 def test_a_user_finds_a_structure_by_siret_and_asks_to_join(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     (pending,) = world.service.pending_attachment_requests(louise, structure_id)
     assert (pending.id, pending.login_email, pending.state) == (
@@ -79,7 +60,7 @@ def test_a_search_that_finds_nothing_returns_nothing(world: World, louise: Actor
 def test_a_validated_request_makes_a_member_and_tells_the_requester(
     world: World, louise: Actor
 ) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     world.service.validate_attachment(louise, request_id)
     assert world.mailbox.last_to(PAUL).subject == "Chorus Pro - Rattachement validé"
@@ -89,7 +70,7 @@ def test_a_validated_request_makes_a_member_and_tells_the_requester(
 
 
 def test_a_refused_request_tells_the_requester_with_the_reason(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     world.service.refuse_attachment(louise, request_id, reason="Inconnu du service")
     email = world.mailbox.last_to(PAUL)
@@ -100,7 +81,7 @@ def test_a_refused_request_tells_the_requester_with_the_reason(world: World, lou
 
 
 def test_one_pending_request_per_user_and_structure(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     with pytest.raises(AlreadyAttached):
         world.service.request_attachment(paul, structure_id)
@@ -109,8 +90,8 @@ def test_one_pending_request_per_user_and_structure(world: World, louise: Actor)
 
 
 def test_only_the_structure_s_managers_decide(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
-    jeanne = _member(world, JEANNE)
+    paul = world.user_without_structure(PAUL)
+    jeanne = world.user_without_structure(JEANNE)
     _, request_id = _ask(world, paul)
     for stranger in (paul, jeanne, Actor.support(), Actor.user("nobody")):
         with pytest.raises(Forbidden):
@@ -118,7 +99,7 @@ def test_only_the_structure_s_managers_decide(world: World, louise: Actor) -> No
 
 
 def test_a_decided_request_cannot_be_decided_again(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     _, request_id = _ask(world, paul)
     world.service.refuse_attachment(louise, request_id)
     with pytest.raises(InvalidTransition):
@@ -126,7 +107,7 @@ def test_a_decided_request_cannot_be_decided_again(world: World, louise: Actor) 
 
 
 def test_many_requests_are_decided_at_once_each_on_its_own(world: World, louise: Actor) -> None:
-    paul, jeanne = _member(world, PAUL), _member(world, JEANNE)
+    paul, jeanne = world.user_without_structure(PAUL), world.user_without_structure(JEANNE)
     _, first = _ask(world, paul)
     _, second = _ask(world, jeanne)
     world.service.withdraw_attachment_request(jeanne, second)
@@ -139,7 +120,7 @@ def test_many_requests_are_decided_at_once_each_on_its_own(world: World, louise:
 
 
 def test_a_manager_attaches_a_user_directly_and_detaches_them(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
     world.service.attach_user(louise, structure_id, PAUL.upper())
     assert "Un gestionnaire vous a rattaché(e)" in world.mailbox.last_to(PAUL).body
@@ -152,7 +133,7 @@ def test_a_manager_attaches_a_user_directly_and_detaches_them(world: World, loui
 
 
 def test_attaching_directly_validates_a_pending_request(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     assert world.service.attach_user(louise, structure_id, PAUL) == request_id
     assert world.service.pending_attachment_requests(louise, structure_id) == []
@@ -167,7 +148,7 @@ def test_the_principal_manager_cannot_be_detached(world: World, louise: Actor) -
 def test_a_delegated_manager_validates_attachments_but_grants_no_rights(
     world: World, louise: Actor
 ) -> None:
-    paul, jeanne = _member(world, PAUL), _member(world, JEANNE)
+    paul, jeanne = world.user_without_structure(PAUL), world.user_without_structure(JEANNE)
     structure_id = _structure_id(world, louise)
     world.service.attach_user(louise, structure_id, PAUL)
     world.service.grant_manager(louise, structure_id, str(paul.account_id))
@@ -181,7 +162,7 @@ def test_a_delegated_manager_validates_attachments_but_grants_no_rights(
 def test_the_principal_manager_grants_rights_with_the_validation(
     world: World, louise: Actor
 ) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     world.service.validate_attachment(
         louise, request_id, grants=[EspaceGrant("FACTURES_EMISES", "MODIFICATION")]
@@ -212,11 +193,11 @@ def test_a_manager_resends_the_activation_email_of_a_user_asking_to_join(
     world.activate(PAUL)
     assert world.service.account(Actor.support(), done.account_id).state is AccountState.ACTIVE
     with pytest.raises(Forbidden):
-        world.service.resend_activation(_member(world, JEANNE), done.account_id)
+        world.service.resend_activation(world.user_without_structure(JEANNE), done.account_id)
 
 
 def test_journey_8_creates_a_structure_whose_creator_is_principal_manager(world: World) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id = world.service.create_structure(
         paul,
         NewStructure(
@@ -232,7 +213,7 @@ def test_journey_8_creates_a_structure_whose_creator_is_principal_manager(world:
 
 
 def test_the_history_keeps_who_did_what_to_whom(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
     world.clock.advance(hours=2)
     world.service.validate_attachment(louise, request_id)
@@ -255,7 +236,7 @@ def test_unknown_ids_are_not_found(world: World, louise: Actor) -> None:
 
 
 def test_a_search_shows_only_what_identifies_the_structure(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     (found,) = world.service.search_structures(paul, StructureNaming(siret=LOUISE_SIRET))
     assert (found.company_name, found.postal_code, found.city) == (
         "LE DRESSING DE LOUISE",
@@ -276,7 +257,7 @@ def test_the_registration_page_shows_an_existing_structure_without_sign_in(
 
 
 def test_a_transfer_keeps_the_former_principal_manager_working(world: World, louise: Actor) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
     world.service.attach_user(louise, structure_id, PAUL)
     world.service.transfer_principal_manager(louise, structure_id, str(paul.account_id))
@@ -297,7 +278,7 @@ def test_a_transfer_keeps_the_former_principal_manager_working(world: World, lou
 def test_support_appoints_a_principal_manager_when_the_last_one_is_gone(
     world: World, louise: Actor
 ) -> None:
-    paul = _member(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
     world.service.attach_user(louise, structure_id, PAUL)
     world.service.deactivate_account(louise)

@@ -32,22 +32,6 @@ PAUL = "paul.martin@exemple.fr"
 C, M = "CONSULTATION_UNIQUEMENT", "MODIFICATION"
 
 
-def _user(world: World, email: str) -> Actor:
-    done = world.service.register_for_existing_structure(
-        ExistingStructureRegistration(
-            login_email=email,
-            login_email_confirmation=email,
-            last_name="MARTIN",
-            first_name="Paul",
-            captcha="XWWXS",
-            identifier_type="HORS_UE",
-            identifier="NOWHERE-1",
-        )
-    )
-    world.activate(email)
-    return Actor.user(done.account_id)
-
-
 @pytest.fixture
 def louise(world: World) -> Actor:
     return world.active_user()
@@ -60,7 +44,7 @@ def structure_id(world: World, louise: Actor) -> str:
 
 @pytest.fixture
 def paul(world: World, louise: Actor, structure_id: str) -> Actor:
-    paul = _user(world, PAUL)
+    paul = world.user_without_structure(PAUL)
     world.service.attach_user(louise, structure_id, PAUL)
     return paul
 
@@ -215,7 +199,7 @@ def test_a_consultation_subscription_does_not_give_modification(
 def test_a_subscription_needs_an_attachment_and_an_open_espace(
     world: World, louise: Actor, structure_id: str, paul: Actor
 ) -> None:
-    stranger = _user(world, "stranger@exemple.fr")
+    stranger = world.user_without_structure("stranger@exemple.fr")
     with pytest.raises(NotAttached):
         world.service.request_subscription(stranger, structure_id, "FACTURES_EMISES")
     with pytest.raises(EspaceNotOpen):
@@ -237,7 +221,7 @@ def test_one_live_subscription_per_espace_and_service(
 def test_only_the_principal_manager_validates_subscriptions(
     world: World, louise: Actor, structure_id: str, paul: Actor
 ) -> None:
-    jeanne = _user(world, "jeanne@exemple.fr")
+    jeanne = world.user_without_structure("jeanne@exemple.fr")
     world.service.attach_user(louise, structure_id, "jeanne@exemple.fr")
     world.service.grant_manager(louise, structure_id, str(jeanne.account_id))
     request = world.service.request_subscription(paul, structure_id, "FACTURES_EMISES")
@@ -298,8 +282,8 @@ def test_access_checks_refuse_junk_and_answer_false_for_unknowns(
 
 
 def test_a_centre_de_gestion_files_tic_for_two_farms(world: World) -> None:
-    centre = _user(world, "agent1@cga-sud-ouest.fr")
-    colleague = _user(world, "agent2@cga-sud-ouest.fr")
+    centre = world.user_without_structure("agent1@cga-sud-ouest.fr")
+    colleague = world.user_without_structure("agent2@cga-sud-ouest.fr")
     centre_id = world.service.create_structure(
         centre, NewStructure(siret="13186091800013", agricultural_centre=True)
     )
@@ -312,7 +296,7 @@ def test_a_centre_de_gestion_files_tic_for_two_farms(world: World) -> None:
         ("earl@trois-chenes.fr", "90830166600016"),
         ("gaec@plateau.fr", "39099603100014"),
     ):
-        farmer = _user(world, email)
+        farmer = world.user_without_structure(email)
         farm_id = world.service.create_structure(farmer, NewStructure(siret=siret))
         world.service.open_espace(
             farmer, farm_id, "DEMANDE_REMBOURSEMENT_TIC", categorie_beneficiaire="SOCIETE_AGRICOLE"

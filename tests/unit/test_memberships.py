@@ -118,7 +118,9 @@ def test_modification_covers_consultation_but_not_the_reverse() -> None:
         habilitation=Habilitation.MODIFICATION,
         by="boss",
         now=NOW,
+        notice=NOTICE,
     )
+    assert granted.state is SubscriptionState.VALIDE
     assert granted.covers(Espace.FACTURES_EMISES, Habilitation.CONSULTATION_UNIQUEMENT)
     assert not granted.covers(Espace.FACTURES_RECUES, Habilitation.CONSULTATION_UNIQUEMENT)
     assert not Habilitation.CONSULTATION_UNIQUEMENT.covers(Habilitation.MODIFICATION)

@@ -111,21 +111,25 @@ class Subscription(events.RecordsEvents):
         habilitation: Habilitation,
         by: str,
         now: datetime,
+        notice: Notice,
     ) -> Subscription:
-        """A right the principal manager gives directly (with an attachment's validation)."""
-        return cls(
-            id=subscription_id,
+        """A right the principal manager gives directly (with an attachment's validation).
+
+        Asked and validated in one go, so the user is told as for any validation.
+        """
+        subscription = cls.ask(
+            subscription_id=subscription_id,
             account_id=account_id,
             structure_id=structure_id,
             espace=espace,
             service=service,
             habilitation=habilitation,
-            requested_at=now,
             request_date=now.date(),
-            state=SubscriptionState.VALIDE,
-            decided_at=now,
-            decided_by=by,
+            comment="",
+            now=now,
         )
+        subscription.validate(by=by, now=now, notice=notice)
+        return subscription
 
     @property
     def grants(self) -> bool:

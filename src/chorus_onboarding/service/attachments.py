@@ -70,15 +70,16 @@ class AttachmentUseCases(GrantChecks):
     # --- helpers ---------------------------------------------------------------
 
     def _view(self, uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
-        account = uow.accounts.get(attachment.account_id)
-        structure = uow.structures.get(attachment.structure_id)
+        user_name, login_email, structure_name = self._names(
+            uow, attachment.account_id, attachment.structure_id
+        )
         return AttachmentView(
             id=attachment.id,
             account_id=attachment.account_id,
-            user_name=f"{account.first_name} {account.last_name}" if account else "",
-            login_email=account.login_email.value if account else "",
+            user_name=user_name,
+            login_email=login_email,
             structure_id=attachment.structure_id,
-            structure_name=structure.company_name if structure else "",
+            structure_name=structure_name,
             state=attachment.state,
             requested_at=attachment.requested_at,
             decided_at=attachment.decided_at,
@@ -126,10 +127,6 @@ class AttachmentUseCases(GrantChecks):
         if not structure.is_manager(manager.id):
             raise Forbidden()
         return manager, structure, attachment
-
-    def _notice(self, uow: UnitOfWork, structure: Structure, account_id: str) -> Notice:
-        account = uow.accounts.get(account_id)
-        return Notice(structure.company_name, account.contact_email.value if account else "")
 
     # --- the user's side ---------------------------------------------------------
 

@@ -22,6 +22,7 @@ from ..domain.errors import (
     PasswordConfirmationMismatch,
     RequiredField,
 )
+from ..domain.events import Notice
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.structures import Structure
 from ..notifications import Links, render
@@ -211,6 +212,23 @@ class ServiceCore:
         if not structure.is_principal(account.id):
             raise Forbidden()
         return account, structure
+
+    @staticmethod
+    def _notice(uow: UnitOfWork, structure: Structure, account_id: str) -> Notice:
+        """Who hears of news about ``account_id`` on ``structure``."""
+        account = uow.accounts.get(account_id)
+        return Notice(structure.company_name, account.contact_email.value if account else "")
+
+    @staticmethod
+    def _names(uow: UnitOfWork, account_id: str, structure_id: str) -> tuple[str, str, str]:
+        """(user's name, login email, structure's name) for the lists the pages show."""
+        account = uow.accounts.get(account_id)
+        structure = uow.structures.get(structure_id)
+        return (
+            f"{account.first_name} {account.last_name}" if account else "",
+            account.login_email.value if account else "",
+            structure.company_name if structure else "",
+        )
 
     @staticmethod
     def _is_member(uow: UnitOfWork, account_id: str, structure_id: str) -> bool:

@@ -102,6 +102,7 @@ class GrantChecks(ServiceCore):
                     habilitation=right.habilitation,
                     by=structure.principal_manager_id,
                     now=now,
+                    notice=self._notice(uow, structure, account_id),
                 )
             )
             held.add((right.service, right.espace))

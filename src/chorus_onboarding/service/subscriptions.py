@@ -56,14 +56,15 @@ class SubscriptionUseCases(ServiceCore):
     """Asking for espace rights, and the principal manager's answers."""
 
     def _subscription_view(self, uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
-        account = uow.accounts.get(subscription.account_id)
-        structure = uow.structures.get(subscription.structure_id)
+        user_name, _, structure_name = self._names(
+            uow, subscription.account_id, subscription.structure_id
+        )
         return SubscriptionView(
             id=subscription.id,
             account_id=subscription.account_id,
-            user_name=f"{account.first_name} {account.last_name}" if account else "",
+            user_name=user_name,
             structure_id=subscription.structure_id,
-            structure_name=structure.company_name if structure else "",
+            structure_name=structure_name,
             espace=subscription.espace,
             service=subscription.service,
             habilitation=subscription.habilitation,
@@ -165,9 +166,12 @@ class SubscriptionUseCases(ServiceCore):
     ) -> tuple[str, Structure, Subscription, Notice]:
         subscription = self._subscription(uow, subscription_id)
         principal, structure = self._principal(uow, actor, subscription.structure_id)
-        requester = uow.accounts.get(subscription.account_id)
-        notice = Notice(structure.company_name, requester.contact_email.value if requester else "")
-        return principal.id, structure, subscription, notice
+        return (
+            principal.id,
+            structure,
+            subscription,
+            self._notice(uow, structure, subscription.account_id),
+        )
 
     def validate_subscription(self, actor: Actor, subscription_id: str) -> None:
         """The principal manager grants the right asked; the user is told.
@@ -195,35 +199,30 @@ class SubscriptionUseCases(ServiceCore):
 
     def refuse_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
         """The principal manager turns a request down; the user is told."""
-        why = _comment(reason)
-        with self._uow() as uow:
-            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
-            subscription.refuse(by=by, now=self._now(), notice=notice, reason=why)
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.SUBSCRIPTION_REFUSED,
-                subscription.account_id,
-                why,
-            )
-            uow.commit()
-        self.deliver_notifications()
+        self._close(
+            actor, subscription_id, reason, "refuse", ManagerActionKind.SUBSCRIPTION_REFUSED
+        )
 
     def revoke_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
         """The principal manager withdraws a granted right; the user is told."""
+        self._close(
+            actor, subscription_id, reason, "revoke", ManagerActionKind.SUBSCRIPTION_REVOKED
+        )
+
+    def _close(
+        self,
+        actor: object,
+        subscription_id: object,
+        reason: object,
+        event: str,
+        kind: ManagerActionKind,
+    ) -> None:
         why = _comment(reason)
         with self._uow() as uow:
             by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
-            subscription.revoke(by=by, now=self._now(), notice=notice, reason=why)
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.SUBSCRIPTION_REVOKED,
-                subscription.account_id,
-                why,
-            )
+            decide = subscription.refuse if event == "refuse" else subscription.revoke
+            decide(by=by, now=self._now(), notice=notice, reason=why)
+            self._log(uow, structure, actor, kind, subscription.account_id, why)
             uow.commit()
         self.deliver_notifications()
 
