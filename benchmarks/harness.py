@@ -28,6 +28,12 @@ class Settings:
     on ``anchor_sample`` entities instead of all of them, and the output says
     so. ``memory_sample`` is the number of reference entities whose memory is
     traced (tracing slows allocation down several times).
+
+    ``access_small`` and ``access_large`` are the subscriptions in the two
+    stores ``can_access`` is timed on (rounded up to whole blocks of the
+    store's shape), best of ``access_rounds`` rounds of ``access_passes`` calls
+    per query of each measured (user, structure) pair; ``onboardings`` is the
+    number of full onboardings in one timed run of the facade.
     """
 
     accounts: int
@@ -36,6 +42,11 @@ class Settings:
     anchor_budget_s: float = 60.0
     anchor_sample: int = 10_000
     memory_sample: int = 2_000
+    access_small: int = 1_000
+    access_large: int = 1_000_000
+    access_rounds: int = 7
+    access_passes: int = 4
+    onboardings: int = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,11 @@ class Target:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What one benchmark hands back: its rows, its targets and notes for the reader."""
+    """What one benchmark hands back: its rows, its targets and notes for the reader.
+
+    ``scale`` says what the benchmark measured on, under its title; empty, the
+    runner prints the number of accounts of the settings.
+    """
 
     title: str
     rows: tuple[Row, ...]
@@ -104,6 +119,7 @@ class Result:
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
     anchor_name: str = "reference"
+    scale: str = ""
 
 
 Benchmark = Callable[[Settings], Result]

@@ -2,8 +2,8 @@
 
 ::
 
-    python benchmarks/run.py                  # 100,000 accounts
-    python benchmarks/run.py --accounts 20000
+    python benchmarks/run.py                  # 100,000 accounts, 1,000,000 subscriptions
+    python benchmarks/run.py --accounts 20000 --subscriptions 200000 --onboardings 500
     python benchmarks/run.py --quick          # a few seconds, for a smoke test
     python benchmarks/run.py --check          # exit status 1 if a target fails
 
@@ -29,10 +29,11 @@ from pathlib import Path
 # first, and a second entry changes nothing).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import access_and_throughput
 import account_lifecycle
 from harness import Benchmark, Result, Row, Settings, format_number
 
-BENCHMARKS: tuple[Benchmark, ...] = (account_lifecycle.run,)
+BENCHMARKS: tuple[Benchmark, ...] = (account_lifecycle.run, access_and_throughput.run)
 """Every benchmark, in the order their tables are printed."""
 
 DEFAULT_ACCOUNTS = 100_000
@@ -42,6 +43,10 @@ QUICK = Settings(
     anchor_budget_s=1.0,
     anchor_sample=300,
     memory_sample=200,
+    access_large=100_000,
+    access_rounds=3,
+    access_passes=2,
+    onboardings=100,
 )
 """Small enough for a smoke test (a few seconds), big enough to exercise every path."""
 
@@ -67,7 +72,24 @@ def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
         type=_positive,
         default=None,
         metavar="N",
-        help=f"entities per benchmark (default {DEFAULT_ACCOUNTS:,}; {QUICK.accounts:,} with --quick)",
+        help=f"accounts in account_lifecycle (default {DEFAULT_ACCOUNTS:,}; "
+        f"{QUICK.accounts:,} with --quick)",
+    )
+    parser.add_argument(
+        "--subscriptions",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"subscriptions in the large store can_access is timed on (default "
+        f"{Settings(accounts=1).access_large:,}; {QUICK.access_large:,} with --quick)",
+    )
+    parser.add_argument(
+        "--onboardings",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"full onboardings per timed run (default {Settings(accounts=1).onboardings:,}; "
+        f"{QUICK.onboardings:,} with --quick)",
     )
     parser.add_argument(
         "--quick",
@@ -83,28 +105,38 @@ def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
     settings = QUICK if options.quick else Settings(accounts=DEFAULT_ACCOUNTS)
     if options.accounts is not None:
         settings = replace(settings, accounts=options.accounts)
+    if options.subscriptions is not None:
+        settings = replace(settings, access_large=options.subscriptions)
+    if options.onboardings is not None:
+        settings = replace(settings, onboardings=options.onboardings)
     return settings, bool(options.check)
 
 
-def _cells(row: Row) -> list[str]:
+def _cells(row: Row, anchored: bool) -> list[str]:
     ratio = row.ratio
-    return [
-        row.measure,
-        row.unit,
-        format_number(row.value, row.decimals),
-        "" if row.anchor is None else format_number(row.anchor, row.decimals),
-        "" if ratio is None else f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:,.1f}×",
-        row.note,
-    ]
+    figures = [row.measure, row.unit, format_number(row.value, row.decimals)]
+    if anchored:
+        figures += [
+            "" if row.anchor is None else format_number(row.anchor, row.decimals),
+            "" if ratio is None else f"{ratio:,.0f}×" if ratio >= 10 else f"{ratio:,.1f}×",
+        ]
+    return [*figures, row.note]
 
 
 def render(result: Result, settings: Settings) -> str:
-    """One benchmark's table: a column per side, rows grouped by section, then its notes."""
-    header = ["measure", "unit", "this library", result.anchor_name, "ratio", "note"]
-    body = [_cells(row) for row in result.rows]
+    """One benchmark's table: a column per side, rows grouped by section, then its notes.
+
+    The reference and ratio columns are left out when no row has a reference.
+    """
+    anchored = any(row.anchor is not None for row in result.rows)
+    header = ["measure", "unit", "this library"]
+    if anchored:
+        header += [result.anchor_name, "ratio"]
+    header.append("note")
+    body = [_cells(row, anchored) for row in result.rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     # Text columns are aligned left, figures right.
-    left = {0, 1, 5}
+    left = {0, 1, len(header) - 1}
 
     def line(cells: Sequence[str]) -> str:
         padded = (
@@ -115,7 +147,7 @@ def render(result: Result, settings: Settings) -> str:
 
     out = [
         f"== {result.title}",
-        f"   {settings.accounts:,} accounts, {result.seconds:,.1f} s",
+        f"   {result.scale or f'{settings.accounts:,} accounts'}, {result.seconds:,.1f} s",
         "",
         line(header),
     ]
@@ -126,7 +158,7 @@ def render(result: Result, settings: Settings) -> str:
             out.append(f"-- {section}")
         out.append(line(cells))
     out.extend(f"note: {note}" for note in result.notes)
-    if any(row.anchor is not None for row in result.rows):
+    if anchored:
         out.append(f"ratio: {result.anchor_name} divided by this library (× cheaper).")
     return "\n".join(out)
 

@@ -10,6 +10,7 @@ every query proportional to what it returns, never to the size of the store.
 from __future__ import annotations
 
 import bisect
+import operator
 import threading
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
@@ -38,12 +39,26 @@ E = TypeVar("E", Account, Structure, Attachment, Subscription)
 Entity = Account | Structure | Attachment | Subscription
 
 
+_STATE_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+
+
+def _state_of(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    getter = _STATE_GETTERS.get(kind)
+    if getter is None:
+        # Recorded events are not state; every other field is an init argument, in order.
+        names = [field.name for field in attrs.fields(kind) if field.init]
+        getter = _STATE_GETTERS[kind] = operator.attrgetter(*names)
+    return getter
+
+
 def _fields(entity: Any) -> tuple[Any, ...]:
-    # Entities hold immutable values only, so a shallow tuple is a faithful
-    # snapshot; recorded events are not state and are left out.
-    return attrs.astuple(
-        entity, recurse=False, filter=lambda attribute, _: attribute.name != "_pending_events"
-    )
+    """A snapshot of ``entity``: entities hold immutable values only, so a shallow tuple is faithful."""
+    return _state_of(type(entity))(entity)
+
+
+def _copy(entity: E) -> E:
+    """A detached copy of ``entity``, built from its snapshot (no machine code runs)."""
+    return type(entity)(*_fields(entity))
 
 
 class _Table(Generic[E]):
@@ -92,7 +107,7 @@ class _Table(Generic[E]):
         previous = self.rows.get(entity.id)
         if previous is not None:
             self._unindex(previous)
-        stored = attrs.evolve(entity)
+        stored = _copy(entity)
         self.rows[entity.id] = stored
         key = self._unique_key(stored)
         if key is not None:
@@ -104,7 +119,7 @@ class _Table(Generic[E]):
 
     def copy_of(self, entity_id: str) -> E | None:
         stored = self.rows.get(entity_id)
-        return None if stored is None else attrs.evolve(stored)
+        return None if stored is None else _copy(stored)
 
     def index_keys(self, index: str, entity: E) -> Iterable[Hashable]:
         return self._index_keys[index](entity)
