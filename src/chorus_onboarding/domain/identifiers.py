@@ -20,6 +20,7 @@ False
 
 from __future__ import annotations
 
+import abc
 import enum
 import re
 import unicodedata
@@ -120,7 +121,7 @@ def _digits(text: str, length: int) -> str:
 
 
 @attrs.frozen
-class _Identifier:
+class _Identifier(abc.ABC):
     """Shared machinery: type and size guards, cleaning, stdnum error mapping.
 
     A kind sets ``error`` (its error class), may set ``separators`` or
@@ -178,8 +179,9 @@ class _Identifier:
         return compact.translate({ord(c): None for c in cls.separators})
 
     @classmethod
+    @abc.abstractmethod
     def _normalise(cls, cleaned: str) -> str:
-        raise NotImplementedError
+        """The checked, normalised value of ``cleaned``; each kind has its own rule."""
 
 
 def _stdnum_reason(exc: stdnum.exceptions.ValidationError) -> str:
