@@ -390,9 +390,14 @@ class Authorisation(RuleBasedStateMachine):
             # learn their ids from the service, check their content here.
             for given in self.world.service.my_subscriptions(actor):
                 if given.id not in self.model.subs:
-                    assert (given.structure_id, given.habilitation) == (structure, Habilitation.MODIFICATION)
+                    assert (given.structure_id, given.habilitation) == (
+                        structure,
+                        Habilitation.MODIFICATION,
+                    )
                     assert given.espace in self.model.opened[structure]
-                    self.model.subs[given.id] = Sub(former, structure, given.espace, given.habilitation, "VALID")
+                    self.model.subs[given.id] = Sub(
+                        former, structure, given.espace, given.habilitation, "VALID"
+                    )
 
     @rule(who=actors, where=picks, espace=st.sampled_from(ESPACES), open_=st.booleans())
     def open_or_close(self, who: int, where: int, espace: Espace, open_: bool) -> None:
