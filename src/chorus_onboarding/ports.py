@@ -272,7 +272,16 @@ class UnitOfWork(Protocol):
         ...
 
     def pending_outbox(self, limit: int) -> list[OutboxEntry]:
-        """Up to ``limit`` outbox entries not yet delivered, oldest first."""
+        """Claim up to ``limit`` undelivered entries, oldest first, and return them.
+
+        A claimed entry is not returned again (to this or another relay) until
+        it is released or its claim expires; the claim is kept at once, not at
+        commit.
+        """
+        ...
+
+    def release(self, entry_ids: list[str]) -> None:
+        """Give claimed entries back at once, for the next delivery attempt."""
         ...
 
     def mark_delivered(self, entry_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -57,6 +58,9 @@ JUNK: list[object] = [
     "<script>alert(1)</script>",
     "\u202e\u200b",
 ]
+
+
+FACTORIES = {"in_memory", "sqlite", "from_url"}
 
 
 def _registration() -> NewStructureRegistration:
@@ -293,7 +297,7 @@ def _public_methods() -> set[str]:
     return {
         name
         for name, member in inspect.getmembers(OnboardingService)
-        if not name.startswith("_") and callable(member) and name != "in_memory"
+        if not name.startswith("_") and callable(member) and name not in FACTORIES
     }
 
 
@@ -381,3 +385,23 @@ def test_junk_into_every_validator_gives_the_library_s_error(
 def test_the_factory_refuses_junk_settings(junk: object) -> None:
     with pytest.raises(OnboardingError):
         OnboardingService.in_memory(settings=junk)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_the_database_factories_refuse_junk_with_the_library_s_error(junk: object) -> None:
+    with pytest.raises(OnboardingError):
+        OnboardingService.from_url(junk)  # type: ignore[arg-type]
+    if not isinstance(junk, str) or not junk.strip():
+        # Any other text is a file name SQLite may well create.
+        with pytest.raises(OnboardingError):
+            OnboardingService.sqlite(junk)  # type: ignore[arg-type]
+
+
+def test_a_database_that_cannot_be_opened_is_the_library_s_error(tmp_path: Path) -> None:
+    with pytest.raises(OnboardingError) as refused:
+        OnboardingService.sqlite(tmp_path / "missing-folder" / "db.sqlite3")
+    assert refused.value.code == "storage_unavailable"
+    with pytest.raises(OnboardingError):
+        OnboardingService.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(OnboardingError):
+        OnboardingService.from_url("nosuchdb://x/y")

@@ -10,14 +10,12 @@ every query proportional to what it returns, never to the size of the store.
 from __future__ import annotations
 
 import bisect
-import operator
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
-
-import attrs
+from typing import Any, Generic, Self
 
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
@@ -34,31 +32,7 @@ from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
 from ..ports import OutboxEntry
-
-E = TypeVar("E", Account, Structure, Attachment, Subscription)
-Entity = Account | Structure | Attachment | Subscription
-
-
-_STATE_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
-
-
-def _state_of(kind: type) -> Callable[[Any], tuple[Any, ...]]:
-    getter = _STATE_GETTERS.get(kind)
-    if getter is None:
-        # Recorded events are not state; every other field is an init argument, in order.
-        names = [field.name for field in attrs.fields(kind) if field.init]
-        getter = _STATE_GETTERS[kind] = operator.attrgetter(*names)
-    return getter
-
-
-def _fields(entity: Any) -> tuple[Any, ...]:
-    """A snapshot of ``entity``: entities hold immutable values only, so a shallow tuple is faithful."""
-    return _state_of(type(entity))(entity)
-
-
-def _copy(entity: E) -> E:
-    """A detached copy of ``entity``, built from its snapshot (no machine code runs)."""
-    return type(entity)(*_fields(entity))
+from .snapshots import E, Entity, copy, snapshot
 
 
 class _Table(Generic[E]):
@@ -79,7 +53,9 @@ class _Table(Generic[E]):
         self._duplicate: Callable[[E], Exception] = duplicate
         self._index_keys: dict[str, Callable[[E], Iterable[Hashable]]] = indexes
 
-    def check(self, entity: E, loaded_version: int | None) -> None:
+    def check(
+        self, entity: E, loaded_version: int | None, rewritten: dict[str, Hashable | None]
+    ) -> None:
         stored = self.rows.get(entity.id)
         if loaded_version is None:
             if stored is not None:
@@ -88,8 +64,15 @@ class _Table(Generic[E]):
             raise ConcurrencyConflict(what=self.what)
         key = self._unique_key(entity)
         owner = None if key is None else self.unique.get(key)
+        # An owner rewritten in the same commit may be giving the key up
+        # (a request withdrawn while a new one is made).
+        if owner is not None and owner in rewritten and rewritten[owner] != key:
+            owner = None
         if owner is not None and owner != entity.id:
             raise self._duplicate(entity)
+
+    def key_of(self, entity: E) -> Hashable | None:
+        return self._unique_key(entity)
 
     def _unindex(self, entity: E) -> None:
         key = self._unique_key(entity)
@@ -107,7 +90,7 @@ class _Table(Generic[E]):
         previous = self.rows.get(entity.id)
         if previous is not None:
             self._unindex(previous)
-        stored = _copy(entity)
+        stored = copy(entity)
         self.rows[entity.id] = stored
         key = self._unique_key(stored)
         if key is not None:
@@ -119,13 +102,17 @@ class _Table(Generic[E]):
 
     def copy_of(self, entity_id: str) -> E | None:
         stored = self.rows.get(entity_id)
-        return None if stored is None else _copy(stored)
+        return None if stored is None else copy(stored)
 
     def index_keys(self, index: str, entity: E) -> Iterable[Hashable]:
         return self._index_keys[index](entity)
 
     def ids(self, index: str, key: Hashable) -> list[str]:
         return sorted(self.indexes[index].get(key, ()))
+
+
+CLAIM_SECONDS = 120.0
+"""How long a relay holds the entries it claimed before another may take them."""
 
 
 class MemoryStore:
@@ -172,6 +159,8 @@ class MemoryStore:
         self.deadlines: list[tuple[datetime, str]] = []
         self.history: dict[str, list[ManagerAction]] = {}
         self.outbox: dict[str, OutboxEntry] = {}
+        # Outbox entries a relay is sending, until when (time.monotonic()).
+        self.claims: dict[str, float] = {}
         self._outbox_sequence = 0
         self._assigned_numbers = 0
 
@@ -352,8 +341,11 @@ class MemoryUnitOfWork:
 
     def track(self, entity: Entity, loaded_version: int | None) -> None:
         """Remember an entity loaded or added in this unit of work."""
-        snapshot = None if loaded_version is None else _fields(entity)
-        self.seen[entity.id] = (entity, loaded_version, snapshot)
+        self.seen[entity.id] = (
+            entity,
+            loaded_version,
+            None if loaded_version is None else snapshot(entity),
+        )
 
     def __enter__(self) -> Self:
         return self
@@ -372,13 +364,18 @@ class MemoryUnitOfWork:
         """Check every change, then write them all with their history and events."""
         changed = [
             (entity, version)
-            for entity, version, snapshot in self.seen.values()
-            if version is None or _fields(entity) != snapshot
+            for entity, version, taken in self.seen.values()
+            if version is None or snapshot(entity) != taken
         ]
         recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
         with self.store.lock:
+            rewritten = {
+                entity.id: self.store.table(entity).key_of(entity)
+                for entity, version in changed
+                if version is not None
+            }
             for entity, version in changed:
-                self.store.table(entity).check(entity, version)
+                self.store.table(entity).check(entity, version, rewritten)
             for entity, _ in changed:
                 entity.version += 1
                 previous = self.store.table(entity).write(entity)
@@ -391,6 +388,7 @@ class MemoryUnitOfWork:
                 self.store.outbox[entry_id] = OutboxEntry(id=entry_id, event=event)
             for entry_id in self._delivered:
                 self.store.outbox.pop(entry_id, None)
+                self.store.claims.pop(entry_id, None)
         # What was written is now what is stored: later changes compare to it.
         for entity, _, _ in list(self.seen.values()):
             self.track(entity, entity.version)
@@ -398,11 +396,23 @@ class MemoryUnitOfWork:
         self._delivered.clear()
 
     def pending_outbox(self, limit: int) -> list[OutboxEntry]:
-        """The oldest undelivered outbox entries."""
+        """Claim the oldest undelivered outbox entries that no relay holds."""
+        now = time.monotonic()
         with self.store.lock:
-            return [
-                entry for _, entry in zip(range(limit), self.store.outbox.values(), strict=False)
-            ]
+            free = [
+                entry
+                for entry in self.store.outbox.values()
+                if self.store.claims.get(entry.id, 0.0) <= now
+            ][:limit]
+            for entry in free:
+                self.store.claims[entry.id] = now + CLAIM_SECONDS
+            return free
+
+    def release(self, entry_ids: list[str]) -> None:
+        """Drop the claims on these entries."""
+        with self.store.lock:
+            for entry_id in entry_ids:
+                self.store.claims.pop(entry_id, None)
 
     def mark_delivered(self, entry_id: str) -> None:
         """Drop the entry from the outbox at commit."""

@@ -113,19 +113,24 @@ class ServiceCore:
     def deliver_notifications(self, limit: int = 100) -> int:
         """Send the emails of committed events; return how many events were delivered.
 
-        Called after every use case. A sending failure leaves the event in the
-        outbox for the next call; the dedupe key keeps a retry from sending twice.
+        Called after every use case. Entries are claimed first, so that two
+        relays (threads or processes) never send the same one. A sending
+        failure releases the claims and leaves the events in the outbox for the
+        next call; the dedupe key keeps a retried email from being kept twice
+        by a sender that remembers keys (and is the SMTP Message-ID).
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise InvalidInput(field="limit", expected="nombre entier de 1 à 10 000")
         delivered = 0
         with self._uow() as uow:
-            for entry in uow.pending_outbox(limit):
+            entries = uow.pending_outbox(limit)
+            for position, entry in enumerate(entries):
                 try:
                     for email in render(entry, self.links):
                         self.ports.mailer.send(email)
                 except Exception:  # any sender failure: keep the entry, retry later
                     log.exception("delivery of %s failed; it stays in the outbox", entry.id)
+                    uow.release([e.id for e in entries[position:]])
                     break
                 uow.mark_delivered(entry.id)
                 uow.commit()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict, Unpack
+
 from ..adapters.captcha import FixedCaptcha
 from ..adapters.directory import MemoryCompanyDirectory
 from ..adapters.hashing import Argon2Hasher
@@ -19,7 +23,12 @@ from ..ports import (
     PasswordHasher,
     PasswordStrengthMeter,
     TokenGenerator,
+    UnitOfWork,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 from ..settings import OnboardingSettings
 from .access import AccessUseCases
 from .account_management import AccountManagementUseCases
@@ -50,18 +59,7 @@ class OnboardingService(
 
     @classmethod
     def in_memory(
-        cls,
-        *,
-        settings: OnboardingSettings | None = None,
-        store: MemoryStore | None = None,
-        clock: Clock | None = None,
-        ids: IdGenerator | None = None,
-        tokens: TokenGenerator | None = None,
-        hasher: PasswordHasher | None = None,
-        captcha: CaptchaVerifier | None = None,
-        directory: CompanyDirectory | None = None,
-        mailer: MailSender | None = None,
-        strength: PasswordStrengthMeter | None = None,
+        cls, *, store: MemoryStore | None = None, **overrides: Unpack[PortOverrides]
     ) -> OnboardingService:
         """A service keeping everything in memory; any port may be replaced.
 
@@ -69,20 +67,72 @@ class OnboardingService(
         captcha answer ``XWWXS``, a small company register
         (:data:`~chorus_onboarding.adapters.directory.SAMPLE_COMPANIES`), a
         :class:`~chorus_onboarding.adapters.mail.MemoryMailbox` and the zxcvbn
-        strength meter.
+        strength meter. ``store`` shares data between services.
         """
         if store is not None and not isinstance(store, MemoryStore):
             raise InvalidInput(field="store", expected="MemoryStore")
         shared = store or MemoryStore()
+        return cls._wired(lambda _clock: lambda: MemoryUnitOfWork(shared), overrides)
+
+    @classmethod
+    def sqlite(cls, path: str | Path, **overrides: Unpack[PortOverrides]) -> OnboardingService:
+        """A service on a SQLite file (created, with its schema, if missing): the embedded default.
+
+        Needs the ``sql`` extra. Other ports as for :meth:`in_memory`.
+        """
+        from ..adapters.sql import sqlite_engine
+
+        return cls._on_engine(lambda: sqlite_engine(path), overrides)
+
+    @classmethod
+    def from_url(cls, url: str, **overrides: Unpack[PortOverrides]) -> OnboardingService:
+        """A service on the database at ``url`` (``postgresql+psycopg://user@host/db``...).
+
+        The schema is created if missing. Needs the ``postgresql`` extra for
+        PostgreSQL. Other ports as for :meth:`in_memory`.
+        """
+        from ..adapters.sql import url_engine
+
+        return cls._on_engine(lambda: url_engine(url), overrides)
+
+    @classmethod
+    def _on_engine(cls, make: Callable[[], Engine], overrides: PortOverrides) -> OnboardingService:
+        from ..adapters.sql import SqlUnitOfWork, prepare
+
+        engine = prepare(make())
+        return cls._wired(lambda clock: lambda: SqlUnitOfWork(engine, clock.now), overrides)
+
+    @classmethod
+    def _wired(
+        cls, unit_of_work: Callable[[Clock], Callable[[], UnitOfWork]], overrides: PortOverrides
+    ) -> OnboardingService:
+        unknown = set(overrides) - set(PortOverrides.__annotations__)
+        if unknown:
+            raise InvalidInput(field=sorted(unknown)[0], expected="port connu")
+        clock = overrides.get("clock") or SystemClock()
         ports = Ports(
-            unit_of_work=lambda: MemoryUnitOfWork(shared),
-            clock=clock or SystemClock(),
-            ids=ids or UuidIdGenerator(),
-            tokens=tokens or SecretTokenGenerator(),
-            hasher=hasher or Argon2Hasher(),
-            captcha=captcha or FixedCaptcha(),
-            directory=directory or MemoryCompanyDirectory(),
-            mailer=mailer or MemoryMailbox(),
-            strength=strength or ZxcvbnStrengthMeter(),
+            unit_of_work=unit_of_work(clock),
+            clock=clock,
+            ids=overrides.get("ids") or UuidIdGenerator(),
+            tokens=overrides.get("tokens") or SecretTokenGenerator(),
+            hasher=overrides.get("hasher") or Argon2Hasher(),
+            captcha=overrides.get("captcha") or FixedCaptcha(),
+            directory=overrides.get("directory") or MemoryCompanyDirectory(),
+            mailer=overrides.get("mailer") or MemoryMailbox(),
+            strength=overrides.get("strength") or ZxcvbnStrengthMeter(),
         )
-        return cls(ports, settings)
+        return cls(ports, overrides.get("settings"))
+
+
+class PortOverrides(TypedDict, total=False):
+    """The ports (and settings) a factory may be given instead of its defaults."""
+
+    settings: OnboardingSettings
+    clock: Clock
+    ids: IdGenerator
+    tokens: TokenGenerator
+    hasher: PasswordHasher
+    captcha: CaptchaVerifier
+    directory: CompanyDirectory
+    mailer: MailSender
+    strength: PasswordStrengthMeter

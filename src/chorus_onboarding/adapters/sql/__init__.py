@@ -1,0 +1,20 @@
+"""Persistence on SQLAlchemy Core: SQLite as the embedded default, PostgreSQL for scale.
+
+Needs the ``sql`` extra (``pip install chorus-onboarding[sql]``), and
+``postgresql`` for PostgreSQL.
+"""
+
+from .engines import sqlite_engine, url_engine
+from .schema import SCHEMA_VERSION, create_schema, installed_version, prepare
+from .uow import SqlUnitOfWork, StorageUnavailable
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SqlUnitOfWork",
+    "StorageUnavailable",
+    "create_schema",
+    "installed_version",
+    "prepare",
+    "sqlite_engine",
+    "url_engine",
+]

@@ -1,0 +1,46 @@
+"""Engines for the two supported databases, set up as the library needs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ...domain.errors import InvalidInput
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+"""How long a writer waits for another to finish before giving up (SQLite)."""
+
+
+def sqlite_engine(path: str | Path) -> Engine:
+    """An engine on a SQLite file: WAL journal (readers never wait for the writer), busy timeout."""
+    if not isinstance(path, str | Path) or not str(path).strip():
+        raise InvalidInput(field="path", expected="chemin de fichier SQLite")
+    engine = create_engine(f"sqlite+pysqlite:///{Path(path)}")
+
+    @event.listens_for(engine, "connect")
+    def _configure(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def url_engine(url: str) -> Engine:
+    """An engine for a database URL (``postgresql+psycopg://...`` or ``sqlite:///...``)."""
+    if not isinstance(url, str) or "://" not in url:
+        raise InvalidInput(field="url", expected="URL de base de données")
+    if url.startswith("sqlite"):
+        return sqlite_engine(url.split(":///", 1)[1])
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise InvalidInput(
+            field="url", expected="URL de base de données prise en charge"
+        ) from error

@@ -1,0 +1,518 @@
+"""The unit of work and repositories on SQLAlchemy Core.
+
+Reads load copies; commit writes, in one transaction, every changed entity
+(an UPDATE guarded by the version it was loaded with, so a stale write
+changes nothing and raises ``ConcurrencyConflict``), the manager history and
+the events (transactional outbox). A unique index refusing a row becomes the
+library's duplicate error; no database exception leaves this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Generic, Self
+
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ...domain import events
+from ...domain.accounts import Account, AccountState
+from ...domain.attachments import Attachment
+from ...domain.emails import EmailAddress
+from ...domain.errors import (
+    AlreadyAttached,
+    ConcurrencyConflict,
+    LoginEmailTaken,
+    OnboardingError,
+    StructureAlreadyRegistered,
+    SubscriptionExists,
+)
+from ...domain.history import ManagerAction
+from ...domain.identifiers import StructureIdentifier
+from ...domain.structures import Structure
+from ...domain.subscriptions import Subscription
+from ...ports import OutboxEntry
+from ..snapshots import E, Entity, snapshot
+from . import codec, schema
+
+
+class StorageUnavailable(OnboardingError):
+    """The database could not be reached or refused to work: try again later."""
+
+    code = "storage_unavailable"
+    message_fr = "Le service est momentanément indisponible ; réessayez dans quelques instants."
+    message_en = "The service is unavailable for a moment; try again shortly."
+
+
+def _columns(entity: Entity) -> dict[str, Any]:
+    """The indexed columns written beside an entity's document."""
+    if isinstance(entity, Account):
+        deadline = (
+            entity.activation.expires_at
+            if entity.state is AccountState.ACTIVATION_PENDING and entity.activation
+            else None
+        )
+        return {
+            "login_key": entity.login_email.key,
+            "state": entity.state.name,
+            "activation_deadline": deadline,
+        }
+    if isinstance(entity, Structure):
+        return {"identifier_key": entity.identifier.key}
+    if isinstance(entity, Attachment):
+        return {
+            "account_id": entity.account_id,
+            "structure_id": entity.structure_id,
+            "state": entity.state.value,
+        }
+    return {
+        "account_id": entity.account_id,
+        "structure_id": entity.structure_id,
+        "service": entity.service,
+        "espace": entity.espace.value,
+        "state": entity.state.value,
+    }
+
+
+_TABLES: dict[type, Table] = {
+    Account: schema.accounts,
+    Structure: schema.structures,
+    Attachment: schema.attachments,
+    Subscription: schema.subscriptions,
+}
+
+
+def _duplicate(entity: Entity) -> OnboardingError:
+    if isinstance(entity, Account):
+        return LoginEmailTaken(field="login_email")
+    if isinstance(entity, Structure):
+        return StructureAlreadyRegistered(field="identifier", identifier=entity.identifier.value)
+    if isinstance(entity, Attachment):
+        return AlreadyAttached(field="structure_id")
+    return SubscriptionExists(field="espace")
+
+
+class _Repository(Generic[E]):
+    def __init__(self, kind: type[E], uow: SqlUnitOfWork) -> None:
+        self._kind: type[E] = kind
+        self._table = _TABLES[kind]
+        self._uow = uow
+
+    def add(self, entity: E) -> None:
+        self._uow.track(entity, None)
+
+    def _load(self, row: Any) -> E:
+        seen = self._uow.seen.get(row.id)
+        if seen is not None:
+            entity: E = seen[0]
+            return entity
+        loaded: E = codec.load(self._kind, row.document)
+        loaded.version = row.version
+        self._uow.track(loaded, row.version)
+        return loaded
+
+    def _where(self, *conditions: Any) -> list[E]:
+        rows = self._uow.rows(
+            select(self._table.c.id, self._table.c.version, self._table.c.document).where(
+                *conditions
+            )
+        )
+        found = [self._load(row) for row in rows]
+        known = {entity.id for entity in found}
+        # Entities added in this unit of work are not in the database yet.
+        staged = [
+            entity
+            for entity, version, _ in self._uow.seen.values()
+            if version is None and isinstance(entity, self._kind) and entity.id not in known
+        ]
+        return found + [entity for entity in staged if self._matches(entity, conditions)]
+
+    @staticmethod
+    def _matches(entity: E, conditions: tuple[Any, ...]) -> bool:
+        values = {**_columns(entity), "id": entity.id}
+        return all(values.get(c.left.name) == c.right.value for c in conditions)
+
+    def get(self, entity_id: str) -> E | None:
+        if not isinstance(entity_id, str):
+            return None
+        seen = self._uow.seen.get(entity_id)
+        if seen is not None:
+            entity: E = seen[0]
+            return entity
+        found = self._where(self._table.c.id == entity_id)
+        return found[0] if found else None
+
+
+class SqlAccountRepository(_Repository[Account]):
+    """Accounts in the database."""
+
+    def get_by_login_email(self, email: EmailAddress) -> Account | None:
+        """The account with this login email, case-insensitively."""
+        found = self._where(self._table.c.login_key == email.key)
+        return found[0] if found else None
+
+    def overdue_activations(self, now: datetime, limit: int) -> list[str]:
+        """Ids of accounts past their activation deadline (read through the deadline index)."""
+        table = schema.accounts
+        query = (
+            select(table.c.id)
+            .where(table.c.state == "ACTIVATION_PENDING", table.c.activation_deadline < now)
+            .order_by(table.c.activation_deadline, table.c.id)
+            .limit(limit)
+        )
+        return [row.id for row in self._uow.rows(query)]
+
+
+class SqlStructureRepository(_Repository[Structure]):
+    """Structures in the database."""
+
+    def get_by_identifier(self, identifier: StructureIdentifier) -> Structure | None:
+        """The structure with this identifier."""
+        found = self._where(self._table.c.identifier_key == identifier.key)
+        return found[0] if found else None
+
+    def managed_by(self, account_id: str) -> list[Structure]:
+        """The structures ``account_id`` manages (principal or delegated)."""
+        managers = schema.structure_managers
+        ids = [
+            row.structure_id
+            for row in self._uow.rows(
+                select(managers.c.structure_id).where(managers.c.account_id == account_id)
+            )
+        ]
+        found = [s for s in map(self.get, ids) if s is not None]
+        staged = [
+            entity
+            for entity, version, _ in self._uow.seen.values()
+            if version is None and isinstance(entity, Structure) and entity.is_manager(account_id)
+        ]
+        return found + [s for s in staged if s.id not in ids]
+
+    def next_assigned_number(self) -> int:
+        """The next number from a counter the database increments atomically."""
+        counters = schema.counters
+        self._uow.execute(
+            update(counters)
+            .where(counters.c.name == "assigned_identifiers")
+            .values(value=counters.c.value + 1)
+        )
+        (row,) = self._uow.rows(
+            select(counters.c.value).where(counters.c.name == "assigned_identifiers")
+        )
+        return int(row.value)
+
+
+class _MemberRepository(_Repository[E]):
+    def for_member(self, account_id: str, structure_id: str) -> list[E]:
+        return self._where(
+            self._table.c.account_id == account_id, self._table.c.structure_id == structure_id
+        )
+
+    def for_structure(self, structure_id: str) -> list[E]:
+        return self._where(self._table.c.structure_id == structure_id)
+
+    def for_account(self, account_id: str) -> list[E]:
+        return self._where(self._table.c.account_id == account_id)
+
+
+class SqlAttachmentRepository(_MemberRepository[Attachment]):
+    """Attachments in the database (queries by member, structure or account read an index)."""
+
+
+class SqlSubscriptionRepository(_MemberRepository[Subscription]):
+    """Subscriptions in the database (queries by member, structure or account read an index)."""
+
+
+class SqlHistory:
+    """The manager history, append-only."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, action: ManagerAction) -> None:
+        """Record ``action``; written at commit."""
+        self._uow.staged_history.append(action)
+
+    def for_structure(self, structure_id: str) -> list[ManagerAction]:
+        """The structure's actions, oldest first."""
+        table = schema.history
+        rows = self._uow.rows(
+            select(table.c.document)
+            .where(table.c.structure_id == structure_id)
+            .order_by(table.c.seq)
+        )
+        return [codec.load(ManagerAction, row.document) for row in rows]
+
+
+def _scrubbed(document: dict[str, Any]) -> dict[str, Any]:
+    """The event's document without its clear token: once sent, it never stays at rest."""
+    return {key: ("" if key == "token" else value) for key, value in document.items()}
+
+
+class SqlUnitOfWork:
+    """One transaction on the database."""
+
+    CLAIM_SECONDS = 120
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+        self.engine = engine
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.accounts = SqlAccountRepository(Account, self)
+        self.structures = SqlStructureRepository(Structure, self)
+        self.attachments = SqlAttachmentRepository(Attachment, self)
+        self.subscriptions = SqlSubscriptionRepository(Subscription, self)
+        self.history = SqlHistory(self)
+        self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
+        self.staged_history: list[ManagerAction] = []
+        self._delivered: list[str] = []
+        self._connection: Connection | None = None
+
+    # --- connection ---------------------------------------------------------------
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            try:
+                self._connection = self.engine.connect()
+                self._connection.begin()
+            except DBAPIError as error:
+                raise StorageUnavailable() from error
+        return self._connection
+
+    def rows(self, query: Any) -> list[Any]:
+        """Run a read and return its rows, database errors as the library's."""
+        try:
+            return list(self._open().execute(query))
+        except DBAPIError as error:
+            raise StorageUnavailable() from error
+
+    def execute(self, statement: Any) -> Any:
+        """Run a write statement inside this unit of work's transaction."""
+        try:
+            return self._open().execute(statement)
+        except OperationalError as error:
+            raise StorageUnavailable() from error
+
+    def track(self, entity: Entity, loaded_version: int | None) -> None:
+        """Remember an entity loaded or added in this unit of work."""
+        self.seen[entity.id] = (
+            entity,
+            loaded_version,
+            None if loaded_version is None else snapshot(entity),
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close(commit=False)
+        self.seen.clear()
+        self.staged_history.clear()
+        self._delivered.clear()
+
+    def _close(self, *, commit: bool) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if commit:
+                connection.commit()
+            else:
+                connection.rollback()
+        finally:
+            connection.close()
+
+    # --- commit -----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        """Write every change with its history and events, all or nothing."""
+        changed = [
+            (entity, version)
+            for entity, version, taken in self.seen.values()
+            if version is None or snapshot(entity) != taken
+        ]
+        recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
+        try:
+            for entity, version in changed:
+                self._write(entity, version)
+            self._append(recorded)
+            self._close(commit=True)
+        except IntegrityError as error:
+            self._close(commit=False)
+            raise self._explain(changed) from error
+        except OperationalError as error:
+            # "database is locked" past the busy timeout: another writer won.
+            self._close(commit=False)
+            raise ConcurrencyConflict(what="La base de données") from error
+        except BaseException:
+            self._close(commit=False)
+            raise
+        for entity, _ in changed:
+            entity.version = (entity.version or 0) + 1
+        for entity, _, _ in list(self.seen.values()):
+            self.track(entity, entity.version)
+        self.staged_history.clear()
+        self._delivered.clear()
+
+    def _write(self, entity: Entity, version: int | None) -> None:
+        table = _TABLES[type(entity)]
+        values = {**_columns(entity), "document": codec.dump(entity), "version": (version or 0) + 1}
+        connection = self._open()
+        if version is None:
+            connection.execute(insert(table).values(id=entity.id, **values))
+        else:
+            done = connection.execute(
+                update(table)
+                .where(table.c.id == entity.id, table.c.version == version)
+                .values(**values)
+            )
+            if done.rowcount != 1:
+                raise ConcurrencyConflict(what=_WHAT[type(entity)])
+        if isinstance(entity, Structure):
+            managers = schema.structure_managers
+            connection.execute(delete(managers).where(managers.c.structure_id == entity.id))
+            connection.execute(
+                insert(managers),
+                [
+                    {"structure_id": entity.id, "account_id": who}
+                    for who in sorted({entity.principal_manager_id, *entity.managers})
+                ],
+            )
+
+    def _append(self, recorded: list[events.DomainEvent]) -> None:
+        connection = self._open()
+        if self.staged_history:
+            connection.execute(
+                insert(schema.history),
+                [
+                    {"structure_id": a.structure_id, "document": codec.dump(a)}
+                    for a in self.staged_history
+                ],
+            )
+        now = self._clock()
+        for event in recorded:
+            connection.execute(
+                insert(schema.outbox).values(
+                    id=_outbox_id(), event=event.name, created_at=now, document=codec.dump(event)
+                )
+            )
+        for entry_id in self._delivered:
+            row = connection.execute(
+                select(schema.outbox.c.document).where(schema.outbox.c.id == entry_id)
+            ).first()
+            if row is not None:
+                connection.execute(
+                    update(schema.outbox)
+                    .where(schema.outbox.c.id == entry_id)
+                    .values(delivered_at=now, claimed_until=None, document=_scrubbed(row.document))
+                )
+
+    def _explain(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
+        """Which unique key refused the write: the library's duplicate error for it."""
+        with self.engine.connect() as connection:
+            for entity, _ in changed:
+                table = _TABLES[type(entity)]
+                columns = _columns(entity)
+                unique = _unique_condition(table, entity, columns)
+                if (
+                    unique is not None
+                    and connection.execute(
+                        select(func.count()).select_from(table).where(unique)
+                    ).scalar()
+                ):
+                    return _duplicate(entity)
+        return ConcurrencyConflict(what="La donnée")
+
+    # --- outbox -------------------------------------------------------------------------
+
+    def pending_outbox(self, limit: int) -> list[OutboxEntry]:
+        """Claim up to ``limit`` undelivered entries, oldest first, for a while.
+
+        A claim keeps a second relay (another process) off the same entries
+        until it expires, so a crashed relay's entries are picked up again.
+        """
+        table = schema.outbox
+        now = self._clock()
+        rows = self.rows(
+            select(table.c.id, table.c.event, table.c.document)
+            .where(
+                table.c.delivered_at.is_(None),
+                or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+            )
+            .order_by(table.c.seq)
+            .limit(limit)
+        )
+        claimed = []
+        until = datetime.fromtimestamp(now.timestamp() + self.CLAIM_SECONDS, UTC)
+        for row in rows:
+            done = self.execute(
+                update(table)
+                .where(
+                    table.c.id == row.id,
+                    table.c.delivered_at.is_(None),
+                    or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
+                )
+                .values(claimed_until=until)
+            )
+            if done.rowcount == 1:
+                claimed.append(
+                    OutboxEntry(id=row.id, event=codec.load_event(row.event, row.document))
+                )
+        # The claims are committed at once: they must hold while emails go out.
+        self._close(commit=True)
+        return claimed
+
+    def release(self, entry_ids: list[str]) -> None:
+        """Drop the claims on these entries, at once."""
+        table = schema.outbox
+        if entry_ids:
+            self.execute(update(table).where(table.c.id.in_(entry_ids)).values(claimed_until=None))
+            self._close(commit=True)
+
+    def mark_delivered(self, entry_id: str) -> None:
+        """Record the delivery (and scrub the token) at commit."""
+        self._delivered.append(entry_id)
+
+
+def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> Any:
+    if isinstance(entity, Account):
+        return and_(table.c.login_key == columns["login_key"], table.c.id != entity.id)
+    if isinstance(entity, Structure):
+        return and_(table.c.identifier_key == columns["identifier_key"], table.c.id != entity.id)
+    if not entity.state.is_live:
+        return None
+    keys = ["account_id", "structure_id"] + (
+        ["service", "espace"] if isinstance(entity, Subscription) else []
+    )
+    live = _LIVE[type(entity)]
+    return and_(
+        *(table.c[key] == columns[key] for key in keys),
+        table.c.state.in_(live),
+        table.c.id != entity.id,
+    )
+
+
+_WHAT = {
+    Account: "Le compte",
+    Structure: "La structure",
+    Attachment: "La demande de rattachement",
+    Subscription: "L'abonnement",
+}
+
+_LIVE = {
+    Attachment: ["EN_ATTENTE", "VALIDE"],
+    Subscription: ["EN_COURS_DE_VALIDATION", "VALIDE"],
+}
+
+
+def _outbox_id() -> str:
+    # Unique across processes; delivery order comes from the ``seq`` column.
+    return f"evt-{uuid.uuid4().hex}"
