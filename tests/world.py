@@ -34,7 +34,13 @@ class World:
     service: OnboardingService
     clock: FrozenClock
     mailbox: MemoryMailbox
-    store: MemoryStore
+    store: MemoryStore | None = None
+
+    @property
+    def memory(self) -> MemoryStore:
+        """The in-memory store behind the service (worlds on a database have none)."""
+        assert self.store is not None, "this world keeps its data in a database"
+        return self.store
 
     def register(self, email: str = LOUISE, siret: str = LOUISE_SIRET, **changes: Any) -> str:
         form = NewStructureRegistration(

@@ -115,7 +115,7 @@ def test_a_hash_made_with_old_parameters_is_redone_at_login(world: World) -> Non
     actor = world.active_user()
     old_hash = _stored_hash(world, actor)
     upgraded = OnboardingService.in_memory(
-        store=world.store, clock=world.clock, hasher=_UpgradedHasher(), mailer=world.mailbox
+        store=world.memory, clock=world.clock, hasher=_UpgradedHasher(), mailer=world.mailbox
     )
     upgraded.login(LOUISE, PASSWORD)
     new_hash = _stored_hash(world, actor)
@@ -126,7 +126,7 @@ def test_a_hash_made_with_old_parameters_is_redone_at_login(world: World) -> Non
 
 def _stored_hash(world: World, actor: Actor) -> str:
     assert actor.account_id is not None
-    stored = world.store.accounts.rows[actor.account_id].password_hash
+    stored = world.memory.accounts.rows[actor.account_id].password_hash
     assert stored is not None
     return stored
 

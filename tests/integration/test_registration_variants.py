@@ -138,7 +138,7 @@ def test_registering_for_an_existing_siret_structure_sends_an_attachment_request
 def test_registering_for_an_unknown_siret_is_refused_and_creates_nothing(world: World) -> None:
     with pytest.raises(StructureNotFound):
         _existing(world, siret="52601815500014")
-    assert world.store.accounts.rows == {}
+    assert world.memory.accounts.rows == {}
 
 
 def test_registering_for_an_existing_structure_without_siret_creates_the_account_alone(

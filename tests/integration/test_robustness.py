@@ -326,7 +326,7 @@ def test_junk_in_any_argument_gives_the_library_s_error(method: str, parameter: 
         scene = _prepared()
         world = scene.world
         kwargs = {**_calls(scene)[method], parameter: junk}
-        before = (dict(world.store.accounts.rows), dict(world.store.structures.rows))
+        before = (dict(world.memory.accounts.rows), dict(world.memory.structures.rows))
         try:
             getattr(world.service, method)(**kwargs)
         except OnboardingError as error:
@@ -336,7 +336,7 @@ def test_junk_in_any_argument_gives_the_library_s_error(method: str, parameter: 
             if isinstance(error, ValidationError):
                 # Refused input writes nothing (a wrong password, by contrast,
                 # is counted on purpose).
-                after = (dict(world.store.accounts.rows), dict(world.store.structures.rows))
+                after = (dict(world.memory.accounts.rows), dict(world.memory.structures.rows))
                 assert after == before, f"{method}({parameter}={junk!r}) failed but wrote"
 
 

@@ -111,7 +111,7 @@ class AccountOperations(RuleBasedStateMachine):
             assert self.expected is S.ACTIVE
         elif right and self.expected is S.ACTIVE:
             # Only a block after five failures may refuse the right password.
-            assert self.world.store.accounts.rows[str(self.account_id)].login_blocked(self._now())
+            assert self.world.memory.accounts.rows[str(self.account_id)].login_blocked(self._now())
 
     @precondition(lambda self: self.account_id is not None)
     @rule()

@@ -49,12 +49,12 @@ def test_an_email_that_could_not_be_sent_stays_in_the_outbox_and_goes_later() ->
     world = build_world(mailbox=flaky)
     world.register()
     assert flaky.sent == []
-    assert len(world.store.outbox) == 1
+    assert len(world.memory.outbox) == 1
     assert world.service.deliver_notifications() == 1
     assert [email.subject for email in flaky.to(LOUISE)] == [
         "Chorus Pro - Activation de votre compte"
     ]
-    assert world.store.outbox == {}
+    assert world.memory.outbox == {}
 
 
 def test_a_retried_delivery_never_sends_twice() -> None:

@@ -1,7 +1,12 @@
-"""Engines for the two supported databases, set up as the library needs them."""
+"""Engines for the two supported databases, set up as the library needs them.
+
+One engine, and so one connection pool, per database for the whole process,
+however many services are built on it.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +24,12 @@ def sqlite_engine(path: str | Path) -> Engine:
     """An engine on a SQLite file: WAL journal (readers never wait for the writer), busy timeout."""
     if not isinstance(path, str | Path) or not str(path).strip():
         raise InvalidInput(field="path", expected="chemin de fichier SQLite")
-    engine = create_engine(f"sqlite+pysqlite:///{Path(path)}")
+    return _sqlite_engine(str(Path(path).resolve()))
+
+
+@functools.cache
+def _sqlite_engine(path: str) -> Engine:
+    engine = create_engine(f"sqlite+pysqlite:///{path}")
 
     @event.listens_for(engine, "connect")
     def _configure(connection: Any, _record: Any) -> None:
@@ -38,6 +48,11 @@ def url_engine(url: str) -> Engine:
         raise InvalidInput(field="url", expected="URL de base de données")
     if url.startswith("sqlite"):
         return sqlite_engine(url.split(":///", 1)[1])
+    return _url_engine(url)
+
+
+@functools.cache
+def _url_engine(url: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as error:
