@@ -1,4 +1,4 @@
-"""The command line: ``chorus-onboarding demo`` and ``chorus-onboarding diagrams``."""
+"""The command line: ``demo``, ``diagrams`` and ``expire`` (the expiry batch)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
 from .domain.attachments import ATTACHMENT_LIFECYCLE
 from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
+from .service import OnboardingService
 
 _LIFECYCLES = (
     ("Compte (Account)", ACCOUNT_LIFECYCLE),
@@ -32,12 +34,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="chorus-onboarding", description="Onboarding on Chorus Pro, as a library."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="tell the journeys step by step, printing the emails sent")
+    told = commands.add_parser(
+        "demo", help="tell the journeys step by step, printing the emails sent"
+    )
+    where = told.add_mutually_exclusive_group()
+    where.add_argument(
+        "--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file (default: %(default)s)"
+    )
+    where.add_argument("--memory", action="store_true", help="keep everything in memory")
     commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
+    expire = commands.add_parser("expire", help="expire every activation past its deadline")
+    expire.add_argument("--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file")
+    expire.add_argument("--url", help="database URL instead (postgresql+psycopg://...)")
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "demo":
-            demo.run(sys.stdout)
+            demo.run(sys.stdout, None if arguments.memory else arguments.db)
+        elif arguments.command == "expire":
+            service = (
+                OnboardingService.from_url(arguments.url)
+                if arguments.url
+                else OnboardingService.sqlite(arguments.db)
+            )
+            print(f"{service.expire_overdue_activations()} activation(s) expirée(s)")
         else:
             sys.stdout.write(diagrams())
         sys.stdout.flush()

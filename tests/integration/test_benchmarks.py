@@ -25,3 +25,6 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert "machines per account" in printed
     assert "can_access with 100,000 vs 1,000 subscriptions" in printed
     assert "full onboardings per second" in printed
+    assert "SQLite: registrations per second" in printed
+    assert "expire_overdue_activations()" in printed
+    assert "20,000 vs 2,000 accounts with the same 200 overdue, SQLite" in printed

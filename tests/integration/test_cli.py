@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from chorus_onboarding.cli import diagrams, main
@@ -38,3 +40,25 @@ def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit) as exited:
         main(["fly"])
     assert exited.value.code == 2
+
+
+def test_a_second_demo_run_on_the_same_file_finds_the_first_run_s_people(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = tmp_path / "demo.sqlite3"
+    assert main(["demo", "--db", str(database)]) == 0
+    first = capsys.readouterr().out
+    assert "passage n° 1" in first
+    assert main(["demo", "--db", str(database)]) == 0
+    second = capsys.readouterr().out
+    assert "passage n° 2" in second
+    assert "Louise (inscrite au passage précédent) se connecte : ses données sont là." in second
+    assert "Agent 2      GAEC" in second.split("Table des accès")[1]
+
+
+def test_the_expiry_command_runs_the_batch_on_the_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    database = tmp_path / "batch.sqlite3"
+    assert main(["expire", "--db", str(database)]) == 0
+    assert capsys.readouterr().out == "0 activation(s) expirée(s)\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from sqlalchemy import select
 
 from chorus_onboarding import (
     AccountState,
@@ -26,6 +28,7 @@ from chorus_onboarding import (
 )
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.adapters.sql.schema import outbox
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.postgres import empty_postgres, require_postgres
 from tests.world import LOUISE, PASSWORD, World
@@ -298,6 +301,20 @@ def test_a_process_killed_between_commit_and_delivery_delivers_once_after_restar
     assert restarted.deliver_notifications() == 0
     (email,) = mailbox.to("crash@exemple.fr")
     assert email.subject == "Chorus Pro - Activation de votre compte"
+
+
+def test_clear_tokens_do_not_stay_at_rest_once_the_email_is_sent(
+    database: Callable[..., OnboardingService],
+) -> None:
+    world = _world(database)
+    world.register()
+    token = world.link(LOUISE)["token"]
+    engine = world.service.ports.unit_of_work().engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        (document,) = connection.execute(select(outbox.c.document)).one()
+    assert token not in json.dumps(document)
+    assert document["token"] == ""
+    assert document["login_email"] == LOUISE
 
 
 @pytest.fixture(autouse=True)

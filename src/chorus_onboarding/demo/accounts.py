@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from ..actors import Actor
-from ..adapters.directory import SAMPLE_COMPANIES
 from ..forms import NewStructureRegistration
 from ..testing.fakes import link_parameters
-from .tour import PASSWORD, Tour, activate, register_new
+from .tour import FINAL_PASSWORD, PASSWORD, Tour, activate, register_new
 
 LOUISE = "louise.galfe@dressing-louise.fr"
 PAUL = "paul.martin@earl-trois-chenes.fr"
@@ -15,21 +14,22 @@ PAUL = "paul.martin@earl-trois-chenes.fr"
 def tell(tour: Tour) -> tuple[Actor, Actor]:
     """Journeys 1, 5, 6, 7 and 12, and the expiry batch; returns Louise and Paul, active."""
     service, mailbox, clock = tour.service, tour.mailbox, tour.clock
-    louise_siret = SAMPLE_COMPANIES[0].identifier.value
-    farm_siret = SAMPLE_COMPANIES[2].identifier.value
+    louise_siret, farm_siret = tour.siret(0), tour.siret(2)
+    louise_email, paul_email = tour.email(LOUISE), tour.email(PAUL)
+    contact = tour.email("contact@dressing-louise.fr")
 
     tour.title("Parcours 1 : inscription avec une nouvelle structure (SIRET)")
-    louise = register_new(tour, LOUISE, louise_siret, "Louise", "GALFE")
+    louise = register_new(tour, louise_email, louise_siret, "Louise", "GALFE")
     tour.attempt(
         "Seconde inscription avec la même adresse (casse différente)",
-        lambda: register_new(tour, LOUISE.upper(), farm_siret, "Louise", "GALFE"),
+        lambda: register_new(tour, louise_email.upper(), farm_siret, "Louise", "GALFE"),
     )
 
     tour.title("Parcours 5 : activation du compte")
     weak = "motdepasse"
     strength = service.password_strength(weak)
     tour.say(f"- Complexité de « {weak} » : {strength.label} ({strength.score}/4)")
-    link = link_parameters(mailbox, LOUISE, "activationCompte")
+    link = link_parameters(mailbox, louise_email, "activationCompte")
     tour.attempt(
         "Activation avec un mot de passe trop faible",
         lambda: service.activate_account(
@@ -41,43 +41,46 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
             secret_answer="Médor",
         ),
     )
-    activate(tour, LOUISE, PASSWORD)
+    activate(tour, louise_email, PASSWORD)
 
     tour.title("Parcours 5 bis : lien d'activation expiré, puis renvoyé")
-    paul = register_new(tour, PAUL, farm_siret, "Paul", "MARTIN")
+    paul = register_new(tour, paul_email, farm_siret, "Paul", "MARTIN")
     clock.advance(days=30, seconds=1)
     tour.say("- 30 jours et 1 seconde plus tard, Paul clique enfin sur le lien…")
-    tour.attempt("Activation", lambda: activate(tour, PAUL, PASSWORD))
+    tour.attempt("Activation", lambda: activate(tour, paul_email, PASSWORD))
     tour.say(f"- État du compte de Paul : {service.account(Actor.support(), paul).state.value}")
     service.resend_activation(Actor.support(), paul)
     tour.say("- Le support renvoie un courriel d'activation (l'ancien lien est annulé) :")
     tour.emails()
-    activate(tour, PAUL, PASSWORD)
+    activate(tour, paul_email, PASSWORD)
 
     tour.title("Parcours 6 : connexion")
-    tour.attempt("Connexion avec un mauvais mot de passe", lambda: service.login(LOUISE, "nope"))
+    tour.attempt(
+        "Connexion avec un mauvais mot de passe", lambda: service.login(louise_email, "nope")
+    )
     tour.attempt("Connexion avec une adresse inconnue", lambda: service.login("x@y.fr", PASSWORD))
-    session = service.login(LOUISE.upper(), PASSWORD)
+    session = service.login(louise_email.upper(), PASSWORD)
     tour.say(f"- Louise est connectée (compte {session.account_id})")
     for _ in range(5):
-        tour.attempt("Connexion d'un intrus", lambda: service.login(PAUL, "Devine-1234!"))
+        tour.attempt("Connexion d'un intrus", lambda: service.login(paul_email, "Devine-1234!"))
     tour.say("- Après 5 échecs, les connexions de Paul sont suspendues et il est prévenu :")
     tour.emails()
     clock.advance(minutes=16)
 
     tour.title("Parcours 7 : mot de passe oublié")
-    step = service.start_password_reset(LOUISE, "xwwxs")
+    step = service.start_password_reset(louise_email, "xwwxs")
     tour.say(f"- Question secrète posée : {step.question}")
     tour.attempt(
-        "Mauvaise réponse", lambda: service.answer_secret_question(LOUISE, step.challenge, "Rex")
+        "Mauvaise réponse",
+        lambda: service.answer_secret_question(louise_email, step.challenge, "Rex"),
     )
-    service.answer_secret_question(LOUISE, step.challenge, "  medor ")
+    service.answer_secret_question(louise_email, step.challenge, "  medor ")
     tour.say(
         "- Bonne réponse (casse et accents ignorés) : un lien part vers l'adresse de connexion"
     )
     tour.emails()
-    reset = link_parameters(mailbox, LOUISE, "reinitialisationMotDePasse")
-    new_password = "Nouveau-Départ-2025"
+    reset = link_parameters(mailbox, louise_email, "reinitialisationMotDePasse")
+    new_password = FINAL_PASSWORD
     service.reset_password(
         login_email=reset["email"],
         token=reset["token"],
@@ -98,28 +101,30 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
 
     tour.title("Parcours 12 : gérer son compte")
     me = Actor.user(louise)
-    service.change_contact_email(me, "contact@dressing-louise.fr")
+    service.change_contact_email(me, contact)
     tour.say("- Nouvelle adresse de contact : l'ancienne et la nouvelle sont prévenues")
     tour.emails()
     service.deactivate_account(me)
     tour.say("- Louise désactive son compte")
     tour.emails()
-    tour.attempt("Connexion d'un compte désactivé", lambda: service.login(LOUISE, new_password))
-    service.request_reactivation(LOUISE)
+    tour.attempt(
+        "Connexion d'un compte désactivé", lambda: service.login(louise_email, new_password)
+    )
+    service.request_reactivation(louise_email)
     tour.say("- Louise demande la réactivation : un lien part vers son adresse de contact")
     tour.emails()
-    back = link_parameters(mailbox, "contact@dressing-louise.fr", "reactivationCompte")
+    back = link_parameters(mailbox, contact, "reactivationCompte")
     service.reactivate_with_link(login_email=back["email"], token=back["token"])
     tour.emails()
     tour.say(
-        f"- Louise se reconnecte : {service.login(LOUISE, new_password).first_name} est de retour"
+        f"- Louise se reconnecte : {service.login(louise_email, new_password).first_name} est de retour"
     )
 
     tour.title("Traitement par lots : expiration des activations")
     service.register_with_new_structure(
         NewStructureRegistration(
-            login_email="jean.retard@exemple.fr",
-            login_email_confirmation="jean.retard@exemple.fr",
+            login_email=tour.email("jean.retard@exemple.fr"),
+            login_email_confirmation=tour.email("jean.retard@exemple.fr"),
             last_name="RETARD",
             first_name="Jean",
             captcha="XWWXS",

@@ -17,8 +17,8 @@ from .tour import Tour, activate
 
 PAUL = "paul.martin@earl-trois-chenes.fr"
 LUC = "luc.bernard@earl-trois-chenes.fr"
-CARMEN = "carmen.ruiz@bodega-sol.es"
-PEDRO = "pedro.gil@bodega-sol.es"
+CARMEN = "carmen.ruiz@fromagerie-leman.ch"
+PEDRO = "pedro.gil@fromagerie-leman.ch"
 AGENT_1 = "agent1@cga-sud-ouest.fr"
 AGENT_2 = "agent2@cga-sud-ouest.fr"
 GAEC = "sophie.roux@gaec-plateau.fr"
@@ -28,11 +28,8 @@ C, M = Habilitation.CONSULTATION_UNIQUEMENT, Habilitation.MODIFICATION
 
 
 def _person(email: str) -> dict[str, Any]:
-    first, last = (
-        email.split("@")[0].split(".")
-        if "." in email.split("@")[0]
-        else (email.split("@")[0], "AGENT")
-    )
+    local = email.split("@")[0].split("+")[0]
+    first, last = local.split(".") if "." in local else (local, "AGENT")
     return {
         "login_email": email,
         "login_email_confirmation": email,
@@ -66,20 +63,24 @@ def _structure_of(tour: Tour, manager: Actor) -> str:
 def tell(tour: Tour, paul: Actor) -> None:
     """Every journey about structures, then the managers' work and the access table."""
     service = tour.service
+    luc_email, carmen_email, pedro_email = tour.email(LUC), tour.email(CARMEN), tour.email(PEDRO)
+    agent_1_email, agent_2_email = tour.email(AGENT_1), tour.email(AGENT_2)
+    gaec_email, expert_email = tour.email(GAEC), tour.email(EXPERT)
+    swiss = tour.identifier("CHE-116.281.710")
 
     tour.title(
-        "Parcours 2 : inscription avec une nouvelle structure sans SIRET (TVA intracommunautaire)"
+        "Parcours 2 : inscription avec une nouvelle structure sans SIRET (structure hors UE)"
     )
     carmen = _found(
         tour,
-        CARMEN,
-        identifier_type="UE_HORS_FRANCE",
-        identifier="ESA28015865",
-        company_name="BODEGA SOL SL",
-        street="Calle Mayor 1",
-        postal_code="28013",
-        city="Madrid",
-        country="ES",
+        carmen_email,
+        identifier_type="HORS_UE",
+        identifier=swiss,
+        company_name="FROMAGERIE DU LÉMAN SA",
+        street="Rue du Lac 1",
+        postal_code="1200",
+        city="Genève",
+        country="CH",
     )
     bodega = service.managed_structures(carmen)[0]
     tour.say(
@@ -89,7 +90,7 @@ def tell(tour: Tour, paul: Actor) -> None:
 
     tour.title("Parcours 3 : inscription pour une structure existante avec SIRET")
     earl = _structure_of(tour, paul)
-    luc = _join(tour, LUC, siret="90830166600016")
+    luc = _join(tour, luc_email, siret=tour.siret(2))
     tour.say(
         "- Luc a créé son compte : sa demande de rattachement part aux gestionnaires de l'EARL"
     )
@@ -102,12 +103,12 @@ def tell(tour: Tour, paul: Actor) -> None:
     tour.title(
         "Parcours 4 : inscription pour une structure existante sans SIRET, puis « Mon compte »"
     )
-    pedro = _join(tour, PEDRO, identifier_type="UE_HORS_FRANCE", identifier="ESA28015865")
+    pedro = _join(tour, pedro_email, identifier_type="HORS_UE", identifier=swiss)
     tour.say(
         "- Pedro a un compte sans rattachement ; il cherche sa structure depuis « Mon compte »"
     )
     (found,) = service.search_structures(
-        pedro, StructureNaming(identifier_type="UE_HORS_FRANCE", identifier="ESA28015865")
+        pedro, StructureNaming(identifier_type="HORS_UE", identifier=swiss)
     )
     service.request_attachment(pedro, found.id)
     (request,) = service.pending_attachment_requests(carmen, found.id)
@@ -116,9 +117,12 @@ def tell(tour: Tour, paul: Actor) -> None:
     tour.emails()
 
     tour.title("Parcours 8 : « Saisir une nouvelle structure » depuis « Mon compte »")
-    marc = _join(tour, EXPERT, identifier_type="HORS_UE", identifier="SANS-STRUCTURE")
+    marc = _join(
+        tour, expert_email, identifier_type="HORS_UE", identifier=tour.identifier("SANS-STRUCTURE")
+    )
     cabinet = service.create_structure(
-        marc, NewStructure(siret="94821993600010", rcs="RCS Lyon B 948 219 936")
+        marc,
+        NewStructure(siret=(cabinet_siret := tour.siret(5)), rcs=f"RCS Lyon B {cabinet_siret[:9]}"),
     )
     tour.say(
         f"- Marc crée {service.structure(marc, cabinet).company_name} (pré-rempli depuis SIRENE) et en devient gestionnaire principal"
@@ -157,7 +161,9 @@ def tell(tour: Tour, paul: Actor) -> None:
     tour.emails()
 
     tour.title("Parcours 11 : un centre de gestion agricole dépose pour deux exploitations")
-    agent_1 = _found(tour, AGENT_1, siret="13186091800013", espaces=[Espace.SOLLICITATIONS_EMISES])
+    agent_1 = _found(
+        tour, agent_1_email, siret=tour.siret(4), espaces=[Espace.SOLLICITATIONS_EMISES]
+    )
     centre = _structure_of(tour, agent_1)
     service.set_agricultural_centre(agent_1, centre, True)
     tour.say(
@@ -169,9 +175,9 @@ def tell(tour: Tour, paul: Actor) -> None:
             agent_1, centre, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="AUTRE"
         ),
     )
-    agent_2 = _join(tour, AGENT_2, siret="13186091800013")
+    agent_2 = _join(tour, agent_2_email, siret=tour.siret(4))
     service.validate_attachment(agent_1, service.pending_attachment_requests(agent_1, centre)[0].id)
-    sophie = _found(tour, GAEC, siret="39099603100014")
+    sophie = _found(tour, gaec_email, siret=tour.siret(3))
     gaec = _structure_of(tour, sophie)
     service.open_espace(
         sophie, gaec, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="SOCIETE_AGRICOLE"
@@ -181,7 +187,7 @@ def tell(tour: Tour, paul: Actor) -> None:
         for agent in (agent_1, agent_2):
             service.validate_attachment(farmer, service.request_attachment(agent, farm), grants=tic)
     tour.say(
-        "- Les deux agents du centre demandent le rattachement à l'EARL et au GAEC ; chaque exploitant valide et accorde l'espace TIC"
+        "- Les deux agents du centre demandent le rattachement à l'EARL et au gaec_email ; chaque exploitant valide et accorde l'espace TIC"
     )
     tour.emails()
 
@@ -217,7 +223,7 @@ def tell(tour: Tour, paul: Actor) -> None:
         "EARL": earl,
         "GAEC": gaec,
         "Centre": centre,
-        "Bodega": found.id,
+        "Fromagerie": found.id,
         "Cabinet": cabinet,
     }
     espaces = (

@@ -5,27 +5,77 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+import attrs
+from stdnum import luhn
+
+from ..adapters.directory import SAMPLE_COMPANIES, MemoryCompanyDirectory
 from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
+from ..domain.identifiers import IdentifierType, StructureIdentifier
 from ..forms import NewStructureRegistration
 from ..notifications import paris_time
 from ..service import OnboardingService
 from ..testing.fakes import FrozenClock, link_parameters
 
 PASSWORD = "Ma-Boutique-2024!"
+FINAL_PASSWORD = "Nouveau-Départ-2025"
+"""Louise's password at the end of the story (the next run logs her in with it)."""
+
+
+def run_siret(sample: str, run: int) -> str:
+    """A valid SIRET derived from a sample one, different for every run."""
+    if run == 0:
+        return sample
+    base = f"{sample[:5]}{run:03d}"
+    siren = base + luhn.calc_check_digit(base)
+    nic = "0001"
+    return siren + nic + luhn.calc_check_digit(siren + nic)
 
 
 class Tour:
     """Prints the story and the emails as they are sent."""
 
     def __init__(
-        self, out: TextIO, service: OnboardingService, mailbox: MemoryMailbox, clock: FrozenClock
+        self,
+        out: TextIO,
+        service: OnboardingService,
+        mailbox: MemoryMailbox,
+        clock: FrozenClock,
+        *,
+        directory: MemoryCompanyDirectory | None = None,
+        run: int = 0,
     ):
         self.out = out
         self.service = service
         self.mailbox = mailbox
         self.clock = clock
+        self.directory = directory
+        self.run = run
         self._shown = 0
+
+    # A database keeps what earlier runs did: each run tells the story with
+    # people and companies of its own (run 0 uses the sample ones as they are).
+
+    def email(self, address: str) -> str:
+        """``address`` for this run (``louise+2@...`` on the third run)."""
+        if self.run == 0:
+            return address
+        local, _, domain = address.partition("@")
+        return f"{local}+{self.run}@{domain}"
+
+    def siret(self, sample: int) -> str:
+        """The SIRET of sample company ``sample`` for this run, known to the company register."""
+        record = SAMPLE_COMPANIES[sample]
+        value = run_siret(record.identifier.value, self.run)
+        if self.directory is not None and self.run:
+            self.directory.add(
+                attrs.evolve(record, identifier=StructureIdentifier(IdentifierType.SIRET, value))
+            )
+        return value
+
+    def identifier(self, base: str) -> str:
+        """A free (non-EU) identifier for this run."""
+        return base if self.run == 0 else f"{base}-{self.run}"
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
