@@ -293,7 +293,7 @@ class SqlUnitOfWork:
         """Run a write statement inside this unit of work's transaction."""
         try:
             return self._open().execute(statement)
-        except OperationalError as error:
+        except DBAPIError as error:
             raise StorageUnavailable() from error
 
     def track(self, entity: Entity, loaded_version: int | None) -> None:
@@ -352,6 +352,9 @@ class SqlUnitOfWork:
             # "database is locked" past the busy timeout: another writer won.
             self._close(commit=False)
             raise ConcurrencyConflict(what="La base de données") from error
+        except DBAPIError as error:
+            self._close(commit=False)
+            raise StorageUnavailable() from error
         except BaseException:
             self._close(commit=False)
             raise
