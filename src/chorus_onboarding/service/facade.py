@@ -125,14 +125,14 @@ class OnboardingService(
 
 
 class PortOverrides(TypedDict, total=False):
-    """The ports (and settings) a factory may be given instead of its defaults."""
+    """The ports (and settings) a factory may be given instead of its defaults (None: the default)."""
 
-    settings: OnboardingSettings
-    clock: Clock
-    ids: IdGenerator
-    tokens: TokenGenerator
-    hasher: PasswordHasher
-    captcha: CaptchaVerifier
-    directory: CompanyDirectory
-    mailer: MailSender
-    strength: PasswordStrengthMeter
+    settings: OnboardingSettings | None
+    clock: Clock | None
+    ids: IdGenerator | None
+    tokens: TokenGenerator | None
+    hasher: PasswordHasher | None
+    captcha: CaptchaVerifier | None
+    directory: CompanyDirectory | None
+    mailer: MailSender | None
+    strength: PasswordStrengthMeter | None
