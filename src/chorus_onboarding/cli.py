@@ -11,6 +11,7 @@ from pathlib import Path
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
 from .domain.attachments import ATTACHMENT_LIFECYCLE
+from .domain.errors import OnboardingError
 from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
 from .service import OnboardingService
 
@@ -44,8 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument("--memory", action="store_true", help="keep everything in memory")
     commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
     expire = commands.add_parser("expire", help="expire every activation past its deadline")
-    expire.add_argument("--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file")
-    expire.add_argument("--url", help="database URL instead (postgresql+psycopg://...)")
+    source = expire.add_mutually_exclusive_group()
+    source.add_argument("--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file")
+    source.add_argument("--url", help="database URL instead (postgresql+psycopg://...)")
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "demo":
@@ -60,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stdout.write(diagrams())
         sys.stdout.flush()
+    except OnboardingError as error:
+        print(f"chorus-onboarding : {error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader (``| head``) left early: not an error of ours. Point
         # stdout at devnull so the interpreter's final flush stays quiet.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 import runpy
 import sys
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import chorus_onboarding
+from chorus_onboarding.adapters.sql import uow as sql_uow
 from chorus_onboarding.cli import diagrams
 from chorus_onboarding.domain import errors
 
@@ -52,17 +55,24 @@ def _page_id(page: Path) -> str:
     return str(page.relative_to(ROOT))
 
 
+# Where the library defines errors: the domain, and the database stores
+# (``StorageUnavailable``).
+ERROR_MODULES = (errors, sql_uow)
+
+
 def _error_classes() -> list[type[errors.OnboardingError]]:
-    """Every error class of ``chorus_onboarding.domain.errors``, root included."""
+    """Every error class the library defines (``ERROR_MODULES``), root included."""
+    modules = {module.__name__ for module in ERROR_MODULES}
     found: dict[str, type[errors.OnboardingError]] = {}
     pending: list[type[errors.OnboardingError]] = [
         value
-        for value in vars(errors).values()
+        for module in ERROR_MODULES
+        for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, errors.OnboardingError)
     ]
     while pending:
         cls = pending.pop()
-        if cls.__module__ != errors.__name__ or cls.__qualname__ in found:
+        if cls.__module__ not in modules or cls.__qualname__ in found:
             continue
         found[cls.__qualname__] = cls
         pending.extend(cls.__subclasses__())
@@ -102,6 +112,7 @@ def test_every_page_is_found() -> None:
         "configuration.md",
         "embedding.md",
         "lifecycles.md",
+        "persistence.md",
     } <= names
 
 
@@ -155,6 +166,11 @@ EXPECTED_OUTPUT = {
         "Claire FAURE          oui                   oui                   -                     oui",
         "Luc BONNET            oui                   oui                   -                     oui",
     ],
+    "survive_a_restart.py": [
+        "Registered louise.galfe@dressing-louise.fr in onboarding.sqlite3",
+        "Restarted: a new service on the same file",
+        "Logged in as Louise GALFE, who manages LE DRESSING DE LOUISE",
+    ],
     "expiry_batch.py": [
         "Accounts expired by the batch: 2",
         "louise.galfe@dressing-louise.fr: ACTIVE",
@@ -197,6 +213,24 @@ def test_the_error_page_lists_every_error_with_its_code_and_french_message(
 def test_error_codes_are_unique() -> None:
     codes = [cls.code for cls in _error_classes()]
     assert len(codes) == len(set(codes))
+
+
+def test_every_error_of_the_library_is_in_a_module_the_error_page_is_checked_against() -> None:
+    for module in pkgutil.walk_packages(chorus_onboarding.__path__, "chorus_onboarding."):
+        if not module.name.endswith("__main__"):  # running it would run the command line
+            importlib.import_module(module.name)
+    everywhere: list[type[errors.OnboardingError]] = []
+    pending = [errors.OnboardingError]
+    while pending:
+        cls = pending.pop()
+        everywhere.append(cls)
+        pending.extend(cls.__subclasses__())
+    documented = {module.__name__ for module in ERROR_MODULES}
+    assert {
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in everywhere
+        if cls.__module__.startswith("chorus_onboarding.") and cls.__module__ not in documented
+    } == set()
 
 
 def _public_classes_and_functions() -> list[str]:

@@ -132,6 +132,11 @@ class OnboardingError(Exception):
         self.params: Mapping[str, Any] = dict(params)
         super().__init__(self.message("fr"))
 
+    def with_cause(self, cause: BaseException) -> Self:
+        """This error, remembering ``cause`` (what ``raise ... from`` would)."""
+        self.__cause__ = cause
+        return self
+
     def at(self, field: str) -> Self:
         """This error, attributed to ``field``: for a validator used inside a form."""
         self.field = field
@@ -463,6 +468,24 @@ class StructureNotFound(ValidationError):
     code = "structure_not_found"
     message_fr = "Aucune structure ne correspond aux critères renseignés."
     message_en = "No structure matches the criteria."
+
+
+class StorageUnavailable(OnboardingError):
+    """The database could not be reached or refused to work: try again later."""
+
+    code = "storage_unavailable"
+    message_fr = "Le service est momentanément indisponible ; réessayez dans quelques instants."
+    message_en = "The service is unavailable for a moment; try again shortly."
+
+
+class ExtraNotInstalled(OnboardingError):
+    """A feature needs an optional extra of the package that is not installed."""
+
+    code = "extra_not_installed"
+    message_fr = (
+        "Cette fonction demande l'option « {extra} » : pip install 'chorus-onboarding[{extra}]'."
+    )
+    message_en = "This needs the '{extra}' extra: pip install 'chorus-onboarding[{extra}]'."
 
 
 class NotFound(OnboardingError):

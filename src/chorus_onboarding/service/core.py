@@ -19,6 +19,7 @@ from ..domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    OnboardingError,
     PasswordConfirmationMismatch,
     RequiredField,
 )
@@ -122,19 +123,29 @@ class ServiceCore:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise InvalidInput(field="limit", expected="nombre entier de 1 à 10 000")
         delivered = 0
-        with self._uow() as uow:
-            entries = uow.pending_outbox(limit)
-            for position, entry in enumerate(entries):
-                try:
-                    for email in render(entry, self.links):
-                        self.ports.mailer.send(email)
-                except Exception:  # any sender failure: keep the entry, retry later
-                    log.exception("delivery of %s failed; it stays in the outbox", entry.id)
-                    uow.release([e.id for e in entries[position:]])
-                    break
-                uow.mark_delivered(entry.id)
-                uow.commit()
-                delivered += 1
+        try:
+            with self._uow() as uow:
+                # One entry claimed at a time: a claim then always outlives
+                # the sending of what it covers, however slow the mail server.
+                for _ in range(limit):
+                    claimed = uow.pending_outbox(1)
+                    if not claimed:
+                        break
+                    (entry,) = claimed
+                    try:
+                        for email in render(entry, self.links):
+                            self.ports.mailer.send(email)
+                    except Exception:  # any sender failure: keep the entry, retry later
+                        log.exception("delivery of %s failed; it stays in the outbox", entry.id)
+                        uow.release([entry.id])
+                        break
+                    uow.mark_delivered(entry.id)
+                    uow.commit()
+                    delivered += 1
+        except OnboardingError:
+            # The use case before this is committed: a storage hiccup here must
+            # not make it look failed; the entries wait for the next delivery.
+            log.exception("delivery interrupted; the outbox keeps what was not sent")
         return delivered
 
     def _acceptable_password(

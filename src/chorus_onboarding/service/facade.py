@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from ..adapters.captcha import FixedCaptcha
@@ -13,7 +15,7 @@ from ..adapters.mail import MemoryMailbox
 from ..adapters.memory import MemoryStore, MemoryUnitOfWork
 from ..adapters.runtime import SecretTokenGenerator, SystemClock, UuidIdGenerator
 from ..adapters.strength import ZxcvbnStrengthMeter
-from ..domain.errors import InvalidInput
+from ..domain.errors import ExtraNotInstalled, InvalidInput
 from ..ports import (
     CaptchaVerifier,
     Clock,
@@ -80,9 +82,7 @@ class OnboardingService(
 
         Needs the ``sql`` extra. Other ports as for :meth:`in_memory`.
         """
-        from ..adapters.sql import sqlite_engine
-
-        return cls._on_engine(lambda: sqlite_engine(path), overrides)
+        return cls._on_engine(lambda sql: sql.sqlite_engine(path), overrides)
 
     @classmethod
     def from_url(cls, url: str, **overrides: Unpack[PortOverrides]) -> OnboardingService:
@@ -91,16 +91,19 @@ class OnboardingService(
         The schema is created if missing. Needs the ``postgresql`` extra for
         PostgreSQL. Other ports as for :meth:`in_memory`.
         """
-        from ..adapters.sql import url_engine
-
-        return cls._on_engine(lambda: url_engine(url), overrides)
+        return cls._on_engine(lambda sql: sql.url_engine(url), overrides)
 
     @classmethod
-    def _on_engine(cls, make: Callable[[], Engine], overrides: PortOverrides) -> OnboardingService:
-        from ..adapters.sql import SqlUnitOfWork, prepare
-
-        engine = prepare(make())
-        return cls._wired(lambda clock: lambda: SqlUnitOfWork(engine, clock.now), overrides)
+    def _on_engine(
+        cls, make: Callable[[ModuleType], Engine], overrides: PortOverrides
+    ) -> OnboardingService:
+        try:
+            sql = importlib.import_module("chorus_onboarding.adapters.sql")
+        except ImportError as error:
+            raise ExtraNotInstalled(extra="sql").with_cause(error) from None
+        engine = sql.prepare(make(sql))
+        unit_of_work = sql.SqlUnitOfWork
+        return cls._wired(lambda clock: lambda: unit_of_work(engine, clock.now), overrides)
 
     @classmethod
     def _wired(

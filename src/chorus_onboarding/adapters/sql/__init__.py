@@ -4,9 +4,10 @@ Needs the ``sql`` extra (``pip install chorus-onboarding[sql]``), and
 ``postgresql`` for PostgreSQL.
 """
 
+from ...domain.errors import StorageUnavailable
 from .engines import sqlite_engine, url_engine
 from .schema import SCHEMA_VERSION, create_schema, installed_version, prepare
-from .uow import SqlUnitOfWork, StorageUnavailable
+from .uow import SqlUnitOfWork
 
 __all__ = [
     "SCHEMA_VERSION",

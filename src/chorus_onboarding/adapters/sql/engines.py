@@ -7,10 +7,11 @@ however many services are built on it.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -39,23 +40,48 @@ def _sqlite_engine(path: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _ENGINES.append(engine)
     return engine
 
 
 def url_engine(url: str) -> Engine:
-    """An engine for a database URL (``postgresql+psycopg://...`` or ``sqlite:///...``)."""
+    """An engine for a database URL (``postgresql+psycopg://...`` or ``sqlite:///path``)."""
     if not isinstance(url, str) or "://" not in url:
         raise InvalidInput(field="url", expected="URL de base de données")
-    if url.startswith("sqlite"):
-        return sqlite_engine(url.split(":///", 1)[1])
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise InvalidInput(field="url", expected="URL de base de données") from error
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            # Each pooled connection would get a database of its own.
+            raise InvalidInput(
+                field="url", expected="fichier SQLite (ou OnboardingService.in_memory())"
+            )
+        return sqlite_engine(parsed.database)
     return _url_engine(url)
+
+
+def _forget_engines() -> None:
+    # A forked worker must not share its parent's pooled connections.
+    for engine in _ENGINES:
+        engine.dispose(close=False)
+    _ENGINES.clear()
+    _sqlite_engine.cache_clear()
+    _url_engine.cache_clear()
+
+
+_ENGINES: list[Engine] = []
+os.register_at_fork(after_in_child=_forget_engines)
 
 
 @functools.cache
 def _url_engine(url: str) -> Engine:
     try:
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError) as error:
         raise InvalidInput(
             field="url", expected="URL de base de données prise en charge"
         ) from error
+    _ENGINES.append(engine)
+    return engine

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from ...domain.errors import InvalidInput
+from ...domain.errors import InvalidInput, StorageUnavailable
 
 SCHEMA_VERSION = 1
 """Bumped by every change of the schema; a migration takes one version to the next."""
@@ -202,6 +202,8 @@ def _record_version(connection: Connection) -> None:
         connection.execute(
             schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
         )
+    seeded = connection.execute(counters.select().where(counters.c.name == "assigned_identifiers"))
+    if seeded.first() is None:
         connection.execute(counters.insert().values(name="assigned_identifiers", value=0))
 
 
@@ -220,12 +222,12 @@ def prepare(engine: Engine) -> Engine:
     Raises the library's errors: ``InvalidInput`` for a database made by a
     newer version, ``StorageUnavailable`` when it cannot be reached.
     """
-    from .uow import StorageUnavailable
-
     try:
         found = installed_version(engine)
         if found is not None and found > SCHEMA_VERSION:
-            raise InvalidInput(field="url", expected=f"schéma de version {SCHEMA_VERSION} au plus")
+            raise InvalidInput(
+                field="database", expected=f"base au schéma de version {SCHEMA_VERSION} au plus"
+            )
         create_schema(engine)
     except DBAPIError as error:
         raise StorageUnavailable() from error

@@ -28,6 +28,7 @@ from ...domain.errors import (
     ConcurrencyConflict,
     LoginEmailTaken,
     OnboardingError,
+    StorageUnavailable,
     StructureAlreadyRegistered,
     SubscriptionExists,
 )
@@ -38,14 +39,6 @@ from ...domain.subscriptions import Subscription
 from ...ports import OutboxEntry
 from ..snapshots import E, Entity, snapshot
 from . import codec, schema
-
-
-class StorageUnavailable(OnboardingError):
-    """The database could not be reached or refused to work: try again later."""
-
-    code = "storage_unavailable"
-    message_fr = "Le service est momentanément indisponible ; réessayez dans quelques instants."
-    message_en = "The service is unavailable for a moment; try again shortly."
 
 
 def _columns(entity: Entity) -> dict[str, Any]:
@@ -346,14 +339,15 @@ class SqlUnitOfWork:
             self._append(recorded)
             self._close(commit=True)
         except IntegrityError as error:
-            self._close(commit=False)
+            self._safely_roll_back()
             raise self._explain(changed) from error
         except OperationalError as error:
-            # "database is locked" past the busy timeout: another writer won.
-            self._close(commit=False)
-            raise ConcurrencyConflict(what="La base de données") from error
+            self._safely_roll_back()
+            if _lost_a_race(error):
+                raise ConcurrencyConflict(what="La base de données") from error
+            raise StorageUnavailable() from error
         except DBAPIError as error:
-            self._close(commit=False)
+            self._safely_roll_back()
             raise StorageUnavailable() from error
         except BaseException:
             self._close(commit=False)
@@ -364,6 +358,12 @@ class SqlUnitOfWork:
             self.track(entity, entity.version)
         self.staged_history.clear()
         self._delivered.clear()
+
+    def _safely_roll_back(self) -> None:
+        try:
+            self._close(commit=False)
+        except DBAPIError:
+            self._connection = None  # the connection is gone with the error
 
     def _write(self, entity: Entity, version: int | None) -> None:
         table = _TABLES[type(entity)]
@@ -420,6 +420,12 @@ class SqlUnitOfWork:
 
     def _explain(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
         """Which unique key refused the write: the library's duplicate error for it."""
+        try:
+            return self._find_duplicate(changed)
+        except DBAPIError as error:
+            return StorageUnavailable().with_cause(error)
+
+    def _find_duplicate(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
         with self.engine.connect() as connection:
             for entity, _ in changed:
                 table = _TABLES[type(entity)]
@@ -501,6 +507,20 @@ def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> 
         table.c.state.in_(live),
         table.c.id != entity.id,
     )
+
+
+# SQLite's "database is locked/busy" past the busy timeout, PostgreSQL's
+# serialization failure and deadlock: another writer won; anything else is
+# the database being unwell.
+_RACE_SQLSTATES = {"40001", "40P01"}
+
+
+def _lost_a_race(error: OperationalError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _RACE_SQLSTATES
+    text = str(error.orig).lower()
+    return "locked" in text or "busy" in text
 
 
 _WHAT = {
