@@ -293,7 +293,7 @@ def _service(
         ids=SequentialIds(),
         hasher=FastInsecureHasher(),
         mailer=mailer or MemoryMailbox(),
-        directory=directory,
+        directory=directory or MemoryCompanyDirectory(),
     )
 
 
