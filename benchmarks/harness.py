@@ -34,6 +34,15 @@ class Settings:
     store's shape), best of ``access_rounds`` rounds of ``access_passes`` calls
     per query of each measured (user, structure) pair; ``onboardings`` is the
     number of full onboardings in one timed run of the facade.
+
+    Persistence (``persistence.py``): ``registrations`` through the facade in
+    one timed run on each database; ``sql_store_blocks`` blocks of the access
+    store's shape written to each database, ``can_access`` timed on
+    ``sql_access_pairs`` (user, structure) pairs, best of ``sql_rounds``
+    rounds; ``expiry_accounts`` accounts in the expiry batch's table, 1% of
+    them overdue, each batch timed ``expiry_runs`` times (the best kept).
+    ``postgres_url`` is the PostgreSQL server to use, or ``None`` to leave
+    PostgreSQL out.
     """
 
     accounts: int
@@ -47,6 +56,13 @@ class Settings:
     access_rounds: int = 7
     access_passes: int = 4
     onboardings: int = 2_000
+    registrations: int = 2_000
+    sql_store_blocks: int = 20
+    sql_access_pairs: int = 250
+    sql_rounds: int = 3
+    expiry_accounts: int = 1_000_000
+    expiry_runs: int = 1
+    postgres_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +70,22 @@ class Row:
     """One measured figure, with the reference figure it is compared to, if any.
 
     ``ratio`` is ``anchor / value``: how many times cheaper this library is.
+    A ``value`` of ``None`` is a figure that was not measured (its note says
+    why): the row prints no figure.
     """
 
     section: str
     measure: str
     unit: str
-    value: float
+    value: float | None
     anchor: float | None = None
     note: str = ""
     decimals: int = 2
 
     @property
     def ratio(self) -> float | None:
-        """``anchor / value``, or ``None`` without an anchor or with a zero value."""
-        if self.anchor is None or self.value == 0:
+        """``anchor / value``, or ``None`` without an anchor or with no or a zero value."""
+        if self.anchor is None or not self.value:
             return None
         return self.anchor / self.value
 
@@ -77,7 +95,9 @@ class Target:
     """A figure the issue sets a limit on, and whether it is met.
 
     ``bound`` says which side of ``limit`` passes: ``"max"`` for "at most"
-    (a cost), ``"min"`` for "at least" (a speed-up).
+    (a cost), ``"min"`` for "at least" (a speed-up). A target that could not
+    be measured (no server to measure it on) has a ``not_run`` reason: its
+    verdict is ``SKIP``, and it counts neither as met nor as failed.
     """
 
     name: str
@@ -86,6 +106,7 @@ class Target:
     limit: float
     bound: Literal["max", "min"]
     decimals: int = 2
+    not_run: str = ""
 
     @property
     def passed(self) -> bool:
@@ -95,8 +116,10 @@ class Target:
         return self.figure >= self.limit
 
     def verdict(self) -> str:
-        """``PASS``/``FAIL``, the target and the measured figure, on one line."""
+        """``PASS``/``FAIL`` (or ``SKIP``), the target and the measured figure, on one line."""
         sign = "≤" if self.bound == "max" else "≥"
+        if self.not_run:
+            return f"SKIP  {self.name}: not run ({self.not_run})"
         figure = format_number(self.figure, self.decimals)
         limit = format_number(self.limit, self.decimals if self.limit % 1 else 0)
         word = "PASS" if self.passed else "FAIL"

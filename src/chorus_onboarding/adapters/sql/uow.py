@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Generic, Self
 
-from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -152,12 +152,14 @@ class SqlAccountRepository(_Repository[Account]):
         """Ids of accounts past their activation deadline (read through the deadline index)."""
         table = schema.accounts
         query = (
-            select(table.c.id)
+            select(table.c.id, table.c.version, table.c.document)
             .where(table.c.state == "ACTIVATION_PENDING", table.c.activation_deadline < now)
             .order_by(table.c.activation_deadline, table.c.id)
             .limit(limit)
         )
-        return [row.id for row in self._uow.rows(query)]
+        # The batch reads them all next: load them now, in the same query,
+        # rather than one more round trip per account.
+        return [self._load(row).id for row in self._uow.rows(query)]
 
 
 class SqlStructureRepository(_Repository[Structure]):
@@ -334,8 +336,17 @@ class SqlUnitOfWork:
         ]
         recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
         try:
+            # Updates first: a row giving a unique key up (a request withdrawn)
+            # must do so before a new row takes it.
+            updates: dict[type, list[tuple[Entity, int]]] = {}
             for entity, version in changed:
-                self._write(entity, version)
+                if version is not None:
+                    updates.setdefault(type(entity), []).append((entity, version))
+            for kind, batch in updates.items():
+                self._update(kind, batch)
+            for entity, version in changed:
+                if version is None:
+                    self._write(entity, version)
             self._append(recorded)
             self._close(commit=True)
         except IntegrityError as error:
@@ -365,20 +376,40 @@ class SqlUnitOfWork:
         except DBAPIError:
             self._connection = None  # the connection is gone with the error
 
-    def _write(self, entity: Entity, version: int | None) -> None:
+    def _write(self, entity: Entity, version: None) -> None:
         table = _TABLES[type(entity)]
-        values = {**_columns(entity), "document": codec.dump(entity), "version": (version or 0) + 1}
-        connection = self._open()
-        if version is None:
-            connection.execute(insert(table).values(id=entity.id, **values))
-        else:
-            done = connection.execute(
-                update(table)
-                .where(table.c.id == entity.id, table.c.version == version)
-                .values(**values)
+        values = {**_columns(entity), "document": codec.dump(entity), "version": 1}
+        self._open().execute(insert(table).values(id=entity.id, **values))
+        self._sync_managers(entity)
+
+    def _update(self, kind: type, batch: list[tuple[Entity, int]]) -> None:
+        """One version-guarded UPDATE for every changed entity of a kind (executemany)."""
+        table = _TABLES[kind]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_loaded"))
+            .values(
+                {name: bindparam(name) for name in [*_columns(batch[0][0]), "document", "version"]}
             )
-            if done.rowcount != 1:
-                raise ConcurrencyConflict(what=_WHAT[type(entity)])
+        )
+        rows = [
+            {
+                **_columns(entity),
+                "document": codec.dump(entity),
+                "version": version + 1,
+                "_id": entity.id,
+                "_loaded": version,
+            }
+            for entity, version in batch
+        ]
+        done = self._open().execute(statement, rows)
+        if done.rowcount != len(rows):
+            raise ConcurrencyConflict(what=_WHAT[kind])
+        for entity, _ in batch:
+            self._sync_managers(entity)
+
+    def _sync_managers(self, entity: Entity) -> None:
+        connection = self._open()
         if isinstance(entity, Structure):
             managers = schema.structure_managers
             connection.execute(delete(managers).where(managers.c.structure_id == entity.id))
