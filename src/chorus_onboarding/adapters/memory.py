@@ -14,8 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Generic, Self
+from typing import Any, Generic
 
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
@@ -32,7 +31,7 @@ from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
 from ..ports import OutboxEntry
-from .snapshots import E, Entity, copy, snapshot
+from .snapshots import E, Entity, TrackingUnitOfWork, copy
 
 
 class _Table(Generic[E]):
@@ -324,50 +323,21 @@ class MemoryHistory:
             return list(self._uow.store.history.get(structure_id, ()))
 
 
-class MemoryUnitOfWork:
+class MemoryUnitOfWork(TrackingUnitOfWork):
     """A unit of work over a :class:`MemoryStore`."""
 
     def __init__(self, store: MemoryStore) -> None:
+        super().__init__()
         self.store = store
         self.accounts = MemoryAccountRepository(store.accounts, self)
         self.structures = MemoryStructureRepository(store.structures, self)
         self.attachments = MemoryAttachmentRepository(store.attachments, self)
         self.subscriptions = MemorySubscriptionRepository(store.subscriptions, self)
         self.history = MemoryHistory(self)
-        # id -> (entity, version when loaded or None if new, snapshot when loaded)
-        self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
-        self.staged_history: list[ManagerAction] = []
-        self._delivered: list[str] = []
-
-    def track(self, entity: Entity, loaded_version: int | None) -> None:
-        """Remember an entity loaded or added in this unit of work."""
-        self.seen[entity.id] = (
-            entity,
-            loaded_version,
-            None if loaded_version is None else snapshot(entity),
-        )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.seen.clear()
-        self.staged_history.clear()
-        self._delivered.clear()
 
     def commit(self) -> None:
         """Check every change, then write them all with their history and events."""
-        changed = [
-            (entity, version)
-            for entity, version, taken in self.seen.values()
-            if version is None or snapshot(entity) != taken
-        ]
-        recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
+        changed, recorded = self.changes()
         with self.store.lock:
             rewritten = {
                 entity.id: self.store.table(entity).key_of(entity)
@@ -389,11 +359,7 @@ class MemoryUnitOfWork:
             for entry_id in self._delivered:
                 self.store.outbox.pop(entry_id, None)
                 self.store.claims.pop(entry_id, None)
-        # What was written is now what is stored: later changes compare to it.
-        for entity, _, _ in list(self.seen.values()):
-            self.track(entity, entity.version)
-        self.staged_history.clear()
-        self._delivered.clear()
+        self.settle()
 
     def pending_outbox(self, limit: int) -> list[OutboxEntry]:
         """Claim the oldest undelivered outbox entries that no relay holds."""
@@ -413,7 +379,3 @@ class MemoryUnitOfWork:
         with self.store.lock:
             for entry_id in entry_ids:
                 self.store.claims.pop(entry_id, None)
-
-    def mark_delivered(self, entry_id: str) -> None:
-        """Drop the entry from the outbox at commit."""
-        self._delivered.append(entry_id)

@@ -1,15 +1,18 @@
-"""Snapshots and copies of entities, shared by the stores."""
+"""Snapshots, copies and change tracking of entities, shared by the stores."""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import attrs
 
 from ..domain.accounts import Account
 from ..domain.attachments import Attachment
+from ..domain.events import DomainEvent
+from ..domain.history import ManagerAction
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
 
@@ -38,3 +41,63 @@ def snapshot(entity: Any) -> tuple[Any, ...]:
 def copy(entity: E) -> E:
     """A detached copy of ``entity``, built from its snapshot (no lifecycle code runs)."""
     return type(entity)(*snapshot(entity))
+
+
+class TrackingUnitOfWork:
+    """What every unit of work does alike: track entities, find what changed, collect events.
+
+    A store's unit of work subclasses it and writes :meth:`changes` at commit,
+    then calls :meth:`settle`; :meth:`abandon` is its hook for a rollback.
+    """
+
+    def __init__(self) -> None:
+        # id -> (entity, version when loaded or None if new, snapshot when loaded)
+        self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
+        self.staged_history: list[ManagerAction] = []
+        self._delivered: list[str] = []
+
+    def track(self, entity: Entity, loaded_version: int | None) -> None:
+        """Remember an entity loaded or added in this unit of work."""
+        self.seen[entity.id] = (
+            entity,
+            loaded_version,
+            None if loaded_version is None else snapshot(entity),
+        )
+
+    def changes(self) -> tuple[list[tuple[Any, int | None]], list[DomainEvent]]:
+        """The entities to write (with the version they were loaded at) and their events."""
+        changed = [
+            (entity, version)
+            for entity, version, taken in self.seen.values()
+            if version is None or snapshot(entity) != taken
+        ]
+        recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
+        return changed, recorded
+
+    def settle(self) -> None:
+        """After a commit: what was written is what is stored; later changes compare to it."""
+        for entity, _, _ in list(self.seen.values()):
+            self.track(entity, entity.version)
+        self.staged_history.clear()
+        self._delivered.clear()
+
+    def mark_delivered(self, entry_id: str) -> None:
+        """Record that the outbox entry was delivered (written at commit)."""
+        self._delivered.append(entry_id)
+
+    def abandon(self) -> None:
+        """Give up what was not committed (a store's rollback goes here)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.abandon()
+        self.seen.clear()
+        self.staged_history.clear()
+        self._delivered.clear()

@@ -12,8 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Generic, Self
+from typing import Any, Generic
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -37,7 +36,7 @@ from ...domain.identifiers import StructureIdentifier
 from ...domain.structures import Structure
 from ...domain.subscriptions import Subscription
 from ...ports import OutboxEntry
-from ..snapshots import E, Entity, snapshot
+from ..snapshots import E, Entity, TrackingUnitOfWork
 from . import codec, schema
 
 
@@ -248,12 +247,13 @@ def _scrubbed(document: dict[str, Any]) -> dict[str, Any]:
     return {key: ("" if key == "token" else value) for key, value in document.items()}
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(TrackingUnitOfWork):
     """One transaction on the database."""
 
     CLAIM_SECONDS = 120
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
         self.engine = engine
         self._clock = clock or (lambda: datetime.now(UTC))
         self.accounts = SqlAccountRepository(Account, self)
@@ -261,9 +261,6 @@ class SqlUnitOfWork:
         self.attachments = SqlAttachmentRepository(Attachment, self)
         self.subscriptions = SqlSubscriptionRepository(Subscription, self)
         self.history = SqlHistory(self)
-        self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
-        self.staged_history: list[ManagerAction] = []
-        self._delivered: list[str] = []
         self._connection: Connection | None = None
 
     # --- connection ---------------------------------------------------------------
@@ -291,27 +288,9 @@ class SqlUnitOfWork:
         except DBAPIError as error:
             raise StorageUnavailable() from error
 
-    def track(self, entity: Entity, loaded_version: int | None) -> None:
-        """Remember an entity loaded or added in this unit of work."""
-        self.seen[entity.id] = (
-            entity,
-            loaded_version,
-            None if loaded_version is None else snapshot(entity),
-        )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def abandon(self) -> None:
+        """Roll back what was not committed."""
         self._close(commit=False)
-        self.seen.clear()
-        self.staged_history.clear()
-        self._delivered.clear()
 
     def _close(self, *, commit: bool) -> None:
         connection, self._connection = self._connection, None
@@ -329,12 +308,7 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         """Write every change with its history and events, all or nothing."""
-        changed = [
-            (entity, version)
-            for entity, version, taken in self.seen.values()
-            if version is None or snapshot(entity) != taken
-        ]
-        recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
+        changed, recorded = self.changes()
         try:
             # Updates first: a row giving a unique key up (a request withdrawn)
             # must do so before a new row takes it.
@@ -365,10 +339,7 @@ class SqlUnitOfWork:
             raise
         for entity, _ in changed:
             entity.version = (entity.version or 0) + 1
-        for entity, _, _ in list(self.seen.values()):
-            self.track(entity, entity.version)
-        self.staged_history.clear()
-        self._delivered.clear()
+        self.settle()
 
     def _safely_roll_back(self) -> None:
         try:
@@ -516,10 +487,6 @@ class SqlUnitOfWork:
         if entry_ids:
             self.execute(update(table).where(table.c.id.in_(entry_ids)).values(claimed_until=None))
             self._close(commit=True)
-
-    def mark_delivered(self, entry_id: str) -> None:
-        """Record the delivery (and scrub the token) at commit."""
-        self._delivered.append(entry_id)
 
 
 def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> Any:
