@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import TypeVar
 
 from attrs import frozen
 
+from .choices import member_of
 from .errors import InvalidInput, InvalidPacage, RequiredField
 from .identifiers import Pacage
 
@@ -108,11 +108,7 @@ class Espace(enum.Enum):
     @classmethod
     def parse(cls, value: object, *, field: str = "espace") -> Espace:
         """The espace named by ``value`` (the member or its code)."""
-        if isinstance(value, Espace):
-            return value
-        if isinstance(value, str) and value.strip().upper() in cls.__members__:
-            return cls[value.strip().upper()]
-        raise InvalidInput(field=field, expected="code d'espace")
+        return member_of(cls, value, field=field, expected="code d'espace")
 
 
 _P = Parameter
@@ -177,17 +173,6 @@ DEFAULT_REGISTRATION_ESPACES: frozenset[Espace] = frozenset(
 """The espaces switched on by default on the registration screen (the seeds)."""
 
 
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _enum_member(enum_type: type[E], value: object, field: str) -> E:
-    if isinstance(value, enum_type):
-        return value
-    if isinstance(value, str) and value.strip().upper() in enum_type.__members__:
-        return enum_type[value.strip().upper()]
-    raise InvalidInput(field=field, expected=f"valeur parmi {', '.join(enum_type.__members__)}")
-
-
 @frozen
 class EspaceParameters:
     """The parameters given when an espace is opened (only those it asks for)."""
@@ -213,14 +198,14 @@ class EspaceParameters:
         if needed is Parameter.CATEGORIE_PRESTATAIRE:
             if categorie_prestataire is None:
                 raise RequiredField(field="categorie_prestataire")
-            prestataire = _enum_member(
-                CategoriePrestataire, categorie_prestataire, "categorie_prestataire"
+            prestataire = member_of(
+                CategoriePrestataire, categorie_prestataire, field="categorie_prestataire"
             )
         if needed is Parameter.CATEGORIE_BENEFICIAIRE:
             if categorie_beneficiaire is None:
                 raise RequiredField(field="categorie_beneficiaire")
-            beneficiaire = _enum_member(
-                CategorieBeneficiaire, categorie_beneficiaire, "categorie_beneficiaire"
+            beneficiaire = member_of(
+                CategorieBeneficiaire, categorie_beneficiaire, field="categorie_beneficiaire"
             )
             if pacage is not None and not (isinstance(pacage, str) and not pacage.strip()):
                 try:

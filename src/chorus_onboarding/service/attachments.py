@@ -24,6 +24,7 @@ from ..domain.events import Notice
 from ..domain.history import ManagerActionKind
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
+from .core import note_argument
 from .grants import EspaceGrant, GrantChecks
 
 
@@ -54,14 +55,6 @@ class BatchOutcome:
     def done(self) -> bool:
         """Whether this decision was carried out."""
         return self.error is None
-
-
-def _reason(text: object) -> str:
-    if text is None:
-        return ""
-    if not isinstance(text, str) or len(text) > 1000 or not text.replace("\n", " ").isprintable():
-        raise InvalidInput(field="reason", expected="texte de 1000 caractères au plus")
-    return text.strip()
 
 
 class AttachmentUseCases(GrantChecks):
@@ -206,7 +199,7 @@ class AttachmentUseCases(GrantChecks):
 
     def refuse_attachment(self, actor: Actor, attachment_id: str, *, reason: str = "") -> None:
         """A manager turns a request down; the requester is told (with the reason, if any)."""
-        why = _reason(reason)
+        why = note_argument(reason, "reason")
         with self._uow() as uow:
             manager, structure, attachment = self._pending(uow, actor, attachment_id)
             attachment.refuse(
@@ -249,7 +242,7 @@ class AttachmentUseCases(GrantChecks):
         self, actor: Actor, attachment_ids: Iterable[str], *, reason: str = ""
     ) -> list[BatchOutcome]:
         """Refuse many requests at once; each is decided on its own."""
-        why = _reason(reason)
+        why = note_argument(reason, "reason")
         return self._each(
             attachment_ids, lambda one: self.refuse_attachment(actor, one, reason=why)
         )

@@ -8,6 +8,7 @@ from datetime import datetime
 from attrs import frozen
 
 from ..domain.attachments import Attachment
+from ..domain.choices import member_of
 from ..domain.errors import CompanyClosed, InvalidInput, PurposeRequired, StructureAlreadyRegistered
 from ..domain.espaces import OpenEspace
 from ..domain.identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
@@ -27,14 +28,10 @@ def purposes(values: object) -> frozenset[Purpose]:
     """The checked purposes of a registration (at least one)."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise InvalidInput(field="purposes", expected="liste d'objectifs")
-    chosen = set()
-    for value in values:
-        if isinstance(value, Purpose):
-            chosen.add(value)
-        elif isinstance(value, str) and value.strip().upper() in Purpose.__members__:
-            chosen.add(Purpose[value.strip().upper()])
-        else:
-            raise InvalidInput(field="purposes", expected="objectif d'inscription")
+    chosen = {
+        member_of(Purpose, value, field="purposes", expected="objectif d'inscription")
+        for value in values
+    }
     if not chosen:
         raise PurposeRequired(field="purposes")
     return frozenset(chosen)

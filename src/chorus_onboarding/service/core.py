@@ -70,6 +70,22 @@ def text_argument(value: object, field: str, *, maximum: int = 1024) -> str:
     return value
 
 
+def flag_argument(value: object, field: str) -> bool:
+    """A yes/no argument: a real bool, never a truthy stand-in."""
+    if not isinstance(value, bool):
+        raise InvalidInput(field=field, expected="booléen")
+    return value
+
+
+def note_argument(text: object, field: str) -> str:
+    """An optional free note (a reason, a comment): up to 1000 printable characters and newlines."""
+    if text is None:
+        return ""
+    if not isinstance(text, str) or len(text) > 1000 or not text.replace("\n", " ").isprintable():
+        raise InvalidInput(field=field, expected="texte de 1000 caractères au plus")
+    return text.strip()
+
+
 def confirmed_password(password: object, confirmation: object) -> str:
     """The password, once its confirmation (typed twice) is identical."""
     typed = text_argument(password, "password")

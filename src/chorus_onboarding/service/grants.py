@@ -7,6 +7,7 @@ from datetime import datetime
 
 from attrs import frozen
 
+from ..domain.choices import member_of
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
@@ -27,11 +28,12 @@ class EspaceGrant:
 
 def parse_habilitation(value: object) -> Habilitation:
     """The habilitation named by ``value`` (the member or its code)."""
-    if isinstance(value, Habilitation):
-        return value
-    if isinstance(value, str) and value.strip().upper() in Habilitation.__members__:
-        return Habilitation[value.strip().upper()]
-    raise InvalidInput(field="habilitation", expected="CONSULTATION_UNIQUEMENT ou MODIFICATION")
+    return member_of(
+        Habilitation,
+        value,
+        field="habilitation",
+        expected="CONSULTATION_UNIQUEMENT ou MODIFICATION",
+    )
 
 
 def service_code(value: object) -> str:

@@ -24,6 +24,7 @@ from ..ports import UnitOfWork
 from .attachments import AttachmentUseCases
 from .building import StructureBuilding, blank, naming, purposes
 from .checks import Checked, FieldChecks
+from .core import flag_argument
 
 
 @frozen
@@ -39,12 +40,6 @@ class Registration:
     structure_id: str | None
     activation_deadline: datetime
     attachment_id: str | None = None
-
-
-def _flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(field=field, expected="booléen")
-    return value
 
 
 @frozen
@@ -83,7 +78,9 @@ class RegistrationUseCases(StructureBuilding, AttachmentUseCases):
                     else EmailAddress.parse(form.contact_email, field="contact_email")
                 ),
             ),
-            consent=check("survey_consent", lambda: _flag(form.survey_consent, "survey_consent")),
+            consent=check(
+                "survey_consent", lambda: flag_argument(form.survey_consent, "survey_consent")
+            ),
         )
         check("captcha", lambda: self._captcha(form.captcha))
         return person

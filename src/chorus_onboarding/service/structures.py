@@ -9,6 +9,7 @@ from attrs import frozen
 
 from ..actors import Actor
 from ..domain.accounts import Account
+from ..domain.choices import member_of
 from ..domain.errors import Forbidden, InvalidInput, NotAttached, RequiredField
 from ..domain.espaces import (
     CategorieBeneficiaire,
@@ -36,6 +37,7 @@ from ..forms import NewStructure, StructureNaming
 from ..ports import UnitOfWork
 from .building import StructureBuilding, naming, purposes
 from .checks import FieldChecks
+from .core import flag_argument
 from .grants import CheckedGrant, GrantChecks, service_code
 
 
@@ -81,12 +83,6 @@ class StructureView:
     def opened(self, espace: Espace) -> OpenEspace | None:
         """The espace as opened on the structure, or None if it is not open."""
         return next((open_ for open_ in self.espaces if open_.espace is espace), None)
-
-
-def _flag(value: object, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(field=field, expected="booléen")
-    return value
 
 
 def _services(values: object, structure: Structure) -> frozenset[str]:
@@ -205,7 +201,8 @@ class StructureUseCases(StructureBuilding, GrantChecks):
         named, rcs, described = self._check_structure_fields(check, form, form)
         chosen_purposes = check("purposes", lambda: purposes(form.purposes))
         centre = check(
-            "agricultural_centre", lambda: _flag(form.agricultural_centre, "agricultural_centre")
+            "agricultural_centre",
+            lambda: flag_argument(form.agricultural_centre, "agricultural_centre"),
         )
         check.done()
         with self._uow() as uow:
@@ -279,7 +276,7 @@ class StructureUseCases(StructureBuilding, GrantChecks):
 
         Refused while "Demande de remboursement TIC" is open on it.
         """
-        chosen = _flag(flag, "agricultural_centre")
+        chosen = flag_argument(flag, "agricultural_centre")
         with self._uow() as uow:
             _, structure = self._principal(uow, actor, structure_id)
             structure.flag_agricultural_centre(chosen)
@@ -323,7 +320,10 @@ class StructureUseCases(StructureBuilding, GrantChecks):
         open changes how it is open.
         """
         chosen = Espace.parse(espace)
-        modes = (_flag(consultation, "consultation"), _flag(modification, "modification"))
+        modes = (
+            flag_argument(consultation, "consultation"),
+            flag_argument(modification, "modification"),
+        )
         if not any(modes):
             raise RequiredField(field="consultation")
         parameters = EspaceParameters.for_espace(
@@ -426,8 +426,4 @@ def _address(value: object) -> Address:
 
 
 def _status(value: object) -> StructureStatus:
-    if isinstance(value, StructureStatus):
-        return value
-    if isinstance(value, str) and value.strip().upper() in StructureStatus.__members__:
-        return StructureStatus[value.strip().upper()]
-    raise InvalidInput(field="status", expected="ACTIF ou INACTIF")
+    return member_of(StructureStatus, value, field="status", expected="ACTIF ou INACTIF")

@@ -21,7 +21,7 @@ from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure
 from ..domain.subscriptions import Subscription, SubscriptionState
 from ..ports import UnitOfWork
-from .core import ServiceCore
+from .core import ServiceCore, note_argument
 from .grants import parse_habilitation, service_code
 
 
@@ -42,14 +42,6 @@ class SubscriptionView:
     comment: str
     requested_at: datetime
     reason: str
-
-
-def _comment(text: object) -> str:
-    if text is None:
-        return ""
-    if not isinstance(text, str) or len(text) > 1000 or not text.replace("\n", " ").isprintable():
-        raise InvalidInput(field="comment", expected="texte de 1000 caractères au plus")
-    return text.strip()
 
 
 class SubscriptionUseCases(ServiceCore):
@@ -103,7 +95,7 @@ class SubscriptionUseCases(ServiceCore):
         chosen = Espace.parse(espace)
         code = service_code(service)
         start = self._request_date(request_date)
-        note = _comment(comment)
+        note = note_argument(comment, "comment")
         with self._uow() as uow:
             account = self._acting_account(uow, actor)
             structure = self._structure(uow, structure_id)
@@ -217,7 +209,7 @@ class SubscriptionUseCases(ServiceCore):
         event: str,
         kind: ManagerActionKind,
     ) -> None:
-        why = _comment(reason)
+        why = note_argument(reason, "reason")
         with self._uow() as uow:
             by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
             decide = subscription.refuse if event == "refuse" else subscription.revoke
