@@ -1,12 +1,10 @@
-"""The in-memory unit of work behaves like a database where it matters."""
+"""What is particular to the in-memory store (the repository contract covers the rest)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from chorus_onboarding import Account, ConcurrencyConflict, EmailAddress, LoginEmailTaken
+from chorus_onboarding import Account, EmailAddress
 from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
 from chorus_onboarding.domain.tokens import IssuedToken
 
@@ -35,14 +33,6 @@ def _stored(store: MemoryStore, account_id: str = "a1", email: str = "a@b.fr") -
         uow.commit()
 
 
-def test_nothing_is_written_without_commit() -> None:
-    store = MemoryStore()
-    with MemoryUnitOfWork(store) as uow:
-        uow.accounts.add(_account("a1", "a@b.fr"))
-    assert store.accounts.rows == {}
-    assert store.outbox == {}
-
-
 def test_a_loaded_entity_is_a_copy_until_commit() -> None:
     store = MemoryStore()
     _stored(store)
@@ -58,42 +48,6 @@ def test_commit_writes_the_change_and_its_events_together() -> None:
     _stored(store)
     assert store.accounts.rows["a1"].version == 1
     assert [entry.event.name for entry in store.outbox.values()] == ["ActivationEmailIssued"]
-
-
-def test_a_stale_write_is_refused_and_writes_nothing() -> None:
-    store = MemoryStore()
-    _stored(store)
-    first, second = MemoryUnitOfWork(store), MemoryUnitOfWork(store)
-    mine = first.accounts.get("a1")
-    theirs = second.accounts.get("a1")
-    assert mine is not None
-    assert theirs is not None
-    mine.expire()
-    first.commit()
-    theirs.issue_activation(IssuedToken(plain="t2", digest="d2"), NOW, timedelta(days=30))
-    with pytest.raises(ConcurrencyConflict):
-        second.commit()
-    assert store.accounts.rows["a1"].state.name == "EXPIRED"
-    assert len(store.outbox) == 1
-
-
-def test_an_unchanged_entity_is_not_rewritten() -> None:
-    store = MemoryStore()
-    _stored(store)
-    with MemoryUnitOfWork(store) as uow:
-        uow.accounts.get("a1")
-        uow.commit()
-    assert store.accounts.rows["a1"].version == 1
-
-
-def test_the_login_email_is_unique_in_the_store_too() -> None:
-    store = MemoryStore()
-    _stored(store)
-    with MemoryUnitOfWork(store) as uow:
-        uow.accounts.add(_account("a2", "A@B.FR"))
-        with pytest.raises(LoginEmailTaken):
-            uow.commit()
-    assert set(store.accounts.rows) == {"a1"}
 
 
 def test_overdue_activations_are_read_from_the_head_of_the_deadline_index() -> None:
