@@ -55,8 +55,9 @@ class OnboardingSettings:
     The defaults are the seeds' (activation links valid 30 days); the portal
     today uses 60 minutes: see :meth:`portal_today`. The password policy
     defaults to 12 characters and a list of about 10,000 common passwords
-    (:func:`~chorus_onboarding.adapters.strength.default_policy`); the seeds'
-    8 characters are ``default_policy(seeds=True)``.
+    (:func:`~chorus_onboarding.adapters.strength.default_policy`), read on its
+    first check rather than here; the seeds' 8 characters are
+    ``default_policy(seeds=True)``.
     """
 
     activation_validity: timedelta = field(default=timedelta(days=30), validator=_duration)

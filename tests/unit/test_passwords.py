@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import pytest
@@ -10,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from chorus_onboarding import OnboardingSettings
 from chorus_onboarding.adapters.strength import (
     ZxcvbnStrengthMeter,
     default_policy,
@@ -21,6 +26,7 @@ from chorus_onboarding.domain.passwords import (
     REASONS,
     STRENGTH_LABELS,
     CharacterGroup,
+    LazyCommonPasswords,
     PasswordPolicy,
     PasswordStrength,
     character_groups,
@@ -422,3 +428,82 @@ def test_a_strength_value_keeps_score_and_label_consistent() -> None:
         PasswordStrength(score=3, label="Faible", guesses_log10=9.0)
     with pytest.raises(InvalidInput):
         PasswordStrength.of(5, guesses_log10=9.0)
+
+
+# --- the lazily loaded list --------------------------------------------------
+
+
+def _tulipes() -> list[str]:
+    # Module level, so that a pickled lazy list can name it.
+    return ["Tulipe", "ROSE"]
+
+
+class _CountingLoad:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> list[str]:
+        self.calls += 1
+        time.sleep(0.01)  # widens the window in which threads could race
+        return _tulipes()
+
+
+def test_a_lazy_list_loads_on_first_use_once_whatever_the_threads() -> None:
+    load = _CountingLoad()
+    lazy = LazyCommonPasswords(load)
+    policy = PasswordPolicy(common_passwords=lazy)
+    assert policy.common_passwords is lazy
+    assert attrs.evolve(policy, min_length=20).common_passwords is lazy
+    assert (load.calls, lazy.loaded) == (0, False)
+    barrier = threading.Barrier(8)
+
+    def check() -> bool:
+        barrier.wait()
+        return "common_password" in policy.check("ROSE")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(lambda _: check(), range(8)))
+    assert (load.calls, lazy.loaded) == (1, True)
+
+
+def test_a_lazy_list_is_casefolded_and_equal_to_the_same_set() -> None:
+    lazy = LazyCommonPasswords(_tulipes)
+    assert lazy == {"tulipe", "rose"}
+    assert frozenset({"tulipe", "rose"}) == lazy
+    assert lazy != {"tulipe"}
+    assert lazy == LazyCommonPasswords(lambda: ["tulipe", "rose"])
+    assert hash(lazy) == hash(frozenset({"tulipe", "rose"}))
+    assert sorted(lazy) == ["rose", "tulipe"]
+    union = lazy | {"lys"}
+    assert type(union) is frozenset
+    assert union == {"tulipe", "rose", "lys"}
+    assert PasswordPolicy(common_passwords=lazy) == PasswordPolicy(
+        common_passwords={"Rose", "tulipe"}
+    )
+
+
+def test_a_lazy_list_checks_what_it_loads_when_it_loads_it() -> None:
+    lazy = LazyCommonPasswords(lambda: ["azerty", 1])  # type: ignore[list-item]
+    policy = PasswordPolicy(common_passwords=lazy)
+    with pytest.raises(InvalidInput):
+        policy.check("azerty")
+    assert not lazy.loaded
+    with pytest.raises(InvalidInput):
+        LazyCommonPasswords("azerty")  # type: ignore[arg-type]
+
+
+def test_a_lazy_list_copies_and_pickles_unloaded() -> None:
+    policy = PasswordPolicy(common_passwords=LazyCommonPasswords(_tulipes))
+    assert "rose" in policy.common_passwords  # loads the original
+    for twin in (copy.deepcopy(policy), pickle.loads(pickle.dumps(policy))):
+        assert isinstance(twin.common_passwords, LazyCommonPasswords)
+        assert not twin.common_passwords.loaded
+        assert twin == policy
+
+
+def test_the_wired_policy_holds_the_extended_list_lazily() -> None:
+    common = default_policy().common_passwords
+    assert isinstance(common, LazyCommonPasswords)
+    assert default_policy(seeds=True).common_passwords is common
+    assert common == extended_common_passwords()
+    assert OnboardingSettings().password_policy == default_policy()

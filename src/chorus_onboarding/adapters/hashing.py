@@ -1,14 +1,15 @@
-"""Password hashers: argon2id for real use, a fast one for tests only."""
+"""Password hashers: argon2id for real use, a fast one for tests only.
+
+argon2-cffi is imported when the first :class:`Argon2Hasher` is built, not
+with this module: a host that passes its own hasher, or the tests with the
+fast one, never load it.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-
-from argon2 import PasswordHasher as _Argon2
-from argon2 import Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 
 class Argon2Hasher:
@@ -21,6 +22,9 @@ class Argon2Hasher:
     def __init__(
         self, *, time_cost: int = 3, memory_cost: int = 65536, parallelism: int = 4
     ) -> None:
+        from argon2 import PasswordHasher as _Argon2
+        from argon2 import Type
+
         self._hasher = _Argon2(
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
@@ -31,6 +35,9 @@ class Argon2Hasher:
 
     def verify(self, hashed: str, secret: str) -> bool:
         """Whether ``secret`` matches; a malformed hash is a mismatch, not an error."""
+        # Loaded already by __init__: this import is a lookup, not a load.
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         try:
             return self._hasher.verify(hashed, secret)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -38,6 +45,8 @@ class Argon2Hasher:
 
     def needs_rehash(self, hashed: str) -> bool:
         """Whether ``hashed`` uses other parameters than this hasher's."""
+        from argon2.exceptions import InvalidHashError
+
         try:
             return self._hasher.check_needs_rehash(hashed)
         except InvalidHashError:

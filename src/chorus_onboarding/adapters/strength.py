@@ -4,6 +4,10 @@ The domain's :class:`~chorus_onboarding.domain.passwords.PasswordPolicy` is
 pure and ships a short list of common passwords; this adapter owns everything
 that needs the zxcvbn package: the "Complexité du mot de passe" gauge and the
 longer list of common passwords.
+
+zxcvbn itself is imported on first need only (the meter's first estimate, the
+default policy's first check), so that importing the library, or building its
+settings and services, does not pay for it.
 """
 
 from __future__ import annotations
@@ -14,13 +18,10 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 import attrs
-import zxcvbn
-from zxcvbn.feedback import get_feedback
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..domain.common_passwords import COMMON_PASSWORDS
 from ..domain.errors import InvalidInput
-from ..domain.passwords import PasswordPolicy, PasswordStrength
+from ..domain.passwords import LazyCommonPasswords, PasswordPolicy, PasswordStrength
 
 __all__ = [
     "DEFAULT_MAX_INPUT_LENGTH",
@@ -80,6 +81,10 @@ class ZxcvbnStrengthMeter:
         # be taken as nine one-letter inputs.
         inputs = [user_inputs] if isinstance(user_inputs, str) else [str(i) for i in user_inputs]
         scored = password[: self.max_input_length]
+        # Here rather than at the top: see the module's docstring.
+        import zxcvbn
+        from zxcvbn.feedback import get_feedback
+
         if not scored:
             # zxcvbn 4.5 fails on "" (IndexError); its feedback for an empty
             # match sequence is what the JavaScript original shows for "".
@@ -109,17 +114,24 @@ def extended_common_passwords(limit: int = 10_000) -> frozenset[str]:
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise InvalidInput(field="limit", expected="un entier ≥ 0")
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     ranked: list[str] = FREQUENCY_LISTS["passwords"]
     return COMMON_PASSWORDS | frozenset(entry.casefold() for entry in ranked[:limit])
+
+
+# One lazy list for both policies below: zxcvbn's list is read and casefolded
+# once, on the first check of either, not when settings are built.
+_EXTENDED_COMMON_PASSWORDS: Final = LazyCommonPasswords(extended_common_passwords)
 
 
 @functools.cache
 def default_policy(*, seeds: bool = False) -> PasswordPolicy:
     """The policy with the extended common-password list: 12 characters, or 8 with ``seeds``.
 
-    Cached: the policy is immutable and building it casefolds ~10,000 entries.
+    The list (:func:`extended_common_passwords`) loads on the policy's first
+    check, once for both policies. Cached: the policy is immutable.
     """
-    common = extended_common_passwords()
     if seeds:
-        return PasswordPolicy.seeds(common_passwords=common)
-    return PasswordPolicy.default(common_passwords=common)
+        return PasswordPolicy.seeds(common_passwords=_EXTENDED_COMMON_PASSWORDS)
+    return PasswordPolicy.default(common_passwords=_EXTENDED_COMMON_PASSWORDS)

@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import enum
 import string
+import threading
 import unicodedata
-from collections.abc import Iterable
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
+from typing import Any, Final, TypeVar, final
 
 import attrs
 
@@ -37,6 +39,7 @@ __all__ = [
     "REASONS",
     "STRENGTH_LABELS",
     "CharacterGroup",
+    "LazyCommonPasswords",
     "PasswordPolicy",
     "PasswordStrength",
     "character_groups",
@@ -77,6 +80,8 @@ _MIN_LOCAL_PART: Final = 4
 
 _MIN_MAX_LENGTH: Final = 128
 _GROUP_COUNT: Final = 4
+
+_T = TypeVar("_T")
 
 
 class CharacterGroup(enum.StrEnum):
@@ -148,7 +153,15 @@ def _check_min_groups(_: Any, __: attrs.Attribute[int], value: int) -> None:
         raise InvalidInput(field="min_groups", expected=f"un entier de 1 à {_GROUP_COUNT}")
 
 
-def _casefolded(entries: Iterable[str]) -> frozenset[str]:
+def _casefolded(entries: Iterable[str]) -> AbstractSet[str]:
+    if isinstance(entries, LazyCommonPasswords):
+        # It casefolds what it loads; iterating it here would load it now,
+        # which is exactly what it exists to put off.
+        return entries
+    return _casefold_all(entries)
+
+
+def _casefold_all(entries: Iterable[str]) -> frozenset[str]:
     # Casefolding here keeps the lookup right whatever list a host passes in.
     if isinstance(entries, str):
         raise InvalidInput(field="common_passwords", expected="un ensemble de textes")
@@ -158,6 +171,78 @@ def _casefolded(entries: Iterable[str]) -> frozenset[str]:
             raise InvalidInput(field="common_passwords", expected="un ensemble de textes")
         folded.add(entry.casefold())
     return frozenset(folded)
+
+
+@final
+class LazyCommonPasswords(AbstractSet[str]):
+    """A set of common passwords read from ``load`` on first use, then kept.
+
+    For a list too costly to build when the policy (or the settings holding
+    it) is built: ``load`` runs once, on the first lookup, length, iteration,
+    comparison or hash, whichever thread gets there first. What it returns is
+    checked and casefolded as any list given to :class:`PasswordPolicy`, so a
+    bad entry raises :class:`InvalidInput` then, not when this set is built.
+    It compares equal to any set with the same (casefolded) entries.
+    """
+
+    __slots__ = ("_load", "_lock", "_words")
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        if not callable(load):
+            raise InvalidInput(field="load", expected="une fonction sans argument")
+        self._load = load
+        self._lock = threading.Lock()
+        self._words: frozenset[str] | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether ``load`` has run (and succeeded) already."""
+        return self._words is not None
+
+    def words(self) -> frozenset[str]:
+        """The casefolded entries, loading them on the first call."""
+        words = self._words
+        if words is None:
+            with self._lock:
+                if self._words is None:
+                    self._words = _casefold_all(self._load())
+                words = self._words
+        return words
+
+    def __contains__(self, entry: object) -> bool:
+        return entry in self.words()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.words())
+
+    def __len__(self) -> int:
+        return len(self.words())
+
+    def __eq__(self, other: object) -> bool:
+        # Both loaded as frozensets: one C-level comparison instead of the
+        # mixin's entry-by-entry walk.
+        if isinstance(other, LazyCommonPasswords):
+            return self is other or self.words() == other.words()
+        if isinstance(other, AbstractSet):
+            return self.words() == frozenset(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        # The hash of the equal frozenset: the two compare equal, so must hash alike.
+        return hash(self.words())
+
+    def __reduce__(self) -> tuple[type[LazyCommonPasswords], tuple[Callable[[], Iterable[str]]]]:
+        # The lock cannot be copied or pickled; a copy starts unloaded instead.
+        return (LazyCommonPasswords, (self._load,))
+
+    def __repr__(self) -> str:
+        state = f"{len(self)} entries" if self.loaded else "not loaded"
+        return f"<LazyCommonPasswords {state}>"
+
+    @classmethod
+    def _from_iterable(cls, entries: Iterable[_T]) -> frozenset[_T]:
+        # What the set operators (| & - ^) build: a plain, already loaded set.
+        return frozenset(entries)
 
 
 @attrs.frozen
@@ -193,10 +278,14 @@ class PasswordPolicy:
     """Most code points accepted; at least 128 and at least ``min_length``."""
     min_groups: int = attrs.field(default=3, validator=_check_min_groups)
     """How many of the four character groups must be present (1 to 4)."""
-    common_passwords: frozenset[str] = attrs.field(
+    common_passwords: AbstractSet[str] = attrs.field(
         default=COMMON_PASSWORDS, converter=_casefolded, repr=False
     )
-    """Refused passwords, casefolded (entries given in any case are casefolded)."""
+    """Refused passwords, casefolded (entries given in any case are casefolded).
+
+    A frozenset, or the :class:`LazyCommonPasswords` given, kept as is so
+    that its list loads on the first check rather than now.
+    """
 
     @classmethod
     def seeds(cls, *, common_passwords: Iterable[str] = COMMON_PASSWORDS) -> PasswordPolicy:
