@@ -600,7 +600,7 @@ def expiring_row(number: int, rank: int) -> dict[str, Any]:
     )
     digest = hashlib.sha256(f"jeton-{number}".encode()).hexdigest()
     account.issue_activation(
-        IssuedToken(plain=f"jeton-{number}", digest=digest), created, _VALIDITY
+        IssuedToken(link_id=f"jeton-{number}", digest=digest), created, _VALIDITY
     )
     account.pull_events()  # the activation emails went out when they registered
     return stored_row(account)

@@ -1,9 +1,11 @@
-"""The command line: ``demo``, ``diagrams`` and ``expire`` (the expiry batch)."""
+"""The command line: ``demo``, ``diagrams``, the expiry batch, the relay worker and its dead letters."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,8 +13,9 @@ from pathlib import Path
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
 from .domain.attachments import ATTACHMENT_LIFECYCLE
-from .domain.errors import OnboardingError
+from .domain.errors import InvalidInput, OnboardingError, PortRequired
 from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
+from .relay import OutboxRelay, RelayWorker
 from .service import OnboardingService
 
 _LIFECYCLES = (
@@ -27,6 +30,70 @@ def diagrams() -> str:
     return "\n".join(
         f"## {title}\n\n```mermaid\n{lifecycle.mermaid()}```\n" for title, lifecycle in _LIFECYCLES
     )
+
+
+def _database(command: argparse.ArgumentParser) -> None:
+    where = command.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="an existing SQLite file")
+    where.add_argument("--url", help="a database URL (postgresql+psycopg://...)")
+
+
+def _target(arguments: argparse.Namespace) -> str | Path:
+    target: str | Path = arguments.url or arguments.db
+    return target
+
+
+def _relay_options(command: argparse.ArgumentParser) -> None:
+    _database(command)
+    command.add_argument("--smtp-host", default="localhost", help="mail server (%(default)s)")
+    command.add_argument("--smtp-port", type=int, default=25, help="its port (%(default)s)")
+    command.add_argument("--sender", default="ne-pas-repondre@chorus-pro.gouv.fr", help="From")
+    command.add_argument("--smtp-user", help="login (password in CHORUS_SMTP_PASSWORD)")
+    command.add_argument("--starttls", action="store_true", help="switch to TLS first")
+    command.add_argument("--portal-url", help="the portal's address the links point at")
+
+
+def _relay(arguments: argparse.Namespace) -> OutboxRelay:
+    from .adapters.smtp import SmtpMailSender
+    from .settings import OnboardingSettings
+    from .wiring import database_relay
+
+    key = os.environ.get("CHORUS_SECRET_KEY")
+    if not key:
+        raise PortRequired(field="settings", port="CHORUS_SECRET_KEY")
+    extra = {"portal_url": arguments.portal_url} if arguments.portal_url else {}
+    mailer = SmtpMailSender(
+        host=arguments.smtp_host,
+        port=arguments.smtp_port,
+        sender=arguments.sender,
+        username=arguments.smtp_user,
+        password=os.environ.get("CHORUS_SMTP_PASSWORD") if arguments.smtp_user else None,
+        starttls=arguments.starttls,
+    )
+    relay, _close = database_relay(
+        _target(arguments), mailer=mailer, settings=OnboardingSettings(secret_key=key, **extra)
+    )
+    return relay
+
+
+def _run_relay(arguments: argparse.Namespace) -> None:
+    relay = _relay(arguments)
+    if arguments.once:
+        report = relay.run_once(arguments.batch_size)
+        print(
+            f"{report.sent} envoyé(s), {report.retried} à réessayer, "
+            f"{report.set_aside} mis de côté, {report.purged} purgé(s)"
+        )
+        return
+    worker = RelayWorker(relay, interval=arguments.interval, batch_size=arguments.batch_size)
+
+    def stop(signum: int, _frame: object) -> None:
+        logging.getLogger("chorus_onboarding.relay").info("signal %d: stopping", signum)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run_forever()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,20 +112,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     where.add_argument("--memory", action="store_true", help="keep everything in memory")
     commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
     expire = commands.add_parser("expire", help="expire every activation past its deadline")
-    source = expire.add_mutually_exclusive_group()
-    source.add_argument("--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file")
-    source.add_argument("--url", help="database URL instead (postgresql+psycopg://...)")
+    _database(expire)
+    relay = commands.add_parser(
+        "relay",
+        help="deliver the outbox until SIGTERM/SIGINT (secret key in CHORUS_SECRET_KEY)",
+    )
+    _relay_options(relay)
+    relay.add_argument("--interval", type=float, default=5.0, help="pause when idle, seconds")
+    relay.add_argument("--batch-size", type=int, default=100, help="entries per batch")
+    relay.add_argument("--once", action="store_true", help="one batch, then exit")
+    relay.add_argument("--verbose", action="store_true", help="log every batch")
+    dead = commands.add_parser("dead-letters", help="list the outbox entries set aside")
+    _database(dead)
+    requeue = commands.add_parser("requeue", help="send dead letters again")
+    _database(requeue)
+    requeue.add_argument("entry_ids", nargs="+", help="ids listed by dead-letters")
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "demo":
             demo.run(sys.stdout, None if arguments.memory else arguments.db)
         elif arguments.command == "expire":
-            service = (
-                OnboardingService.from_url(arguments.url)
-                if arguments.url
-                else OnboardingService.sqlite(arguments.db)
+            print(
+                f"{_admin_service(arguments).expire_overdue_activations()} activation(s) expirée(s)"
             )
-            print(f"{service.expire_overdue_activations()} activation(s) expirée(s)")
+        elif arguments.command == "relay":
+            logging.basicConfig(
+                level=logging.INFO if arguments.verbose else logging.WARNING,
+                format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            )
+            logging.getLogger("chorus_onboarding.relay").setLevel(logging.INFO)
+            _run_relay(arguments)
+        elif arguments.command == "dead-letters":
+            for letter in _admin_service(arguments).relay.dead_letters(1000):
+                print(
+                    f"{letter.id}\t{letter.event_name}\t{letter.attempts}\t"
+                    f"{letter.set_aside_at.isoformat()}\t{letter.error}"
+                )
+        elif arguments.command == "requeue":
+            moved = _admin_service(arguments).relay.requeue(arguments.entry_ids)
+            print(f"{moved} entrée(s) remise(s) en file")
         else:
             sys.stdout.write(diagrams())
         sys.stdout.flush()
@@ -70,3 +162,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout at devnull so the interpreter's final flush stays quiet.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def _admin_service(arguments: argparse.Namespace) -> OnboardingService:
+    """A service for an operator's command on an existing database.
+
+    These commands send no email themselves (a database-backed service never
+    does; the relay does), so the demo parts it is built with are never used.
+    """
+    target = _target(arguments)
+    if isinstance(target, Path):
+        if not target.is_file():
+            raise InvalidInput(field="db", expected="fichier SQLite existant")
+        return OnboardingService.sqlite(target, demo_ports=True)
+    return OnboardingService.from_url(target, demo_ports=True)

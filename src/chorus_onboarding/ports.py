@@ -9,7 +9,8 @@ protocol.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from contextlib import AbstractContextManager
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -44,10 +45,19 @@ class IdGenerator(Protocol):
 
 
 class TokenGenerator(Protocol):
-    """Single-use link tokens: drawn from a CSPRNG, kept only as digests."""
+    """Single-use link tokens: derived from a random link id with a secret key, kept as digests.
+
+    What is stored (the link id in the outbox, the digest on the account) is
+    no working token: the token exists only in the email and in the hands of
+    whoever holds the key.
+    """
 
     def issue(self) -> IssuedToken:
-        """A new token of at least 128 bits of entropy, with its digest."""
+        """A new link: a random id (at least 128 bits) and the digest of its token."""
+        ...
+
+    def token_for(self, link_id: str) -> str:
+        """The token of the link ``link_id`` (at least 128 bits), to write in the email."""
         ...
 
     def digest(self, token: str) -> str:
@@ -97,19 +107,41 @@ class PasswordStrengthMeter(Protocol):
 
 @frozen
 class OutgoingEmail:
-    """An email ready to send; ``dedupe_key`` is the same on every retry."""
+    """An email ready to send; ``dedupe_key`` is the same on every retry.
+
+    ``html`` is an optional HTML alternative to the plain-text ``body``.
+    """
 
     to: tuple[str, ...]
     subject: str
     body: str
     dedupe_key: str
+    html: str | None = None
+
+
+class MailSession(Protocol):
+    """One open connection to the mail server, for a batch of emails."""
+
+    def send(self, email: OutgoingEmail) -> None:
+        """Send ``email``.
+
+        Raise :class:`~chorus_onboarding.domain.errors.DeliveryRefused` when
+        the server refuses it for good (an SMTP 5xx: the address does not
+        exist...): the relay sets it aside and goes on with the others. Any
+        other exception is a passing failure: the email is tried again later.
+        """
+        ...
 
 
 class MailSender(Protocol):
     """Hands emails to the outside world."""
 
-    def send(self, email: OutgoingEmail) -> None:
-        """Send ``email``; raise on failure so that delivery is retried later."""
+    def session(self) -> AbstractContextManager[MailSession]:
+        """Open one connection for a batch of emails; closed when the block ends.
+
+        Raise (any exception) when the server cannot be reached: every email
+        of the batch is then tried again later.
+        """
         ...
 
 
@@ -119,6 +151,113 @@ class OutboxEntry:
 
     id: str
     event: DomainEvent
+    attempts: int = 0
+
+
+@frozen
+class DeadLetter:
+    """An outbox entry set aside: refused for good by the mail server, or failed too often."""
+
+    id: str
+    event_name: str
+    attempts: int
+    error: str
+    set_aside_at: datetime
+
+
+class Outbox(Protocol):
+    """The relay's side of the transactional outbox (units of work append to it at commit).
+
+    Every method acts at once, in its own short transaction: the relay never
+    holds a database transaction open while it talks to the mail server.
+    """
+
+    def claim(self, limit: int, now: datetime, lease: timedelta) -> list[OutboxEntry]:
+        """Claim up to ``limit`` entries due at ``now``, oldest first, for ``lease``.
+
+        A claimed entry is not handed to another relay until it is released,
+        marked, or its lease ends (so a crashed relay's entries come back).
+        """
+        ...
+
+    def mark_sent(self, entry_ids: Sequence[str], now: datetime) -> None:
+        """Record that these entries were delivered; they are purged after the retention."""
+        ...
+
+    def retry_later(self, entry_id: str, error: str, at: datetime) -> None:
+        """Count a failed attempt and make the entry due again at ``at``."""
+        ...
+
+    def set_aside(self, entry_id: str, error: str, now: datetime) -> None:
+        """Move the entry to the dead letters: it holds nothing back and waits for an operator."""
+        ...
+
+    def release(self, entry_ids: Sequence[str]) -> None:
+        """Give claimed entries back untouched (no attempt counted)."""
+        ...
+
+    def dead_letters(self, limit: int) -> list[DeadLetter]:
+        """The entries set aside, oldest first."""
+        ...
+
+    def requeue(self, entry_ids: Sequence[str], now: datetime) -> int:
+        """Put dead letters back in the queue, due at ``now``, attempts reset; how many moved."""
+        ...
+
+    def purge_sent(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` entries delivered before ``before``; how many went."""
+        ...
+
+    def backlog(self) -> int:
+        """How many entries wait for delivery (due or not), dead letters excepted."""
+        ...
+
+
+@frozen
+class Person:
+    """What a notification needs to know of an account, read when it is sent."""
+
+    login_email: str
+    contact_email: str
+    first_name: str
+    last_name: str
+    active: bool
+
+
+@frozen
+class StructureFacts:
+    """What a notification needs to know of a structure, read when it is sent."""
+
+    name: str
+    principal_manager_id: str
+    manager_ids: frozenset[str]
+    services: dict[str, str]
+    """Service code -> name."""
+
+
+class NotificationFacts(Protocol):
+    """Read access to the current facts a notifier turns events into emails with."""
+
+    def person(self, account_id: str) -> Person | None:
+        """The account with this id, or None if it is gone."""
+        ...
+
+    def structure(self, structure_id: str) -> StructureFacts | None:
+        """The structure with this id, or None if it is gone."""
+        ...
+
+
+class EventSubscriber(Protocol):
+    """A host's own reaction to domain events (end sessions, audit, metrics...).
+
+    Called by the outbox relay for every committed event, in order, at least
+    once: ``entry_id`` is the same on every retry, for idempotence. Raising
+    makes the relay try the entry again later.
+    """
+
+    def handle(self, event: DomainEvent, entry_id: str) -> None:
+        """React to ``event``."""
+        ...
 
 
 class AccountRepository(Protocol):
@@ -230,7 +369,8 @@ class UnitOfWork(Protocol):
 
     Leaving the ``with`` block without committing rolls back. Commit checks
     versions (a stale write raises ``ConcurrencyConflict``) and unique keys,
-    and stores the recorded events in the outbox in the same transaction.
+    and appends the recorded events (and a :class:`StructureChanged` event
+    for every manager action) to the outbox in the same transaction.
     """
 
     @property
@@ -269,21 +409,4 @@ class UnitOfWork(Protocol):
 
     def commit(self) -> None:
         """Write every change of this unit of work, atomically."""
-        ...
-
-    def pending_outbox(self, limit: int) -> list[OutboxEntry]:
-        """Claim up to ``limit`` undelivered entries, oldest first, and return them.
-
-        A claimed entry is not returned again (to this or another relay) until
-        it is released or its claim expires; the claim is kept at once, not at
-        commit.
-        """
-        ...
-
-    def release(self, entry_ids: list[str]) -> None:
-        """Give claimed entries back at once, for the next delivery attempt."""
-        ...
-
-    def mark_delivered(self, entry_id: str) -> None:
-        """Record that the entry was delivered (written at commit)."""
         ...

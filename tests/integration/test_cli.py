@@ -60,5 +60,9 @@ def test_the_expiry_command_runs_the_batch_on_the_database(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     database = tmp_path / "batch.sqlite3"
+    assert main(["expire", "--db", str(database)]) == 1, "a mistyped file is not created"
+    assert not database.exists()
+    assert main(["demo", "--db", str(database)]) == 0
+    capsys.readouterr()
     assert main(["expire", "--db", str(database)]) == 0
     assert capsys.readouterr().out == "0 activation(s) expirée(s)\n"

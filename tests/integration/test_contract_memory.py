@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
-from chorus_onboarding.ports import UnitOfWork
+from chorus_onboarding.adapters.memory import MemoryOutbox, MemoryStore, MemoryUnitOfWork
+from chorus_onboarding.ports import Outbox, UnitOfWork
 from chorus_onboarding.testing.contract import RepositoryContract
 
 
 class TestMemoryStore(RepositoryContract):
     """Every contract test, on a fresh MemoryStore."""
 
-    def unit_of_work_factory(self) -> Callable[[], UnitOfWork]:
+    def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
         store = MemoryStore()
-        return lambda: MemoryUnitOfWork(store)
+        return (lambda: MemoryUnitOfWork(store)), MemoryOutbox(store)

@@ -196,6 +196,8 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "resend_activation": {"actor": Actor.support(), "account_id": scene.pending_id},
         "expire_overdue_activations": {},
         "deliver_notifications": {"limit": 10},
+        "start_relay": {"interval": 0.05, "batch_size": 10},
+        "close": {},
     }
 
 
@@ -309,7 +311,10 @@ def test_every_public_method_of_the_facade_is_covered() -> None:
 def test_the_valid_arguments_used_below_do_succeed(method: str) -> None:
     """So that junk is tried against calls that would otherwise go all the way through."""
     scene = _prepared()
-    getattr(scene.world.service, method)(**_calls(scene)[method])
+    try:
+        getattr(scene.world.service, method)(**_calls(scene)[method])
+    finally:
+        scene.world.service.close()
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -399,9 +404,9 @@ def test_the_database_factories_refuse_junk_with_the_library_s_error(junk: objec
 
 def test_a_database_that_cannot_be_opened_is_the_library_s_error(tmp_path: Path) -> None:
     with pytest.raises(OnboardingError) as refused:
-        OnboardingService.sqlite(tmp_path / "missing-folder" / "db.sqlite3")
+        OnboardingService.sqlite(tmp_path / "missing-folder" / "db.sqlite3", demo_ports=True)
     assert refused.value.code == "storage_unavailable"
     with pytest.raises(OnboardingError):
-        OnboardingService.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none")
+        OnboardingService.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none", demo_ports=True)
     with pytest.raises(OnboardingError):
-        OnboardingService.from_url("nosuchdb://x/y")
+        OnboardingService.from_url("nosuchdb://x/y", demo_ports=True)

@@ -19,6 +19,7 @@ from chorus_onboarding import InvalidInput, NewStructureRegistration, Onboarding
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.adapters.smtp import SmtpMailSender
+from chorus_onboarding.domain.errors import DeliveryRefused
 from chorus_onboarding.ports import OutgoingEmail
 from chorus_onboarding.testing.fakes import FrozenClock
 
@@ -212,22 +213,25 @@ def test_the_sender_logs_in_when_given_credentials(serve: Callable[..., SmtpServ
 # --- failures are raised, for the relay to retry ---------------------------------
 
 
-def test_a_server_that_refuses_the_recipients_raises_an_smtp_error(
+def test_a_recipient_refused_for_good_is_delivery_refused_naming_the_address(
     serve: Callable[..., SmtpServer],
 ) -> None:
     smtp = serve(RefusesRecipients())
 
-    with pytest.raises(smtplib.SMTPException):
+    with pytest.raises(DeliveryRefused) as refused:
         smtp.sender().send(outgoing())
+    assert "550" in str(refused.value)
+    assert isinstance(refused.value.__cause__, smtplib.SMTPRecipientsRefused)
 
 
-def test_a_server_that_refuses_the_content_raises_an_smtp_error(
+def test_content_refused_for_good_is_delivery_refused(
     serve: Callable[..., SmtpServer],
 ) -> None:
     smtp = serve(RefusesData())
 
-    with pytest.raises(smtplib.SMTPException):
+    with pytest.raises(DeliveryRefused) as refused:
         smtp.sender().send(outgoing())
+    assert "554" in str(refused.value)
 
 
 def test_asking_for_starttls_from_a_server_without_it_raises_rather_than_sending_in_clear(
@@ -305,9 +309,11 @@ def register(service: OnboardingService, siret: str, login_email: str) -> None:
     )
 
 
-def service_with(mailer: SmtpMailSender, store: MemoryStore | None = None) -> OnboardingService:
+def service_with(
+    mailer: SmtpMailSender, store: MemoryStore | None = None, clock: FrozenClock | None = None
+) -> OnboardingService:
     return OnboardingService.in_memory(
-        store=store, mailer=mailer, hasher=FastInsecureHasher(), clock=FrozenClock()
+        store=store, mailer=mailer, hasher=FastInsecureHasher(), clock=clock or FrozenClock()
     )
 
 
@@ -328,14 +334,16 @@ def test_registration_sends_the_activation_email_through_the_smtp_server(
 def test_an_email_the_server_could_not_take_stays_in_the_outbox_and_goes_out_once(
     server: SmtpServer,
 ) -> None:
-    store = MemoryStore()
+    store, clock = MemoryStore(), FrozenClock()
     unreachable = SmtpMailSender(host=LOOPBACK, port=free_port(), sender=SENDER, timeout=1.0)
-    offline = service_with(unreachable, store)
+    offline = service_with(unreachable, store, clock)
 
     register(offline, "90830166600016", "earl@exemple.fr")  # succeeds all the same
     assert offline.deliver_notifications() == 0
 
-    online = service_with(server.sender(), store)
+    online = service_with(server.sender(), store, clock)
+    assert online.deliver_notifications() == 0, "it waits for its retry"
+    clock.advance(seconds=30)
     assert online.deliver_notifications() == 1
     assert online.deliver_notifications() == 0
     (message,) = server.messages()

@@ -13,7 +13,7 @@ from chorus_onboarding.domain.errors import ActivationExpired, InvalidInput, Req
 from chorus_onboarding.domain.tokens import IssuedToken
 
 NOW = datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)
-TOKEN = IssuedToken(plain="clear-token", digest="digest-1")
+TOKEN = IssuedToken(link_id="clear-token", digest="digest-1")
 
 
 def _account() -> Account:
@@ -62,11 +62,12 @@ def test_a_contact_email_equal_to_the_login_email_is_not_stored_twice() -> None:
     assert account.contact_email_override is None
 
 
-def test_issuing_the_activation_records_the_email_event_with_the_clear_token_only_there() -> None:
+def test_issuing_the_activation_records_the_link_id_and_keeps_only_the_digest() -> None:
     account = _pending()
     (event,) = account.pull_events()
-    assert isinstance(event, events.ActivationEmailIssued)
-    assert event.token == "clear-token"
+    assert isinstance(event, events.ActivationLinkIssued)
+    assert event.link_id == "clear-token"
+    assert not event.resent
     assert event.expires_at == NOW + timedelta(days=30)
     assert account.activation is not None
     assert account.activation.digest == "digest-1"
@@ -94,7 +95,7 @@ def test_activation_consumes_the_token() -> None:
 
 def test_an_expired_account_refuses_its_old_link_as_expired() -> None:
     account = _pending()
-    account.expire()
+    account.expire(NOW)
     with pytest.raises(ActivationExpired):
         account.check_activation("digest-1", NOW)
 
@@ -123,7 +124,7 @@ def test_operations_of_an_active_account_are_refused_in_other_states() -> None:
 
 def test_deactivation_kills_a_pending_reset_link() -> None:
     account = _active()
-    account.issue_password_reset(IssuedToken(plain="r", digest="reset"), NOW, timedelta(hours=1))
+    account.issue_password_reset(IssuedToken(link_id="r", digest="reset"), NOW, timedelta(hours=1))
     account.deactivate(NOW, by_owner=True)
     assert account.password_reset is None
 
@@ -131,7 +132,7 @@ def test_deactivation_kills_a_pending_reset_link() -> None:
 def test_reactivation_by_link_needs_the_live_link() -> None:
     account = _active()
     account.deactivate(NOW, by_owner=True)
-    account.request_reactivation(IssuedToken(plain="r", digest="react"), NOW, timedelta(days=7))
+    account.request_reactivation(IssuedToken(link_id="r", digest="react"), NOW, timedelta(days=7))
     with pytest.raises(TokenInvalid):
         account.reactivate(NOW + timedelta(days=8), digest="react")
     account.reactivate(NOW, digest="react")

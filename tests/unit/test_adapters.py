@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import SAMPLE_COMPANIES, MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import Argon2Hasher, FastInsecureHasher
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator, SystemClock, UuidIdGenerator
+from chorus_onboarding.domain.errors import InvalidInput
 from chorus_onboarding.domain.identifiers import Siret
 
 CHEAP = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -32,15 +35,24 @@ def test_the_default_argon2id_parameters_are_the_recommended_ones() -> None:
     assert Argon2Hasher().hash("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
-def test_tokens_carry_at_least_128_random_bits_and_only_their_digest_is_kept() -> None:
-    tokens = SecretTokenGenerator()
-    issued = {tokens.issue() for _ in range(100)}
-    assert len({token.plain for token in issued}) == 100
-    token = next(iter(issued))
-    assert len(token.plain) * 6 >= 256
-    assert tokens.digest(token.plain) == token.digest
-    assert token.plain not in repr(token)
-    assert token.plain not in token.digest
+def test_tokens_carry_256_bits_and_only_the_key_turns_a_link_id_into_one() -> None:
+    tokens = SecretTokenGenerator(b"k" * 32)
+    issued = [tokens.issue() for _ in range(100)]
+    assert len({token.link_id for token in issued}) == 100
+    token = issued[0]
+    plain = tokens.token_for(token.link_id)
+    assert len(plain) * 6 >= 256
+    assert tokens.digest(plain) == token.digest
+    assert plain not in (token.link_id, token.digest)
+    assert tokens.digest(token.link_id) != token.digest, "the link id is no token"
+    other_key = SecretTokenGenerator(b"o" * 32)
+    assert other_key.token_for(token.link_id) != plain
+    assert tokens.token_for(token.link_id) == plain, "the same on every retry"
+
+
+def test_a_token_generator_refuses_a_short_key() -> None:
+    with pytest.raises(InvalidInput):
+        SecretTokenGenerator(b"short")
 
 
 def test_the_system_clock_is_timezone_aware_and_ids_are_unique() -> None:

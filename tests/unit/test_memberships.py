@@ -26,10 +26,9 @@ from chorus_onboarding import (
     UnknownService,
 )
 from chorus_onboarding.domain.espaces import CategorieBeneficiaire, EspaceParameters, OpenEspace
-from chorus_onboarding.domain.events import AttachmentDecided, Notice, UserDetached
+from chorus_onboarding.domain.events import AttachmentDecided, UserDetached
 
 NOW = datetime(2018, 1, 4, tzinfo=UTC)
-NOTICE = Notice("EARL", "paul@exemple.fr")
 TIC = OpenEspace(
     espace=Espace.DEMANDE_REMBOURSEMENT_TIC,
     services=frozenset({"DEFAUT"}),
@@ -76,11 +75,11 @@ def test_the_subscription_table_allows_exactly_the_documented_moves() -> None:
     }
 
 
-def test_a_decision_records_who_and_when_and_tells_the_requester() -> None:
+def test_a_decision_records_who_and_when_and_states_the_outcome() -> None:
     attachment = Attachment.request(
         attachment_id="a1", account_id="paul", structure_id="s1", now=NOW
     )
-    attachment.refuse(by="boss", now=NOW, notice=NOTICE, reason="Inconnu")
+    attachment.refuse(by="boss", now=NOW, reason="Inconnu")
     assert (attachment.state, attachment.decided_by, attachment.reason) == (
         AttachmentState.REFUSED,
         "boss",
@@ -88,13 +87,14 @@ def test_a_decision_records_who_and_when_and_tells_the_requester() -> None:
     )
     (event,) = attachment.pull_events()
     assert isinstance(event, AttachmentDecided)
-    assert (event.validated, event.reason, event.contact_email) == (
-        False,
+    assert (event.outcome, event.reason, event.by, event.account_id) == (
+        AttachmentState.REFUSED,
         "Inconnu",
-        "paul@exemple.fr",
+        "boss",
+        "paul",
     )
     with pytest.raises(InvalidTransition):
-        attachment.validate(by="boss", now=NOW, notice=NOTICE)
+        attachment.validate(by="boss", now=NOW)
 
 
 def test_only_a_validated_attachment_can_end() -> None:
@@ -102,10 +102,10 @@ def test_only_a_validated_attachment_can_end() -> None:
         attachment_id="a1", account_id="paul", structure_id="s1", by="boss", now=NOW
     )
     assert attachment.is_valid
-    attachment.detach(by="boss", now=NOW, notice=NOTICE)
+    attachment.detach(by="boss", now=NOW)
     assert isinstance(attachment.pull_events()[-1], UserDetached)
     with pytest.raises(InvalidTransition):
-        attachment.detach(by="boss", now=NOW, notice=NOTICE)
+        attachment.detach(by="boss", now=NOW)
 
 
 def test_modification_covers_consultation_but_not_the_reverse() -> None:
@@ -118,7 +118,6 @@ def test_modification_covers_consultation_but_not_the_reverse() -> None:
         habilitation=Habilitation.MODIFICATION,
         by="boss",
         now=NOW,
-        notice=NOTICE,
     )
     assert granted.state is SubscriptionState.VALIDE
     assert granted.covers(Espace.FACTURES_EMISES, Habilitation.CONSULTATION_UNIQUEMENT)

@@ -27,7 +27,7 @@ def _stored(store: MemoryStore, account_id: str = "a1", email: str = "a@b.fr") -
     with MemoryUnitOfWork(store) as uow:
         account = _account(account_id, email)
         account.issue_activation(
-            IssuedToken(plain="t", digest=f"d-{account_id}"), NOW, timedelta(days=30)
+            IssuedToken(link_id="t", digest=f"d-{account_id}"), NOW, timedelta(days=30)
         )
         uow.accounts.add(account)
         uow.commit()
@@ -39,7 +39,7 @@ def test_a_loaded_entity_is_a_copy_until_commit() -> None:
     with MemoryUnitOfWork(store) as uow:
         account = uow.accounts.get("a1")
         assert account is not None
-        account.expire()
+        account.expire(NOW)
     assert store.accounts.rows["a1"].state.name == "ACTIVATION_PENDING"
 
 
@@ -47,7 +47,7 @@ def test_commit_writes_the_change_and_its_events_together() -> None:
     store = MemoryStore()
     _stored(store)
     assert store.accounts.rows["a1"].version == 1
-    assert [entry.event.name for entry in store.outbox.values()] == ["ActivationEmailIssued"]
+    assert [q.entry.event.name for q in store.outbox.values()] == ["ActivationLinkIssued"]
 
 
 def test_overdue_activations_are_read_from_the_head_of_the_deadline_index() -> None:
@@ -63,6 +63,6 @@ def test_overdue_activations_are_read_from_the_head_of_the_deadline_index() -> N
         assert uow.accounts.overdue_activations(NOW + timedelta(days=31), 1) == ["a1"]
         account = uow.accounts.get("a1")
         assert account is not None
-        account.expire()
+        account.expire(NOW)
         uow.commit()
     assert [account_id for _, account_id in store.deadlines] == ["a2"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from contextlib import AbstractContextManager, nullcontext
 
 from ..ports import OutgoingEmail
 
@@ -28,6 +29,10 @@ class MemoryMailbox:
                 return
             self._keys.add(email.dedupe_key)
             self.sent.append(email)
+
+    def session(self) -> AbstractContextManager[MemoryMailbox]:
+        """The mailbox itself: there is no connection to open."""
+        return nullcontext(self)
 
     def to(self, address: str) -> list[OutgoingEmail]:
         """The emails sent to ``address`` (case-insensitive), oldest first."""

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import bisect
 import threading
-import time
-from collections.abc import Callable, Hashable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Generic
+
+from attrs import define
 
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
@@ -30,7 +31,7 @@ from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
-from ..ports import OutboxEntry
+from ..ports import DeadLetter, OutboxEntry
 from .snapshots import E, Entity, TrackingUnitOfWork, copy
 
 
@@ -110,8 +111,14 @@ class _Table(Generic[E]):
         return sorted(self.indexes[index].get(key, ()))
 
 
-CLAIM_SECONDS = 120.0
-"""How long a relay holds the entries it claimed before another may take them."""
+@define
+class _Queued:
+    """An outbox entry and where it stands."""
+
+    entry: OutboxEntry
+    due: datetime | None = None
+    claimed_until: datetime | None = None
+    error: str = ""
 
 
 class MemoryStore:
@@ -157,9 +164,11 @@ class MemoryStore:
         # the overdue head of the list, not every account.
         self.deadlines: list[tuple[datetime, str]] = []
         self.history: dict[str, list[ManagerAction]] = {}
-        self.outbox: dict[str, OutboxEntry] = {}
-        # Outbox entries a relay is sending, until when (time.monotonic()).
-        self.claims: dict[str, float] = {}
+        # The outbox: entries waiting (in order), sent (until purged), set aside.
+        self.outbox: dict[str, _Queued] = {}
+        self.sent: dict[str, datetime] = {}
+        self.dead: dict[str, DeadLetter] = {}
+        self.dead_entries: dict[str, OutboxEntry] = {}
         self._outbox_sequence = 0
         self._assigned_numbers = 0
 
@@ -355,27 +364,96 @@ class MemoryUnitOfWork(TrackingUnitOfWork):
                 self.store.history.setdefault(action.structure_id, []).append(action)
             for event in recorded:
                 entry_id = self.store.next_outbox_id()
-                self.store.outbox[entry_id] = OutboxEntry(id=entry_id, event=event)
-            for entry_id in self._delivered:
-                self.store.outbox.pop(entry_id, None)
-                self.store.claims.pop(entry_id, None)
+                self.store.outbox[entry_id] = _Queued(OutboxEntry(id=entry_id, event=event))
         self.settle()
 
-    def pending_outbox(self, limit: int) -> list[OutboxEntry]:
-        """Claim the oldest undelivered outbox entries that no relay holds."""
-        now = time.monotonic()
-        with self.store.lock:
-            free = [
-                entry
-                for entry in self.store.outbox.values()
-                if self.store.claims.get(entry.id, 0.0) <= now
-            ][:limit]
-            for entry in free:
-                self.store.claims[entry.id] = now + CLAIM_SECONDS
-            return free
 
-    def release(self, entry_ids: list[str]) -> None:
+class MemoryOutbox:
+    """The relay's side of a :class:`MemoryStore`'s outbox."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def claim(self, limit: int, now: datetime, lease: timedelta) -> list[OutboxEntry]:
+        """Claim the oldest due entries that no relay holds."""
+        claimed: list[OutboxEntry] = []
+        with self.store.lock:
+            for queued in self.store.outbox.values():
+                if len(claimed) >= limit:
+                    break
+                if queued.due is not None and queued.due > now:
+                    continue
+                if queued.claimed_until is not None and queued.claimed_until > now:
+                    continue
+                queued.claimed_until = now + lease
+                claimed.append(queued.entry)
+        return claimed
+
+    def mark_sent(self, entry_ids: Sequence[str], now: datetime) -> None:
+        """Move these entries to the sent ones."""
+        with self.store.lock:
+            for entry_id in entry_ids:
+                if self.store.outbox.pop(entry_id, None) is not None:
+                    self.store.sent[entry_id] = now
+
+    def retry_later(self, entry_id: str, error: str, at: datetime) -> None:
+        """Count a failed attempt; due again at ``at``."""
+        with self.store.lock:
+            queued = self.store.outbox.get(entry_id)
+            if queued is not None:
+                entry = queued.entry
+                queued.entry = OutboxEntry(entry.id, entry.event, entry.attempts + 1)
+                queued.due, queued.claimed_until, queued.error = at, None, error
+
+    def set_aside(self, entry_id: str, error: str, now: datetime) -> None:
+        """Move the entry to the dead letters."""
+        with self.store.lock:
+            queued = self.store.outbox.pop(entry_id, None)
+            if queued is not None:
+                entry = queued.entry
+                self.store.dead_entries[entry_id] = entry
+                self.store.dead[entry_id] = DeadLetter(
+                    entry_id, entry.event.name, entry.attempts + 1, error, now
+                )
+
+    def release(self, entry_ids: Sequence[str]) -> None:
         """Drop the claims on these entries."""
         with self.store.lock:
             for entry_id in entry_ids:
-                self.store.claims.pop(entry_id, None)
+                queued = self.store.outbox.get(entry_id)
+                if queued is not None:
+                    queued.claimed_until = None
+
+    def dead_letters(self, limit: int) -> list[DeadLetter]:
+        """The entries set aside, oldest first."""
+        with self.store.lock:
+            return list(self.store.dead.values())[:limit]
+
+    def requeue(self, entry_ids: Sequence[str], now: datetime) -> int:
+        """Put dead letters back in the queue (in their original order), attempts reset."""
+        moved = 0
+        with self.store.lock:
+            for entry_id in entry_ids:
+                entry = self.store.dead_entries.pop(entry_id, None)
+                if entry is None:
+                    continue
+                del self.store.dead[entry_id]
+                self.store.outbox[entry_id] = _Queued(OutboxEntry(entry.id, entry.event), now)
+                moved += 1
+            ordered = sorted(self.store.outbox.items())
+            self.store.outbox.clear()
+            self.store.outbox.update(ordered)
+        return moved
+
+    def purge_sent(self, before: datetime, limit: int) -> int:
+        """Forget up to ``limit`` entries sent before ``before``."""
+        with self.store.lock:
+            old = [i for i, at in self.store.sent.items() if at < before][:limit]
+            for entry_id in old:
+                del self.store.sent[entry_id]
+        return len(old)
+
+    def backlog(self) -> int:
+        """How many entries wait."""
+        with self.store.lock:
+            return len(self.store.outbox)

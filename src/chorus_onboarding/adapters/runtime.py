@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime
 
+from ..domain.errors import InvalidInput
 from ..domain.tokens import IssuedToken
 
 TOKEN_BYTES = 32
@@ -30,16 +33,32 @@ class UuidIdGenerator:
 
 
 class SecretTokenGenerator:
-    """URL-safe tokens from :mod:`secrets`, kept as SHA-256 digests.
+    """Link tokens derived from random link ids with a secret key, kept as SHA-256 digests.
+
+    ``issue`` draws a 256-bit link id from :mod:`secrets`; the token is the
+    HMAC-SHA256 of that id under ``key``. The outbox keeps only the link id and
+    the account only the token's digest, so a copy of the database (its WAL
+    and backups included) holds no working token: deriving one needs the key,
+    which lives in the settings, never in the database.
 
     A fast digest is right here (unlike for passwords): the token carries 256
-    random bits, so there is nothing to guess from its digest.
+    bits, so there is nothing to guess from its digest.
     """
 
+    def __init__(self, key: bytes) -> None:
+        if not isinstance(key, bytes) or len(key) < 32:
+            raise InvalidInput(field="key", expected="clé d'au moins 32 octets")
+        self._key = key
+
     def issue(self) -> IssuedToken:
-        """A new token and its digest."""
-        plain = secrets.token_urlsafe(TOKEN_BYTES)
-        return IssuedToken(plain=plain, digest=self.digest(plain))
+        """A new link id and the digest of its token."""
+        link_id = secrets.token_urlsafe(TOKEN_BYTES)
+        return IssuedToken(link_id=link_id, digest=self.digest(self.token_for(link_id)))
+
+    def token_for(self, link_id: str) -> str:
+        """The token of ``link_id``: base64url of its HMAC-SHA256 under the key, unpadded."""
+        mac = hmac.new(self._key, link_id.encode("utf-8", "surrogatepass"), hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
     def digest(self, token: str) -> str:
         """The hex SHA-256 of ``token``."""

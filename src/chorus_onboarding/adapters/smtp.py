@@ -1,19 +1,22 @@
 """A mail sender that hands emails to an SMTP server (a relay, Postfix, a provider).
 
 It satisfies :class:`~chorus_onboarding.ports.MailSender`: plug it in with
-``OnboardingService.in_memory(mailer=SmtpMailSender(host=..., sender=...))``
-or any other factory. It holds no connection between emails: each
-:meth:`SmtpMailSender.send` opens one, sends and closes it, which suits the
-outbox relay (a few emails after each use case) and never leaves a stale
-connection behind.
+``OnboardingService.sqlite(path, mailer=SmtpMailSender(host=..., sender=...), ...)``
+or any other factory. The outbox relay opens one connection per batch
+(:meth:`SmtpMailSender.session`) and closes it at the end, so no stale
+connection stays open between batches. A refusal for good (5xx) becomes
+:class:`~chorus_onboarding.domain.errors.DeliveryRefused`, which the relay
+sets aside without holding back the other emails.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import smtplib
 import ssl
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -22,7 +25,7 @@ import attrs
 from attrs import field, frozen
 
 from ..domain.emails import EmailAddress
-from ..domain.errors import InvalidEmail, InvalidInput
+from ..domain.errors import DeliveryRefused, InvalidEmail, InvalidInput
 from ..ports import OutgoingEmail
 
 _MAX_HOST_LENGTH = 253
@@ -86,7 +89,7 @@ def message_id(dedupe_key: str) -> str:
 
 @frozen(kw_only=True)
 class SmtpMailSender:
-    """Sends each email through an SMTP server, one connection per email.
+    """Sends emails through an SMTP server, one connection per batch.
 
     ``host`` and ``port`` locate the server; ``sender`` is the From address
     (and the envelope sender). With ``username`` and ``password`` (both or
@@ -140,28 +143,77 @@ class SmtpMailSender:
         message.set_content(email.body, charset="utf-8", cte="quoted-printable")
         return message
 
-    def send(self, email: OutgoingEmail) -> None:
-        """Send ``email`` to its recipients through the SMTP server.
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SmtpSession]:
+        """One connection (with STARTTLS and login as configured) for a batch of emails.
 
-        Failures are raised as they come, never swallowed: the outbox relay
-        (``deliver_notifications``) catches them, keeps the event in the
-        outbox and tries again on a later call. Expect
-        :class:`smtplib.SMTPException` when the server refuses (sender,
-        recipients, data, login, missing STARTTLS; a refusal of only some
-        recipients is not raised by :mod:`smtplib`, as the others got the
-        email) and :class:`OSError` when it cannot be reached, times out or
-        fails the TLS handshake. The connection is closed in every case; an
-        error on the final QUIT is raised too, so that email is sent again,
-        with the same Message-ID.
+        Raises :class:`smtplib.SMTPException` or :class:`OSError` when the
+        server cannot be reached, refuses the login or lacks STARTTLS: the
+        relay then tries the whole batch again later. The connection is
+        closed when the block ends; an error on the final QUIT is ignored,
+        since every email was accepted (code 250) before it.
         """
-        message = self.build_message(email)
-        with smtplib.SMTP(
+        connection = smtplib.SMTP(
             self.host, self.port, timeout=self.timeout, local_hostname=self.local_hostname
-        ) as connection:
+        )
+        try:
             if self.starttls:
                 # smtplib's default context verifies nothing; this one checks the
                 # certificate and the host name, or the password could leak.
                 connection.starttls(context=ssl.create_default_context())
             if self.username is not None and self.password is not None:
                 connection.login(self.username, self.password)
-            connection.send_message(message, from_addr=self.sender, to_addrs=list(email.to))
+            yield SmtpSession(self, connection)
+        finally:
+            try:
+                connection.quit()
+            except (smtplib.SMTPException, OSError):
+                connection.close()
+
+    def send(self, email: OutgoingEmail) -> None:
+        """Send one email over a connection of its own (see :meth:`session` for batches)."""
+        with self.session() as session:
+            session.send(email)
+
+
+class SmtpSession:
+    """An open SMTP connection of a :class:`SmtpMailSender`, for one batch."""
+
+    def __init__(self, sender: SmtpMailSender, connection: smtplib.SMTP) -> None:
+        self._sender = sender
+        self._connection = connection
+
+    def send(self, email: OutgoingEmail) -> None:
+        """Send ``email``; a refusal for good (5xx) is :class:`DeliveryRefused`.
+
+        A refusal for now (4xx: mailbox full, greylisting) and a dropped
+        connection are raised as they come (:class:`smtplib.SMTPException`,
+        :class:`OSError`): the relay tries again later. A refusal of only some
+        recipients is not raised (the others got the email).
+        """
+        message = self._sender.build_message(email)
+        try:
+            self._connection.send_message(
+                message, from_addr=self._sender.sender, to_addrs=list(email.to)
+            )
+        except smtplib.SMTPRecipientsRefused as refused:
+            codes = [code for code, _ in refused.recipients.values()]
+            if codes and all(code >= 500 for code in codes):
+                raise DeliveryRefused(reason=_describe(refused.recipients)) from refused
+            raise
+        except smtplib.SMTPDataError as refused:
+            if refused.smtp_code >= 500:
+                raise DeliveryRefused(
+                    reason=f"{refused.smtp_code} {_text(refused.smtp_error)}"
+                ) from refused
+            raise
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _describe(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(
+        f"{address}: {code} {_text(reply)}" for address, (code, reply) in recipients.items()
+    )

@@ -11,7 +11,7 @@ import attrs
 
 from ..domain.accounts import Account
 from ..domain.attachments import Attachment
-from ..domain.events import DomainEvent
+from ..domain.events import DomainEvent, StructureChanged
 from ..domain.history import ManagerAction
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
@@ -54,7 +54,6 @@ class TrackingUnitOfWork:
         # id -> (entity, version when loaded or None if new, snapshot when loaded)
         self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
         self.staged_history: list[ManagerAction] = []
-        self._delivered: list[str] = []
 
     def track(self, entity: Entity, loaded_version: int | None) -> None:
         """Remember an entity loaded or added in this unit of work."""
@@ -65,13 +64,27 @@ class TrackingUnitOfWork:
         )
 
     def changes(self) -> tuple[list[tuple[Any, int | None]], list[DomainEvent]]:
-        """The entities to write (with the version they were loaded at) and their events."""
+        """The entities to write (with the version they were loaded at) and their events.
+
+        Every manager action staged for the history is an event too
+        (:class:`StructureChanged`): structures change only through them.
+        """
         changed = [
             (entity, version)
             for entity, version, taken in self.seen.values()
             if version is None or snapshot(entity) != taken
         ]
         recorded = [event for entity, _, _ in self.seen.values() for event in entity.pull_events()]
+        recorded += [
+            StructureChanged(
+                occurred_at=action.at,
+                structure_id=action.structure_id,
+                kind=action.kind,
+                actor=action.actor,
+                target_account_id=action.target_account_id,
+            )
+            for action in self.staged_history
+        ]
         return changed, recorded
 
     def settle(self) -> None:
@@ -79,11 +92,6 @@ class TrackingUnitOfWork:
         for entity, _, _ in list(self.seen.values()):
             self.track(entity, entity.version)
         self.staged_history.clear()
-        self._delivered.clear()
-
-    def mark_delivered(self, entry_id: str) -> None:
-        """Record that the outbox entry was delivered (written at commit)."""
-        self._delivered.append(entry_id)
 
     def abandon(self) -> None:
         """Give up what was not committed (a store's rollback goes here)."""
@@ -100,4 +108,3 @@ class TrackingUnitOfWork:
         self.abandon()
         self.seen.clear()
         self.staged_history.clear()
-        self._delivered.clear()

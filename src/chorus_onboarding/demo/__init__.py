@@ -49,7 +49,7 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE) -> None:
         service = OnboardingService.in_memory(clock=clock, mailer=mailbox, directory=directory)
     else:
         service = OnboardingService.sqlite(
-            database, clock=clock, mailer=mailbox, directory=directory
+            database, clock=clock, mailer=mailbox, directory=directory, demo_ports=True
         )
     number = _run_number(service)
     tour = Tour(out, service, mailbox, clock, directory=directory, run=number)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..actors import Actor
 from ..forms import NewStructureRegistration
-from ..testing.fakes import link_parameters
 from .tour import FINAL_PASSWORD, PASSWORD, Tour, activate, register_new
 
 LOUISE = "louise.galfe@dressing-louise.fr"
@@ -13,7 +12,7 @@ PAUL = "paul.martin@earl-trois-chenes.fr"
 
 def tell(tour: Tour) -> tuple[Actor, Actor]:
     """Journeys 1, 5, 6, 7 and 12, and the expiry batch; returns Louise and Paul, active."""
-    service, mailbox, clock = tour.service, tour.mailbox, tour.clock
+    service, clock = tour.service, tour.clock
     louise_siret, farm_siret = tour.siret(0), tour.siret(2)
     louise_email, paul_email = tour.email(LOUISE), tour.email(PAUL)
     contact = tour.email("contact@dressing-louise.fr")
@@ -29,7 +28,7 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
     weak = "motdepasse"
     strength = service.password_strength(weak)
     tour.say(f"- Complexité de « {weak} » : {strength.label} ({strength.score}/4)")
-    link = link_parameters(mailbox, louise_email, "activationCompte")
+    link = tour.link(louise_email, "activationCompte")
     tour.attempt(
         "Activation avec un mot de passe trop faible",
         lambda: service.activate_account(
@@ -79,7 +78,7 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
         "- Bonne réponse (casse et accents ignorés) : un lien part vers l'adresse de connexion"
     )
     tour.emails()
-    reset = link_parameters(mailbox, louise_email, "reinitialisationMotDePasse")
+    reset = tour.link(louise_email, "reinitialisationMotDePasse")
     new_password = FINAL_PASSWORD
     service.reset_password(
         login_email=reset["email"],
@@ -113,7 +112,7 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
     service.request_reactivation(louise_email)
     tour.say("- Louise demande la réactivation : un lien part vers son adresse de contact")
     tour.emails()
-    back = link_parameters(mailbox, contact, "reactivationCompte")
+    back = tour.link(contact, "reactivationCompte")
     service.reactivate_with_link(login_email=back["email"], token=back["token"])
     tour.emails()
     tour.say(

@@ -83,8 +83,14 @@ class Tour:
     def title(self, text: str) -> None:
         self.say(f"\n=== {text} ===")
 
+    def link(self, address: str, page: str) -> dict[str, str]:
+        """Follow the last link to ``page`` sent to ``address`` (once the relay has run)."""
+        self.service.deliver_notifications(10_000)
+        return link_parameters(self.mailbox, address, page)
+
     def emails(self) -> None:
-        """Print the emails sent since the last call."""
+        """Print the emails sent since the last call (the relay runs first, as a worker would)."""
+        self.service.deliver_notifications(10_000)
         for email in self.mailbox.sent[self._shown :]:
             self.say(f"  ✉  À : {', '.join(email.to)} — {email.subject}")
             for line in email.body.splitlines():
@@ -124,7 +130,7 @@ def register_new(tour: Tour, email: str, siret: str, first: str, last: str) -> s
 
 
 def activate(tour: Tour, email: str, password: str) -> None:
-    link = link_parameters(tour.mailbox, email, "activationCompte")
+    link = tour.link(email, "activationCompte")
     tour.service.activate_account(
         login_email=link["email"],
         token=link["token"],

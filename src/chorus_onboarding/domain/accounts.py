@@ -199,13 +199,10 @@ class Account(events.RecordsEvents):
         ACCOUNT_LIFECYCLE.fire(self, "resend_activation" if resent else "send_activation")
         self.activation = PendingToken.issue(token, now, validity)
         self._record(
-            events.ActivationEmailIssued(
+            events.ActivationLinkIssued(
                 occurred_at=now,
                 account_id=self.id,
-                login_email=self.login_email.value,
-                first_name=self.first_name,
-                last_name=self.last_name,
-                token=token.plain,
+                link_id=token.link_id,
                 expires_at=self.activation.expires_at,
                 resent=resent,
             )
@@ -242,9 +239,10 @@ class Account(events.RecordsEvents):
         self.secret_answer_hash = answer_hash
         self._record(events.AccountActivated(occurred_at=now, account_id=self.id))
 
-    def expire(self) -> None:
+    def expire(self, now: datetime) -> None:
         """The activation deadline passed: the link is refused from now on."""
         ACCOUNT_LIFECYCLE.fire(self, "expire")
+        self._record(events.ActivationExpired(occurred_at=now, account_id=self.id))
 
     def activation_overdue(self, now: datetime) -> bool:
         """Whether the account waits for an activation whose deadline has passed."""
@@ -264,10 +262,7 @@ class Account(events.RecordsEvents):
             self.login_blocked_until = now + block_for
             self._record(
                 events.LoginThrottled(
-                    occurred_at=now,
-                    account_id=self.id,
-                    contact_email=self.contact_email.value,
-                    until=self.login_blocked_until,
+                    occurred_at=now, account_id=self.id, until=self.login_blocked_until
                 )
             )
 
@@ -293,10 +288,7 @@ class Account(events.RecordsEvents):
         self.contact_email_override = None if new == self.login_email else new
         self._record(
             events.ContactEmailChanged(
-                occurred_at=now,
-                account_id=self.id,
-                old_contact_email=old.value,
-                new_contact_email=new.value,
+                occurred_at=now, account_id=self.id, previous_contact_email=old.value
             )
         )
 
@@ -305,12 +297,7 @@ class Account(events.RecordsEvents):
         self._require_active("change_password")
         self.password_hash = new_hash
         self._record(
-            events.PasswordChanged(
-                occurred_at=now,
-                account_id=self.id,
-                contact_email=self.contact_email.value,
-                through_reset=False,
-            )
+            events.PasswordChanged(occurred_at=now, account_id=self.id, through_reset=False)
         )
 
     def change_secret_question(self, question: str, answer_hash: str, now: datetime) -> None:
@@ -320,23 +307,14 @@ class Account(events.RecordsEvents):
         self.secret_answer_hash = answer_hash
         self.failed_answers = 0
         self.answers_blocked_until = None
-        self._record(
-            events.SecretQuestionChanged(
-                occurred_at=now, account_id=self.id, contact_email=self.contact_email.value
-            )
-        )
+        self._record(events.SecretQuestionChanged(occurred_at=now, account_id=self.id))
 
     def deactivate(self, now: datetime, *, by_owner: bool) -> None:
         """Close the account; pending reset links die with it."""
         ACCOUNT_LIFECYCLE.fire(self, "deactivate")
         self.password_reset = None
         self._record(
-            events.AccountDeactivated(
-                occurred_at=now,
-                account_id=self.id,
-                login_email=self.login_email.value,
-                by_owner=by_owner,
-            )
+            events.AccountDeactivated(occurred_at=now, account_id=self.id, by_owner=by_owner)
         )
 
     def request_reactivation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
@@ -344,12 +322,10 @@ class Account(events.RecordsEvents):
         ACCOUNT_LIFECYCLE.require(self, [AccountState.DEACTIVATED], "request_reactivation")
         self.reactivation = PendingToken.issue(token, now, validity)
         self._record(
-            events.ReactivationRequested(
+            events.ReactivationLinkIssued(
                 occurred_at=now,
                 account_id=self.id,
-                login_email=self.login_email.value,
-                contact_email=self.contact_email.value,
-                token=token.plain,
+                link_id=token.link_id,
                 expires_at=self.reactivation.expires_at,
             )
         )
@@ -370,7 +346,7 @@ class Account(events.RecordsEvents):
         self.login_blocked_until = None
         self._record(
             events.AccountReactivated(
-                occurred_at=now, account_id=self.id, contact_email=self.contact_email.value
+                occurred_at=now, account_id=self.id, by_owner=digest is not None
             )
         )
 
@@ -388,10 +364,7 @@ class Account(events.RecordsEvents):
             self.answers_blocked_until = now + block_for
             self._record(
                 events.SecretAnswersBlocked(
-                    occurred_at=now,
-                    account_id=self.id,
-                    contact_email=self.contact_email.value,
-                    until=self.answers_blocked_until,
+                    occurred_at=now, account_id=self.id, until=self.answers_blocked_until
                 )
             )
 
@@ -405,8 +378,7 @@ class Account(events.RecordsEvents):
             events.PasswordResetLinkIssued(
                 occurred_at=now,
                 account_id=self.id,
-                login_email=self.login_email.value,
-                token=token.plain,
+                link_id=token.link_id,
                 expires_at=self.password_reset.expires_at,
             )
         )
@@ -432,10 +404,5 @@ class Account(events.RecordsEvents):
         self.failed_logins = 0
         self.login_blocked_until = None
         self._record(
-            events.PasswordChanged(
-                occurred_at=now,
-                account_id=self.id,
-                contact_email=self.contact_email.value,
-                through_reset=True,
-            )
+            events.PasswordChanged(occurred_at=now, account_id=self.id, through_reset=True)
         )

@@ -13,30 +13,13 @@ who left.
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from attrs import define, field
 
 from . import events
-from .events import Notice
 from .lifecycle import Lifecycle, Transition
-
-
-class AttachmentState(enum.Enum):
-    """Where an attachment stands."""
-
-    PENDING = "EN_ATTENTE"
-    VALIDATED = "VALIDE"
-    REFUSED = "REFUSE"
-    WITHDRAWN = "RETIREE"
-    ENDED = "TERMINE"
-
-    @property
-    def is_live(self) -> bool:
-        """Pending or validated: the states of which a user may have one per structure."""
-        return self in (AttachmentState.PENDING, AttachmentState.VALIDATED)
-
+from .states import AttachmentState as AttachmentState
 
 _A = AttachmentState
 ATTACHMENT_LIFECYCLE: Lifecycle[AttachmentState] = Lifecycle(
@@ -80,7 +63,7 @@ class Attachment(events.RecordsEvents):
         cls, *, attachment_id: str, account_id: str, structure_id: str, by: str, now: datetime
     ) -> Attachment:
         """An attachment made by a manager (or at a structure's creation): valid at once."""
-        return cls(
+        attachment = cls(
             id=attachment_id,
             account_id=account_id,
             structure_id=structure_id,
@@ -89,25 +72,22 @@ class Attachment(events.RecordsEvents):
             decided_at=now,
             decided_by=by,
         )
+        attachment._recorded_decision(direct=True)
+        return attachment
 
     @property
     def is_valid(self) -> bool:
         """Whether the user is a member of the structure through this attachment."""
         return self.state is AttachmentState.VALIDATED
 
-    def announce(
-        self, notice: Notice, *, requester_name: str, manager_emails: tuple[str, ...]
-    ) -> None:
-        """Tell the structure's managers that this request waits for them."""
+    def announce(self) -> None:
+        """Record that this request waits for the structure's managers."""
         self._record(
             events.AttachmentRequested(
                 occurred_at=self.requested_at,
                 account_id=self.account_id,
                 structure_id=self.structure_id,
-                structure_name=notice.structure_name,
-                requester_name=requester_name,
-                requester_email=notice.contact_email,
-                manager_emails=manager_emails,
+                attachment_id=self.id,
             )
         )
 
@@ -117,48 +97,53 @@ class Attachment(events.RecordsEvents):
         self.decided_by = by
         self.reason = reason
 
-    def _tell_requester(self, notice: Notice, *, validated: bool, direct: bool = False) -> None:
+    def _recorded_decision(self, *, direct: bool = False) -> None:
         assert self.decided_at is not None
+        assert self.decided_by is not None
         self._record(
             events.AttachmentDecided(
                 occurred_at=self.decided_at,
                 account_id=self.account_id,
                 structure_id=self.structure_id,
-                structure_name=notice.structure_name,
-                contact_email=notice.contact_email,
-                validated=validated,
+                attachment_id=self.id,
+                outcome=self.state,
+                by=self.decided_by,
                 direct=direct,
                 reason=self.reason,
             )
         )
 
-    def validate(self, *, by: str, now: datetime, notice: Notice) -> None:
-        """A manager accepts the request; the requester is told."""
+    def validate(self, *, by: str, now: datetime) -> None:
+        """A manager accepts the request."""
         self._decide("validate", by, now)
-        self._tell_requester(notice, validated=True)
+        self._recorded_decision()
 
-    def refuse(self, *, by: str, now: datetime, notice: Notice, reason: str = "") -> None:
-        """A manager turns the request down; the requester is told."""
+    def refuse(self, *, by: str, now: datetime, reason: str = "") -> None:
+        """A manager turns the request down (with a reason, if any)."""
         self._decide("refuse", by, now, reason)
-        self._tell_requester(notice, validated=False)
+        self._recorded_decision()
 
     def withdraw(self, *, now: datetime) -> None:
         """The requester takes the request back."""
         self._decide("withdraw", self.account_id, now)
+        self._record(
+            events.AttachmentWithdrawn(
+                occurred_at=now,
+                account_id=self.account_id,
+                structure_id=self.structure_id,
+                attachment_id=self.id,
+            )
+        )
 
-    def welcome(self, notice: Notice) -> None:
-        """Tell a directly attached user (not at a structure's creation: they made it)."""
-        self._tell_requester(notice, validated=True, direct=True)
-
-    def detach(self, *, by: str, now: datetime, notice: Notice) -> None:
-        """The user leaves the structure (a manager detaches them); they are told."""
+    def detach(self, *, by: str, now: datetime) -> None:
+        """The user leaves the structure (a manager detaches them)."""
         self._decide("detach", by, now)
         self._record(
             events.UserDetached(
                 occurred_at=now,
                 account_id=self.account_id,
                 structure_id=self.structure_id,
-                structure_name=notice.structure_name,
-                contact_email=notice.contact_email,
+                attachment_id=self.id,
+                by=by,
             )
         )

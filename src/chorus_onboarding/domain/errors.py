@@ -478,6 +478,34 @@ class StorageUnavailable(OnboardingError):
     message_en = "The service is unavailable for a moment; try again shortly."
 
 
+class DeliveryRefused(OnboardingError):
+    """The mail server refused an email for good (an SMTP 5xx): retrying would not help.
+
+    Raised by mail senders; the outbox relay sets the entry aside as a dead
+    letter and goes on with the others.
+    """
+
+    code = "delivery_refused"
+    message_fr = "Le serveur de messagerie a refusé définitivement le courriel : {reason}"
+    message_en = "The mail server refused the email for good: {reason}"
+
+
+class PortRequired(OnboardingError):
+    """A database-backed service was built without a real part it needs.
+
+    The demo parts (fixed captcha, sample company register, in-memory
+    mailbox, a key drawn per process) would lose emails or let anyone in:
+    pass real ones, or ``demo_ports=True`` to ask for the demo on purpose.
+    """
+
+    code = "port_required"
+    message_fr = (
+        "Un service sur base de données demande « {port} » : fournissez-le, "
+        "ou passez demo_ports=True pour une démonstration."
+    )
+    message_en = "A database-backed service needs '{port}': pass it, or demo_ports=True for a demo."
+
+
 class ExtraNotInstalled(OnboardingError):
     """A feature needs an optional extra of the package that is not installed."""
 

@@ -1,9 +1,16 @@
-"""Domain events: what happened, recorded by entities, turned into emails later.
+"""Domain events: facts about what happened, recorded by entities with the change.
 
-Events are frozen values. The unit of work stores them with the state change
-that produced them; delivery happens after commit (see ``adapters.mail``).
-Events that carry a link carry its token in clear, because the email needs it;
-only its digest is ever stored on the entity.
+An event says what changed, to whom and with what outcome, by ids and plain
+values: never a mail address to write to, never a message text, never a link
+token. Who is told what is decided later, outside the domain, by a notifier
+that reads the current facts (names, addresses, managers) when it sends
+(``chorus_onboarding.notifications``); a host may subscribe to the same events
+to do its own work (end sessions, audit, metrics).
+
+The unit of work stores events with the state change that produced them (the
+transactional outbox). An event that announces a link carries the link's
+``link_id``: the token itself is derived from it only by whoever holds the
+deployment's secret key, so a copy of the database sends no working link.
 """
 
 from __future__ import annotations
@@ -12,21 +19,16 @@ from datetime import datetime
 
 from attrs import frozen
 
-
-@frozen
-class Notice:
-    """Who hears of news about a user and a structure: the structure's name, the user's address."""
-
-    structure_name: str
-    contact_email: str
+from .espaces import Espace, Habilitation
+from .history import ManagerActionKind
+from .states import AttachmentState, SubscriptionState
 
 
 @frozen(kw_only=True)
 class DomainEvent:
-    """Base of every event: when it happened and to which account."""
+    """Base of every event: when it happened."""
 
     occurred_at: datetime
-    account_id: str
 
     @property
     def name(self) -> str:
@@ -35,151 +37,172 @@ class DomainEvent:
 
 
 @frozen(kw_only=True)
-class ActivationEmailIssued(DomainEvent):
-    """A new activation link was issued (at registration or on a resend)."""
+class AccountEvent(DomainEvent):
+    """Something that happened to one account."""
 
-    login_email: str
-    first_name: str
-    last_name: str
-    token: str
+    account_id: str
+
+
+@frozen(kw_only=True)
+class ActivationLinkIssued(AccountEvent):
+    """A new activation link was issued (at registration or on a resend, which cancels the last)."""
+
+    link_id: str
     expires_at: datetime
     resent: bool
 
 
 @frozen(kw_only=True)
-class AccountActivated(DomainEvent):
-    """The owner chose a password and a secret question."""
+class AccountActivated(AccountEvent):
+    """The owner chose a password and a secret question: the account is active."""
 
 
 @frozen(kw_only=True)
-class ContactEmailChanged(DomainEvent):
-    """The contact email changed; both addresses are told."""
-
-    old_contact_email: str
-    new_contact_email: str
+class ActivationExpired(AccountEvent):
+    """The activation deadline passed: the link is refused from now on."""
 
 
 @frozen(kw_only=True)
-class PasswordChanged(DomainEvent):
-    """The password changed (by the owner, or through a reset link)."""
+class ContactEmailChanged(AccountEvent):
+    """The contact email changed.
 
-    contact_email: str
+    The previous address is part of the fact (the account no longer knows
+    it), so that its owner can be told too.
+    """
+
+    previous_contact_email: str
+
+
+@frozen(kw_only=True)
+class PasswordChanged(AccountEvent):
+    """The password changed (by the owner in "Mon compte", or through a reset link)."""
+
     through_reset: bool
 
 
 @frozen(kw_only=True)
-class SecretQuestionChanged(DomainEvent):
+class SecretQuestionChanged(AccountEvent):
     """The secret question and its answer changed."""
-
-    contact_email: str
 
 
 @frozen(kw_only=True)
-class PasswordResetLinkIssued(DomainEvent):
-    """The secret answer was right: a reset link goes to the login email."""
+class PasswordResetLinkIssued(AccountEvent):
+    """The secret answer was right: a reset link is issued for the login email."""
 
-    login_email: str
-    token: str
+    link_id: str
     expires_at: datetime
 
 
 @frozen(kw_only=True)
-class LoginThrottled(DomainEvent):
+class LoginThrottled(AccountEvent):
     """Too many failed logins in a row: logins are refused until ``until``."""
 
-    contact_email: str
     until: datetime
 
 
 @frozen(kw_only=True)
-class SecretAnswersBlocked(DomainEvent):
+class SecretAnswersBlocked(AccountEvent):
     """Too many wrong secret answers: the procedure is refused until ``until``."""
 
-    contact_email: str
     until: datetime
 
 
 @frozen(kw_only=True)
-class AccountDeactivated(DomainEvent):
-    """The account was deactivated by its owner or by someone with the right."""
+class AccountDeactivated(AccountEvent):
+    """The account was deactivated, by its owner or by someone with the right."""
 
-    login_email: str
     by_owner: bool
 
 
 @frozen(kw_only=True)
-class ReactivationRequested(DomainEvent):
-    """The owner of a deactivated account asked to come back: a link is sent."""
+class ReactivationLinkIssued(AccountEvent):
+    """The owner of a deactivated account asked to come back: a link is issued."""
 
-    login_email: str
-    contact_email: str
-    token: str
+    link_id: str
     expires_at: datetime
 
 
 @frozen(kw_only=True)
-class AccountReactivated(DomainEvent):
-    """The account is active again."""
+class AccountReactivated(AccountEvent):
+    """The account is active again (by the owner's link, or by support)."""
 
-    contact_email: str
-
-
-@frozen(kw_only=True)
-class AttachmentRequested(DomainEvent):
-    """A user asked to be attached to a structure; its managers are told."""
-
-    structure_id: str
-    structure_name: str
-    requester_name: str
-    requester_email: str
-    manager_emails: tuple[str, ...]
+    by_owner: bool
 
 
 @frozen(kw_only=True)
-class AttachmentDecided(DomainEvent):
-    """A manager validated or refused an attachment (or attached the user directly)."""
+class MembershipEvent(AccountEvent):
+    """Something that happened to one user's place in one structure."""
 
     structure_id: str
-    structure_name: str
-    contact_email: str
-    validated: bool
+
+
+@frozen(kw_only=True)
+class AttachmentRequested(MembershipEvent):
+    """A user asked to be attached to a structure; it waits for a manager."""
+
+    attachment_id: str
+
+
+@frozen(kw_only=True)
+class AttachmentDecided(MembershipEvent):
+    """An attachment was validated or refused, or made directly by ``by``.
+
+    ``direct`` attachments were made by a manager (or by the user creating
+    the structure, when ``by`` is the user themselves).
+    """
+
+    attachment_id: str
+    outcome: AttachmentState
+    by: str
     direct: bool = False
     reason: str = ""
 
 
 @frozen(kw_only=True)
-class UserDetached(DomainEvent):
-    """The user is no longer attached to the structure."""
+class AttachmentWithdrawn(MembershipEvent):
+    """The requester took a pending request back."""
 
-    structure_id: str
-    structure_name: str
-    contact_email: str
+    attachment_id: str
 
 
 @frozen(kw_only=True)
-class SubscriptionRequested(DomainEvent):
-    """A user asked for a right on an espace; the principal manager is told."""
+class UserDetached(MembershipEvent):
+    """The user is no longer attached to the structure; their rights there ended."""
 
-    structure_id: str
-    structure_name: str
-    espace_label: str
-    service_name: str
-    habilitation: str
-    requester_name: str
-    principal_manager_email: str
+    attachment_id: str
+    by: str
 
 
 @frozen(kw_only=True)
-class SubscriptionDecided(DomainEvent):
-    """The principal manager validated, refused or revoked a subscription."""
+class SubscriptionRequested(MembershipEvent):
+    """A user asked for a right on an espace; it waits for the principal manager."""
 
-    structure_id: str
-    structure_name: str
-    espace_label: str
-    habilitation: str
-    contact_email: str
-    outcome: str
+    subscription_id: str
+    espace: Espace
+    service: str
+    habilitation: Habilitation
+
+
+@frozen(kw_only=True)
+class SubscriptionDecided(MembershipEvent):
+    """A subscription reached ``outcome``: validated, refused, revoked or cancelled."""
+
+    subscription_id: str
+    espace: Espace
+    habilitation: Habilitation
+    outcome: SubscriptionState
+    by: str
     reason: str = ""
+
+
+@frozen(kw_only=True)
+class StructureChanged(DomainEvent):
+    """A manager (or support) acted on a structure: the entry of its history, as a fact."""
+
+    structure_id: str
+    kind: ManagerActionKind
+    actor: str
+    target_account_id: str | None = None
 
 
 class RecordsEvents:

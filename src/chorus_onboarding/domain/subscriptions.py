@@ -12,31 +12,14 @@ for modification; only the principal manager validates, refuses or revokes.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from attrs import define, field
 
 from . import events
 from .espaces import Espace, Habilitation
-from .events import Notice
 from .lifecycle import Lifecycle, Transition
-
-
-class SubscriptionState(enum.Enum):
-    """Where a subscription stands (the portal's codes)."""
-
-    EN_COURS_DE_VALIDATION = "EN_COURS_DE_VALIDATION"
-    VALIDE = "VALIDE"
-    REFUSE = "REFUSE"
-    ANNULE = "ANNULE"
-    REVOQUE = "REVOQUE"
-
-    @property
-    def is_live(self) -> bool:
-        """Asked or granted: a user has at most one per structure, service and espace."""
-        return self in (SubscriptionState.EN_COURS_DE_VALIDATION, SubscriptionState.VALIDE)
-
+from .states import SubscriptionState as SubscriptionState
 
 _S = SubscriptionState
 SUBSCRIPTION_LIFECYCLE: Lifecycle[SubscriptionState] = Lifecycle(
@@ -111,7 +94,6 @@ class Subscription(events.RecordsEvents):
         habilitation: Habilitation,
         by: str,
         now: datetime,
-        notice: Notice,
     ) -> Subscription:
         """A right the principal manager gives directly (with an attachment's validation).
 
@@ -128,7 +110,7 @@ class Subscription(events.RecordsEvents):
             comment="",
             now=now,
         )
-        subscription.validate(by=by, now=now, notice=notice)
+        subscription.validate(by=by, now=now)
         return subscription
 
     @property
@@ -140,58 +122,51 @@ class Subscription(events.RecordsEvents):
         """Whether it gives ``habilitation`` on ``espace`` (modification implies consultation)."""
         return self.grants and self.espace is espace and self.habilitation.covers(habilitation)
 
-    def announce(
-        self, *, structure_name: str, service_name: str, requester_name: str, principal_email: str
-    ) -> None:
-        """Tell the principal manager that this request waits for them."""
+    def announce(self) -> None:
+        """Record that this request waits for the principal manager."""
         self._record(
             events.SubscriptionRequested(
                 occurred_at=self.requested_at,
                 account_id=self.account_id,
                 structure_id=self.structure_id,
-                structure_name=structure_name,
-                espace_label=self.espace.label,
-                service_name=service_name,
-                habilitation=self.habilitation.value,
-                requester_name=requester_name,
-                principal_manager_email=principal_email,
+                subscription_id=self.id,
+                espace=self.espace,
+                service=self.service,
+                habilitation=self.habilitation,
             )
         )
 
-    def _decide(
-        self, event: str, by: str, now: datetime, notice: Notice | None, reason: str
-    ) -> None:
+    def _decide(self, event: str, by: str, now: datetime, reason: str) -> None:
         SUBSCRIPTION_LIFECYCLE.fire(self, event)
         self.decided_at = now
         self.decided_by = by
         self.reason = reason
-        if notice is not None:
-            self._record(
-                events.SubscriptionDecided(
-                    occurred_at=now,
-                    account_id=self.account_id,
-                    structure_id=self.structure_id,
-                    structure_name=notice.structure_name,
-                    espace_label=self.espace.label,
-                    habilitation=self.habilitation.value,
-                    contact_email=notice.contact_email,
-                    outcome=self.state.value,
-                    reason=reason,
-                )
+        self._record(
+            events.SubscriptionDecided(
+                occurred_at=now,
+                account_id=self.account_id,
+                structure_id=self.structure_id,
+                subscription_id=self.id,
+                espace=self.espace,
+                habilitation=self.habilitation,
+                outcome=self.state,
+                by=by,
+                reason=reason,
             )
+        )
 
-    def validate(self, *, by: str, now: datetime, notice: Notice) -> None:
-        """The principal manager grants the right; the user is told."""
-        self._decide("validate", by, now, notice, "")
+    def validate(self, *, by: str, now: datetime) -> None:
+        """The principal manager grants the right."""
+        self._decide("validate", by, now, "")
 
-    def refuse(self, *, by: str, now: datetime, notice: Notice, reason: str = "") -> None:
-        """The principal manager turns the request down; the user is told."""
-        self._decide("refuse", by, now, notice, reason)
+    def refuse(self, *, by: str, now: datetime, reason: str = "") -> None:
+        """The principal manager turns the request down."""
+        self._decide("refuse", by, now, reason)
 
-    def revoke(self, *, by: str, now: datetime, notice: Notice, reason: str = "") -> None:
-        """The principal manager withdraws a granted right; the user is told."""
-        self._decide("revoke", by, now, notice, reason)
+    def revoke(self, *, by: str, now: datetime, reason: str = "") -> None:
+        """The principal manager withdraws a granted right."""
+        self._decide("revoke", by, now, reason)
 
     def cancel(self, *, by: str, now: datetime) -> None:
         """The user gives the subscription up (or it ends with their attachment)."""
-        self._decide("cancel", by, now, None, "")
+        self._decide("cancel", by, now, "")

@@ -1,8 +1,9 @@
-"""Single-use links: what is sent (the token) and what is kept (its digest).
+"""Single-use links: what is announced (a link id), what is sent (the token), what is kept (its digest).
 
-The token itself comes from a cryptographic random source through the
-``TokenGenerator`` port; entities only ever see and keep its digest, with the
-deadline after which it is refused.
+The ``TokenGenerator`` port draws a random link id and derives the token from
+it with the deployment's secret key; entities only ever see the link id
+(recorded in the event that announces the link) and keep the token's digest,
+with the deadline after which it is refused. Nothing stored is a working token.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from datetime import datetime, timedelta
 from attrs import frozen
 
 
-@frozen(repr=False)
+@frozen
 class IssuedToken:
-    """A freshly drawn token and its digest; the clear text leaves only by email."""
+    """A freshly issued link: its id (announced in an event) and its token's digest (kept).
 
-    plain: str
+    The token is not here: it is derived from ``link_id`` with a key the
+    domain never sees, when the email is written.
+    """
+
+    link_id: str
     digest: str
-
-    def __repr__(self) -> str:
-        # Keeps the clear token out of logs and tracebacks.
-        return f"IssuedToken(digest={self.digest[:8]}...)"
 
 
 @frozen

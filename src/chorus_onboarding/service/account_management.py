@@ -82,7 +82,7 @@ class AccountManagementUseCases(ServiceCore):
             account = self._acting_account(uow, actor)
             account.change_contact_email(new, self._now())
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def change_password(
         self, actor: Actor, *, current_password: str, new_password: str, password_confirmation: str
@@ -94,7 +94,7 @@ class AccountManagementUseCases(ServiceCore):
             chosen = self._new_password(new_password, password_confirmation, account.login_email)
             account.change_password(self.ports.hasher.hash(chosen), self._now())
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def change_secret_question(
         self, actor: Actor, *, current_password: str, secret_question: str, secret_answer: str
@@ -111,7 +111,7 @@ class AccountManagementUseCases(ServiceCore):
                 question.value, self.ports.hasher.hash(answer.value), self._now()
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def deactivate_account(self, actor: Actor, account_id: str | None = None) -> None:
         """Deactivate the actor's own account, or (support) anyone's."""
@@ -123,7 +123,7 @@ class AccountManagementUseCases(ServiceCore):
                 account, by_owner = self._target_account(uow, account_id), False
             account.deactivate(self._now(), by_owner=by_owner)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def reactivate_account(self, actor: Actor, account_id: str) -> None:
         """Support reactivates a deactivated account; its owner is told."""
@@ -132,7 +132,7 @@ class AccountManagementUseCases(ServiceCore):
             account = self._target_account(uow, account_id)
             account.reactivate(self._now())
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def resend_activation(self, actor: Actor, account_id: str) -> datetime:
         """Send a new activation email (cancelling the previous link); return its deadline.
@@ -166,7 +166,7 @@ class AccountManagementUseCases(ServiceCore):
                 self._log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
             uow.commit()
             deadline = now + self.settings.activation_validity
-        self.deliver_notifications()
+        self._hand_over()
         return deadline
 
     def expire_overdue_activations(self) -> int:
@@ -186,7 +186,7 @@ class AccountManagementUseCases(ServiceCore):
                 for account_id in ids:
                     account = uow.accounts.get(account_id)
                     if account is not None and account.activation_overdue(now):
-                        account.expire()
+                        account.expire(now)
                         in_batch += 1
                 uow.commit()
             expired += in_batch

@@ -20,7 +20,6 @@ from ..domain.errors import (
     RuleViolation,
     StructureInactive,
 )
-from ..domain.events import Notice
 from ..domain.history import ManagerActionKind
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
@@ -79,13 +78,6 @@ class AttachmentUseCases(GrantChecks):
             reason=attachment.reason,
         )
 
-    def _manager_emails(self, uow: UnitOfWork, structure: Structure) -> tuple[str, ...]:
-        managers = [
-            uow.accounts.get(i)
-            for i in sorted({structure.principal_manager_id, *structure.managers})
-        ]
-        return tuple(m.contact_email.value for m in managers if m is not None and m.is_active)
-
     def _ask(self, uow: UnitOfWork, account: Account, structure: Structure) -> Attachment:
         """A new pending request of ``account`` to ``structure``, announced to its managers."""
         if not structure.is_active:
@@ -98,11 +90,7 @@ class AttachmentUseCases(GrantChecks):
             structure_id=structure.id,
             now=self._now(),
         )
-        attachment.announce(
-            Notice(structure.company_name, account.contact_email.value),
-            requester_name=f"{account.first_name} {account.last_name}",
-            manager_emails=self._manager_emails(uow, structure),
-        )
+        attachment.announce()
         uow.attachments.add(attachment)
         return attachment
 
@@ -132,7 +120,7 @@ class AttachmentUseCases(GrantChecks):
             account = self._acting_account(uow, actor)
             attachment = self._ask(uow, account, self._structure(uow, structure_id))
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         return attachment.id
 
     def withdraw_attachment_request(self, actor: Actor, attachment_id: str) -> None:
@@ -187,15 +175,13 @@ class AttachmentUseCases(GrantChecks):
             if rights and not structure.is_principal(manager.id):
                 raise Forbidden(field="grants")
             now = self._now()
-            attachment.validate(
-                by=manager.id, now=now, notice=self._notice(uow, structure, attachment.account_id)
-            )
+            attachment.validate(by=manager.id, now=now)
             self._log(
                 uow, structure, actor, ManagerActionKind.ATTACHMENT_VALIDATED, attachment.account_id
             )
             self._grant(uow, structure, actor, attachment.account_id, rights, now)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def refuse_attachment(self, actor: Actor, attachment_id: str, *, reason: str = "") -> None:
         """A manager turns a request down; the requester is told (with the reason, if any)."""
@@ -205,7 +191,6 @@ class AttachmentUseCases(GrantChecks):
             attachment.refuse(
                 by=manager.id,
                 now=self._now(),
-                notice=self._notice(uow, structure, attachment.account_id),
                 reason=why,
             )
             self._log(
@@ -217,7 +202,7 @@ class AttachmentUseCases(GrantChecks):
                 why,
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def _each(self, attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOutcome]:
         if isinstance(attachment_ids, str | bytes) or not isinstance(attachment_ids, Iterable):
@@ -260,12 +245,11 @@ class AttachmentUseCases(GrantChecks):
             live = [
                 a for a in uow.attachments.for_member(account.id, structure.id) if a.state.is_live
             ]
-            notice = Notice(structure.company_name, account.contact_email.value)
             if any(a.is_valid for a in live):
                 raise AlreadyAttached(field="login_email")
             if live:
                 attachment = live[0]
-                attachment.validate(by=manager.id, now=self._now(), notice=notice)
+                attachment.validate(by=manager.id, now=self._now())
             else:
                 attachment = Attachment.direct(
                     attachment_id=self.ports.ids.new_id(),
@@ -274,11 +258,10 @@ class AttachmentUseCases(GrantChecks):
                     by=manager.id,
                     now=self._now(),
                 )
-                attachment.welcome(notice)
                 uow.attachments.add(attachment)
             self._log(uow, structure, actor, ManagerActionKind.USER_ATTACHED, account.id)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         return attachment.id
 
     def detach_user(self, actor: Actor, structure_id: str, account_id: str) -> None:
@@ -297,7 +280,7 @@ class AttachmentUseCases(GrantChecks):
             if not valid:
                 raise NotFound(field="account_id", what="Le rattachement")
             now = self._now()
-            valid[0].detach(by=manager.id, now=now, notice=self._notice(uow, structure, account_id))
+            valid[0].detach(by=manager.id, now=now)
             for subscription in uow.subscriptions.for_member(account_id, structure.id):
                 if subscription.state.is_live:
                     subscription.cancel(by=manager.id, now=now)
@@ -305,4 +288,4 @@ class AttachmentUseCases(GrantChecks):
                 structure.revoke_manager(account_id)
             self._log(uow, structure, actor, ManagerActionKind.USER_DETACHED, account_id)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()

@@ -90,7 +90,7 @@ class AuthenticationUseCases(ServiceCore):
                 account.check_activation(digest, now)
             except ActivationExpired:
                 if account.state is AccountState.ACTIVATION_PENDING:
-                    account.expire()
+                    account.expire(now)
                     uow.commit()
                 deadline = account.activation.expires_at if account.activation else now
                 raise ActivationExpired(field="token", deadline=paris_time(deadline)) from None
@@ -112,7 +112,7 @@ class AuthenticationUseCases(ServiceCore):
                 now=now,
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     # --- journey 6 -------------------------------------------------------------
 
@@ -143,7 +143,7 @@ class AuthenticationUseCases(ServiceCore):
                     now, self.settings.max_failed_logins, self.settings.login_block
                 )
                 uow.commit()
-                self.deliver_notifications()
+                self._hand_over()
                 raise AuthenticationFailed()
             if not account.is_active:
                 raise AccountNotActive(state=account.state.label)
@@ -210,13 +210,13 @@ class AuthenticationUseCases(ServiceCore):
                     self.ports.tokens.issue(), now, self.settings.password_reset_validity
                 )
                 uow.commit()
-                self.deliver_notifications()
+                self._hand_over()
                 return
             account.record_wrong_answer(
                 now, self.settings.max_wrong_answers, self.settings.answer_block
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         raise SecretAnswerRejected(field="secret_answer")
 
     def reset_password(
@@ -231,7 +231,7 @@ class AuthenticationUseCases(ServiceCore):
             chosen = self._new_password(new_password, password_confirmation, account.login_email)
             account.reset_password(digest=digest, new_hash=self.ports.hasher.hash(chosen), now=now)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     # --- reactivation by link --------------------------------------------------
 
@@ -249,7 +249,7 @@ class AuthenticationUseCases(ServiceCore):
                 self.ports.tokens.issue(), self._now(), self.settings.reactivation_validity
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def reactivate_with_link(self, *, login_email: str, token: str) -> None:
         """Follow the emailed reactivation link: the account is active again."""
@@ -257,4 +257,4 @@ class AuthenticationUseCases(ServiceCore):
             account, plain = _link_target(uow, login_email, token)
             account.reactivate(self._now(), digest=self.ports.tokens.digest(plain))
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Self
 
 from attrs import frozen
 
@@ -19,29 +19,28 @@ from ..domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    OnboardingError,
     PasswordConfirmationMismatch,
     RequiredField,
 )
-from ..domain.events import Notice
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.structures import Structure
-from ..notifications import Links, render
+from ..notifications import Links, Notifier, Templates
 from ..ports import (
     CaptchaVerifier,
     Clock,
     CompanyDirectory,
+    EventSubscriber,
     IdGenerator,
     MailSender,
+    Outbox,
     PasswordHasher,
     PasswordStrengthMeter,
     TokenGenerator,
     UnitOfWork,
 )
+from ..relay import OutboxRelay, RelayWorker, RetryPolicy
 from ..settings import OnboardingSettings
 from .checks import FieldChecks
-
-log = logging.getLogger("chorus_onboarding")
 
 
 @frozen(kw_only=True)
@@ -57,6 +56,7 @@ class Ports:
     directory: CompanyDirectory
     mailer: MailSender
     strength: PasswordStrengthMeter
+    outbox: Outbox
 
 
 def text_argument(value: object, field: str, *, maximum: int = 1024) -> str:
@@ -100,6 +100,30 @@ def _process_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def deployment_key(settings: OnboardingSettings) -> bytes:
+    """The deployment's secret key (``settings.secret_key``, or one drawn for this process)."""
+    return (settings.secret_key or _process_secret()).encode()
+
+
+def link_key(settings: OnboardingSettings) -> bytes:
+    """The key link tokens are derived with: its own, so that no other use can reveal it."""
+    return hmac.new(deployment_key(settings), b"chorus-onboarding/links", hashlib.sha256).digest()
+
+
+@frozen(kw_only=True)
+class Delivery:
+    """How a service delivers its events: wording, language, subscribers, pacing."""
+
+    inline: bool = False
+    """Run the relay after every use case (in memory), or leave it to a worker."""
+    links: Links | None = None
+    templates: Templates | None = None
+    language: str = "fr"
+    subscribers: tuple[EventSubscriber, ...] = ()
+    retry_policy: RetryPolicy | None = None
+    closers: tuple[Callable[[], None], ...] = ()
+
+
 def typed_question(text: object) -> str:
     """The secret question typed by the owner, checked."""
     return secret_question(text_argument(text, "secret_question"))
@@ -108,16 +132,41 @@ def typed_question(text: object) -> str:
 class ServiceCore:
     """State and helpers shared by the use-case groups of :class:`OnboardingService`."""
 
-    def __init__(self, ports: Ports, settings: OnboardingSettings | None = None) -> None:
+    def __init__(
+        self,
+        ports: Ports,
+        settings: OnboardingSettings | None = None,
+        *,
+        delivery: Delivery | None = None,
+    ) -> None:
         if settings is not None and not isinstance(settings, OnboardingSettings):
             raise InvalidInput(field="settings", expected="OnboardingSettings")
         self.ports = ports
         self.settings = settings or OnboardingSettings()
-        self.links = Links(self.settings.portal_url)
+        wiring = delivery or Delivery()
+        self.links = wiring.links or Links(self.settings.portal_url)
         # Keys the decoy question shown for an unknown email (unpredictable,
         # yet the same on every try) and the forgotten-password challenges.
-        self._secret = (self.settings.secret_key or _process_secret()).encode()
+        self._secret = deployment_key(self.settings)
         self._dummy_hash: str | None = None
+        self.notifier = Notifier(
+            links=self.links,
+            tokens=ports.tokens,
+            templates=wiring.templates,
+            language=wiring.language,
+        )
+        self.relay = OutboxRelay(
+            outbox=ports.outbox,
+            notifier=self.notifier,
+            mailer=ports.mailer,
+            clock=ports.clock,
+            unit_of_work=ports.unit_of_work,
+            policy=wiring.retry_policy,
+            subscribers=wiring.subscribers,
+        )
+        self._inline_delivery = wiring.inline
+        self._workers: list[RelayWorker] = []
+        self._closers: list[Callable[[], None]] = list(wiring.closers)
 
     # --- plumbing ------------------------------------------------------------
 
@@ -128,41 +177,45 @@ class ServiceCore:
         return self.ports.unit_of_work()
 
     def deliver_notifications(self, limit: int = 100) -> int:
-        """Send the emails of committed events; return how many events were delivered.
+        """Run the outbox relay once now: send up to ``limit`` due entries; how many went.
 
-        Called after every use case. Entries are claimed first, so that two
-        relays (threads or processes) never send the same one. A sending
-        failure releases the claims and leaves the events in the outbox for the
-        next call; the dedupe key keeps a retried email from being kept twice
-        by a sender that remembers keys (and is the SMTP Message-ID).
+        The in-memory service does this after every use case; a database-backed
+        one leaves it to the relay worker (``python -m chorus_onboarding relay``)
+        or to :meth:`start_relay`, so that no use case waits for the mail server.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise InvalidInput(field="limit", expected="nombre entier de 1 à 10 000")
-        delivered = 0
-        try:
-            with self._uow() as uow:
-                # One entry claimed at a time: a claim then always outlives
-                # the sending of what it covers, however slow the mail server.
-                for _ in range(limit):
-                    claimed = uow.pending_outbox(1)
-                    if not claimed:
-                        break
-                    (entry,) = claimed
-                    try:
-                        for email in render(entry, self.links):
-                            self.ports.mailer.send(email)
-                    except Exception:  # any sender failure: keep the entry, retry later
-                        log.exception("delivery of %s failed; it stays in the outbox", entry.id)
-                        uow.release([entry.id])
-                        break
-                    uow.mark_delivered(entry.id)
-                    uow.commit()
-                    delivered += 1
-        except OnboardingError:
-            # The use case before this is committed: a storage hiccup here must
-            # not make it look failed; the entries wait for the next delivery.
-            log.exception("delivery interrupted; the outbox keeps what was not sent")
-        return delivered
+        return self.relay.run_once(limit).sent
+
+    def _hand_over(self) -> None:
+        """After a use case: deliver at once when this service delivers inline (in memory)."""
+        if self._inline_delivery:
+            self.relay.run_once(100)
+
+    def start_relay(self, *, interval: float = 5.0, batch_size: int = 100) -> RelayWorker:
+        """Run the outbox relay in a background thread of this process; :meth:`close` stops it.
+
+        For a single-process host; a deployment with several processes runs
+        one worker instead (``python -m chorus_onboarding relay``).
+        """
+        worker = RelayWorker(self.relay, interval=interval, batch_size=batch_size).start_thread()
+        self._workers.append(worker)
+        return worker
+
+    def close(self) -> None:
+        """Stop the relay threads started here and release the database connections."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
+        closers, self._closers = self._closers, []
+        for closer in closers:
+            closer()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _acceptable_password(
         self, password: object, confirmation: object, login: EmailAddress
@@ -244,12 +297,6 @@ class ServiceCore:
         if not structure.is_principal(account.id):
             raise Forbidden()
         return account, structure
-
-    @staticmethod
-    def _notice(uow: UnitOfWork, structure: Structure, account_id: str) -> Notice:
-        """Who hears of news about ``account_id`` on ``structure``."""
-        account = uow.accounts.get(account_id)
-        return Notice(structure.company_name, account.contact_email.value if account else "")
 
     @staticmethod
     def _names(uow: UnitOfWork, account_id: str, structure_id: str) -> tuple[str, str, str]:

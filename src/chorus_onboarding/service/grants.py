@@ -104,7 +104,6 @@ class GrantChecks(ServiceCore):
                     habilitation=right.habilitation,
                     by=structure.principal_manager_id,
                     now=now,
-                    notice=self._notice(uow, structure, account_id),
                 )
             )
             held.add((right.service, right.espace))

@@ -160,7 +160,7 @@ class RegistrationUseCases(StructureBuilding, AttachmentUseCases):
                 "inscription",
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         return Registration(account.id, structure.id, self._deadline(account, now))
 
     def register_for_existing_structure(self, form: ExistingStructureRegistration) -> Registration:
@@ -186,7 +186,7 @@ class RegistrationUseCases(StructureBuilding, AttachmentUseCases):
             account = self._new_account(uow, person, now)
             attachment = self._ask(uow, account, structure) if structure is not None else None
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         return Registration(
             account.id,
             structure.id if structure else None,

@@ -16,7 +16,6 @@ from ..domain.errors import (
     SubscriptionExists,
 )
 from ..domain.espaces import Espace, Habilitation
-from ..domain.events import Notice
 from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure
 from ..domain.subscriptions import Subscription, SubscriptionState
@@ -122,17 +121,10 @@ class SubscriptionUseCases(ServiceCore):
                 comment=note,
                 now=self._now(),
             )
-            principal = uow.accounts.get(structure.principal_manager_id)
-            service_entry = structure.service(code)
-            subscription.announce(
-                structure_name=structure.company_name,
-                service_name=service_entry.name if service_entry else code,
-                requester_name=f"{account.first_name} {account.last_name}",
-                principal_email=principal.contact_email.value if principal else "",
-            )
+            subscription.announce()
             uow.subscriptions.add(subscription)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
         return subscription.id
 
     def cancel_subscription(self, actor: Actor, subscription_id: str) -> None:
@@ -155,15 +147,10 @@ class SubscriptionUseCases(ServiceCore):
 
     def _decided(
         self, uow: UnitOfWork, actor: object, subscription_id: object
-    ) -> tuple[str, Structure, Subscription, Notice]:
+    ) -> tuple[str, Structure, Subscription]:
         subscription = self._subscription(uow, subscription_id)
         principal, structure = self._principal(uow, actor, subscription.structure_id)
-        return (
-            principal.id,
-            structure,
-            subscription,
-            self._notice(uow, structure, subscription.account_id),
-        )
+        return principal.id, structure, subscription
 
     def validate_subscription(self, actor: Actor, subscription_id: str) -> None:
         """The principal manager grants the right asked; the user is told.
@@ -171,13 +158,13 @@ class SubscriptionUseCases(ServiceCore):
         The user must still be attached and the espace still open as asked.
         """
         with self._uow() as uow:
-            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
+            by, structure, subscription = self._decided(uow, actor, subscription_id)
             if not self._is_member(uow, subscription.account_id, structure.id):
                 raise NotAttached(field="subscription_id")
             structure.check_offers(
                 subscription.espace, subscription.service, subscription.habilitation
             )
-            subscription.validate(by=by, now=self._now(), notice=notice)
+            subscription.validate(by=by, now=self._now())
             self._log(
                 uow,
                 structure,
@@ -187,7 +174,7 @@ class SubscriptionUseCases(ServiceCore):
                 subscription.espace.label,
             )
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def refuse_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
         """The principal manager turns a request down; the user is told."""
@@ -211,12 +198,12 @@ class SubscriptionUseCases(ServiceCore):
     ) -> None:
         why = note_argument(reason, "reason")
         with self._uow() as uow:
-            by, structure, subscription, notice = self._decided(uow, actor, subscription_id)
+            by, structure, subscription = self._decided(uow, actor, subscription_id)
             decide = subscription.refuse if event == "refuse" else subscription.revoke
-            decide(by=by, now=self._now(), notice=notice, reason=why)
+            decide(by=by, now=self._now(), reason=why)
             self._log(uow, structure, actor, kind, subscription.account_id, why)
             uow.commit()
-        self.deliver_notifications()
+        self._hand_over()
 
     def pending_subscription_requests(
         self, actor: Actor, structure_id: str

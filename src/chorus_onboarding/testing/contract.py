@@ -1,12 +1,13 @@
 """The repository contract: what every store (memory, SQLite, PostgreSQL, yours) must do.
 
 Subclass :class:`RepositoryContract` in a test module, name the subclass
-``Test...`` and give it a fresh store in :meth:`~RepositoryContract.unit_of_work_factory`::
+``Test...`` and give it a fresh store in :meth:`~RepositoryContract.store`:
+its units of work and the relay's side of its outbox::
 
     class TestMyStore(RepositoryContract):
-        def unit_of_work_factory(self) -> Callable[[], UnitOfWork]:
+        def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
             store = MyStore.empty()
-            return lambda: MyUnitOfWork(store)
+            return (lambda: MyUnitOfWork(store)), MyOutbox(store)
 
 pytest then runs every ``test_`` method below against it. Needs pytest.
 """
@@ -30,15 +31,17 @@ from ..domain.errors import (
     SubscriptionExists,
 )
 from ..domain.espaces import Espace, Habilitation, OpenEspace
-from ..domain.events import Notice
+from ..domain.events import AccountEvent, AttachmentDecided, StructureChanged
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.identifiers import IdentifierType, StructureIdentifier
+from ..domain.states import AttachmentState
 from ..domain.structures import Address, Purpose, Structure
 from ..domain.subscriptions import Subscription
 from ..domain.tokens import IssuedToken
-from ..ports import UnitOfWork
+from ..ports import Outbox, OutboxEntry, UnitOfWork
 
 NOW = datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
 HOSTILE = "Robert'); DROP TABLE co_accounts;-- \"é\" ' OR 1=1 \\ %_"
 
 
@@ -56,7 +59,7 @@ def account(
         now=NOW,
     )
     made.issue_activation(
-        IssuedToken(plain=f"t-{account_id}", digest=f"d-{account_id}"), NOW, timedelta(days=30)
+        IssuedToken(link_id=f"t-{account_id}", digest=f"d-{account_id}"), NOW, timedelta(days=30)
     )
     return made
 
@@ -100,13 +103,23 @@ class RepositoryContract(abc.ABC):
     """Every test a store must pass; subclass it with ``Test`` in the name."""
 
     @abc.abstractmethod
-    def unit_of_work_factory(self) -> Callable[[], UnitOfWork]:
-        """Units of work on a fresh, empty store (called once per test)."""
+    def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
+        """Units of work on a fresh, empty store and its outbox (called once per test)."""
 
     @pytest.fixture
-    def uow(self) -> Callable[[], UnitOfWork]:
-        """The factory of the store under test."""
-        return self.unit_of_work_factory()
+    def fresh_store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
+        """The store under test, fresh for each test."""
+        return self.store()
+
+    @pytest.fixture
+    def uow(self, fresh_store: tuple[Callable[[], UnitOfWork], Outbox]) -> Callable[[], UnitOfWork]:
+        """The units of work of the store under test."""
+        return fresh_store[0]
+
+    @pytest.fixture
+    def outbox(self, fresh_store: tuple[Callable[[], UnitOfWork], Outbox]) -> Outbox:
+        """The outbox of the store under test."""
+        return fresh_store[1]
 
     def _stored(
         self,
@@ -140,12 +153,14 @@ class RepositoryContract(abc.ABC):
             assert again is found, "one unit of work gives one object per entity"
             assert work.accounts.get("nobody") is None
 
-    def test_nothing_is_written_without_commit(self, uow: Callable[[], UnitOfWork]) -> None:
+    def test_nothing_is_written_without_commit(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
         with uow() as work:
             work.accounts.add(account())
         with uow() as work:
             assert work.accounts.get("a1") is None
-            assert work.pending_outbox(10) == []
+        assert outbox.backlog() == 0
 
     def test_every_field_comes_back_as_it_was_stored_hostile_text_included(
         self, uow: Callable[[], UnitOfWork]
@@ -165,7 +180,7 @@ class RepositoryContract(abc.ABC):
                 assert _state(loaded) == _state(stored)
 
     def test_a_stale_write_is_refused_and_writes_nothing(
-        self, uow: Callable[[], UnitOfWork]
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
         self._stored(uow, account())
         with uow() as first, uow() as second:
@@ -173,16 +188,17 @@ class RepositoryContract(abc.ABC):
             theirs = second.accounts.get("a1")
             assert mine is not None
             assert theirs is not None
-            mine.expire()
+            mine.expire(NOW)
             first.commit()
-            theirs.issue_activation(IssuedToken(plain="t2", digest="d2"), NOW, timedelta(days=30))
+            theirs.issue_activation(IssuedToken(link_id="t2", digest="d2"), NOW, timedelta(days=30))
             with pytest.raises(ConcurrencyConflict):
                 second.commit()
         with uow() as work:
             stored = work.accounts.get("a1")
             assert stored is not None
             assert (stored.state, stored.version) == (AccountState.EXPIRED, 2)
-            assert len(work.pending_outbox(10)) == 1
+        names = [entry.event.name for entry in outbox.claim(10, NOW, LEASE)]
+        assert names == ["ActivationLinkIssued", "ActivationExpired"]
 
     def test_an_unchanged_entity_is_not_written_again(self, uow: Callable[[], UnitOfWork]) -> None:
         self._stored(uow, account())
@@ -302,7 +318,7 @@ class RepositoryContract(abc.ABC):
             assert work.accounts.overdue_activations(deadline + timedelta(seconds=1), 1) == ["a1"]
             expired = work.accounts.get("a1")
             assert expired is not None
-            expired.expire()
+            expired.expire(NOW)
             work.commit()
         with uow() as work:
             assert work.accounts.overdue_activations(deadline + timedelta(days=1), 10) == ["a2"]
@@ -335,35 +351,85 @@ class RepositoryContract(abc.ABC):
             assert actions[1].details == HOSTILE
             assert work.history.for_structure("s2") == []
 
-    def test_events_are_stored_with_their_change_and_delivered_once(
-        self, uow: Callable[[], UnitOfWork]
+    def test_events_are_stored_with_their_change_and_claimed_by_one_relay(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
         self._stored(uow, account("a1", "a@exemple.fr"))
         self._stored(uow, account("a2", "b@exemple.fr"))
-        with uow() as work:
-            pending = work.pending_outbox(10)
-            assert [entry.event.account_id for entry in pending] == ["a1", "a2"]
-            assert pending[0].event.name == "ActivationEmailIssued"
-            with uow() as other_relay:
-                assert other_relay.pending_outbox(10) == [], "claimed entries are held"
-            work.mark_delivered(pending[0].id)
-            work.commit()
-            work.release([pending[1].id])
-        with uow() as work:
-            left = work.pending_outbox(10)
-            assert [entry.event.account_id for entry in left] == ["a2"]
+        pending = outbox.claim(10, NOW, LEASE)
+        assert [_account_of(entry) for entry in pending] == ["a1", "a2"]
+        assert pending[0].event.name == "ActivationLinkIssued"
+        assert outbox.claim(10, NOW, LEASE) == [], "claimed entries are held"
+        outbox.mark_sent([pending[0].id], NOW)
+        outbox.release([pending[1].id])
+        left = outbox.claim(10, NOW, LEASE)
+        assert [_account_of(entry) for entry in left] == ["a2"]
+        assert outbox.backlog() == 1
 
-    def test_a_refused_commit_stores_no_event(self, uow: Callable[[], UnitOfWork]) -> None:
+    def test_a_claim_lapses_after_its_lease(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account())
+        assert len(outbox.claim(10, NOW, LEASE)) == 1
+        assert outbox.claim(10, NOW + LEASE - timedelta(seconds=1), LEASE) == []
+        assert len(outbox.claim(10, NOW + LEASE + timedelta(seconds=1), LEASE)) == 1
+
+    def test_a_failed_entry_waits_for_its_retry_and_counts_its_attempts(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account())
+        (entry,) = outbox.claim(10, NOW, LEASE)
+        later = NOW + timedelta(minutes=5)
+        outbox.retry_later(entry.id, HOSTILE, later)
+        assert outbox.claim(10, later - timedelta(seconds=1), LEASE) == []
+        (again,) = outbox.claim(10, later, LEASE)
+        assert (again.id, again.attempts) == (entry.id, 1)
+
+    def test_a_dead_letter_holds_nothing_back_and_can_be_requeued(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account("a1", "a@exemple.fr"), account("a2", "b@exemple.fr"))
+        first, second = outbox.claim(10, NOW, LEASE)
+        outbox.set_aside(first.id, "550 " + HOSTILE, NOW)
+        outbox.release([second.id])
+        assert [_account_of(e) for e in outbox.claim(10, NOW, LEASE)] == ["a2"]
+        (dead,) = outbox.dead_letters(10)
+        assert (dead.id, dead.event_name, dead.error) == (
+            first.id,
+            "ActivationLinkIssued",
+            "550 " + HOSTILE,
+        )
+        assert dead.attempts == 1
+        assert outbox.backlog() == 1
+        assert outbox.requeue([first.id, "nobody"], NOW) == 1
+        assert outbox.dead_letters(10) == []
+        (back,) = outbox.claim(10, NOW, LEASE)
+        assert (back.id, back.attempts) == (first.id, 0)
+
+    def test_sent_entries_are_purged_after_their_retention(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account("a1", "a@exemple.fr"), account("a2", "b@exemple.fr"))
+        first, second = outbox.claim(10, NOW, LEASE)
+        outbox.mark_sent([first.id], NOW)
+        outbox.mark_sent([second.id], NOW + timedelta(days=1))
+        assert outbox.purge_sent(NOW + timedelta(hours=1), 10) == 1
+        assert outbox.purge_sent(NOW + timedelta(days=2), 10) == 1
+        assert outbox.purge_sent(NOW + timedelta(days=2), 10) == 0
+        assert outbox.backlog() == 0
+
+    def test_a_refused_commit_stores_no_event(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
         self._stored(uow, account())
         with uow() as work:
             work.accounts.add(account("a2", "louise@exemple.fr"))
             with pytest.raises(LoginEmailTaken):
                 work.commit()
-        with uow() as work:
-            assert len(work.pending_outbox(10)) == 1
+        assert outbox.backlog() == 1
 
-    def test_a_decision_s_events_name_the_people_to_tell(
-        self, uow: Callable[[], UnitOfWork]
+    def test_a_decision_s_event_states_the_fact_and_names_no_address(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
         request = Attachment.request(
             attachment_id="r1", account_id="a2", structure_id="s1", now=NOW
@@ -372,12 +438,35 @@ class RepositoryContract(abc.ABC):
         with uow() as work:
             stored = work.attachments.get("r1")
             assert stored is not None
-            stored.validate(by="a1", now=NOW, notice=Notice("LE DRESSING", "paul@exemple.fr"))
+            stored.validate(by="a1", now=NOW)
             work.commit()
+        (entry,) = outbox.claim(10, NOW, LEASE)
+        event = entry.event
+        assert isinstance(event, AttachmentDecided)
+        assert (event.attachment_id, event.account_id, event.by, event.outcome) == (
+            "r1",
+            "a2",
+            "a1",
+            AttachmentState.VALIDATED,
+        )
+
+    def test_a_manager_action_is_an_event_too(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
         with uow() as work:
-            (entry,) = work.pending_outbox(10)
-            assert entry.event.name == "AttachmentDecided"
-            assert entry.event.contact_email == "paul@exemple.fr"  # type: ignore[attr-defined]
+            work.history.add(ManagerAction("s1", NOW, "a1", ManagerActionKind.ESPACE_OPENED))
+            work.commit()
+        (entry,) = outbox.claim(10, NOW, LEASE)
+        assert isinstance(entry.event, StructureChanged)
+        assert (entry.event.structure_id, entry.event.kind) == (
+            "s1",
+            ManagerActionKind.ESPACE_OPENED,
+        )
+
+
+def _account_of(entry: OutboxEntry) -> str:
+    assert isinstance(entry.event, AccountEvent)
+    return entry.event.account_id
 
 
 def _state(entity: object) -> dict[str, object]:

@@ -6,11 +6,13 @@ Needs the ``sql`` extra (``pip install chorus-onboarding[sql]``), and
 
 from ...domain.errors import StorageUnavailable
 from .engines import sqlite_engine, url_engine
+from .outbox import SqlOutbox
 from .schema import SCHEMA_VERSION, create_schema, installed_version, prepare
 from .uow import SqlUnitOfWork
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SqlOutbox",
     "SqlUnitOfWork",
     "StorageUnavailable",
     "create_schema",

@@ -23,7 +23,10 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
+    select,
     text,
+    update,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -31,7 +34,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 from ...domain.errors import InvalidInput, StorageUnavailable
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bumped by every change of the schema; a migration takes one version to the next."""
 
 metadata = MetaData()
@@ -161,12 +164,32 @@ outbox = Table(
     Column("claimed_until", UtcDateTime(), nullable=True),
     Column("delivered_at", UtcDateTime(), nullable=True),
     _document(),
+    # Version 2: retries with backoff and dead letters.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("due_at", UtcDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("dead_at", UtcDateTime(), nullable=True),
 )
-Index(
-    "co_outbox_undelivered",
-    outbox.c.seq,
-    postgresql_where=outbox.c.delivered_at.is_(None),
-    sqlite_where=outbox.c.delivered_at.is_(None),
+_WAITING = and_(outbox.c.delivered_at.is_(None), outbox.c.dead_at.is_(None))
+OUTBOX_INDEXES = (
+    Index(
+        "co_outbox_waiting",
+        outbox.c.seq,
+        postgresql_where=_WAITING,
+        sqlite_where=_WAITING,
+    ),
+    Index(
+        "co_outbox_sent",
+        outbox.c.delivered_at,
+        postgresql_where=outbox.c.delivered_at.is_not(None),
+        sqlite_where=outbox.c.delivered_at.is_not(None),
+    ),
+    Index(
+        "co_outbox_dead",
+        outbox.c.dead_at,
+        postgresql_where=outbox.c.dead_at.is_not(None),
+        sqlite_where=outbox.c.dead_at.is_not(None),
+    ),
 )
 
 counters = Table(
@@ -185,13 +208,54 @@ schema_version = Table(
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and index that does not exist yet, and record the version.
+    """Create every table and index that does not exist yet, upgrade an older schema, record the version.
 
     Idempotent: running it on an up-to-date database changes nothing.
     """
     with engine.begin() as connection:
+        found = _version_in(connection)
+        if found is not None and found < 2:
+            _upgrade_1_to_2(connection)
         metadata.create_all(connection)
         _record_version(connection)
+
+
+def _version_in(connection: Connection) -> int | None:
+    if not connection.dialect.has_table(connection, schema_version.name):
+        return None
+    rows = connection.execute(schema_version.select()).all()
+    return max((row.version for row in rows), default=None)
+
+
+def _upgrade_1_to_2(connection: Connection) -> None:
+    """Version 1 to 2: the outbox learns retries and dead letters; no clear token stays.
+
+    Version 1 events carried mail addresses and clear link tokens; version 2
+    events are facts read by the notifier. Entries still waiting are set
+    aside (listed by ``relay dead-letters``: resend the activation or reset
+    from the library) with their tokens erased, delivered ones are kept as
+    history with their tokens erased.
+    """
+    now = datetime.now(UTC)
+    for column in (
+        "attempts INTEGER NOT NULL DEFAULT 0",
+        "due_at TIMESTAMP NULL",
+        "last_error VARCHAR(500) NULL",
+        "dead_at TIMESTAMP NULL",
+    ):
+        connection.execute(text(f"ALTER TABLE co_outbox ADD COLUMN {column}"))
+    connection.execute(text("DROP INDEX IF EXISTS co_outbox_undelivered"))
+    for index in OUTBOX_INDEXES:
+        index.create(connection, checkfirst=True)
+    rows = connection.execute(
+        select(outbox.c.id, outbox.c.event, outbox.c.delivered_at, outbox.c.document)
+    ).all()
+    for row in rows:
+        document = {k: ("" if k == "token" else v) for k, v in dict(row.document).items()}
+        values: dict[str, Any] = {"document": document}
+        if row.delivered_at is None:
+            values |= {"dead_at": now, "last_error": f"format 1 : {row.event}", "attempts": 0}
+        connection.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
 
 
 def _record_version(connection: Connection) -> None:
@@ -210,10 +274,7 @@ def _record_version(connection: Connection) -> None:
 def installed_version(engine: Engine) -> int | None:
     """The highest schema version recorded in the database, or None if it has none."""
     with engine.connect() as connection:
-        if not engine.dialect.has_table(connection, schema_version.name):
-            return None
-        rows = connection.execute(schema_version.select()).all()
-    return max((row.version for row in rows), default=None)
+        return _version_in(connection)
 
 
 def prepare(engine: Engine) -> Engine:

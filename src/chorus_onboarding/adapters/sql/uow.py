@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Generic
 
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -35,7 +35,6 @@ from ...domain.history import ManagerAction
 from ...domain.identifiers import StructureIdentifier
 from ...domain.structures import Structure
 from ...domain.subscriptions import Subscription
-from ...ports import OutboxEntry
 from ..snapshots import E, Entity, TrackingUnitOfWork
 from . import codec, schema
 
@@ -242,15 +241,8 @@ class SqlHistory:
         return [codec.load(ManagerAction, row.document) for row in rows]
 
 
-def _scrubbed(document: dict[str, Any]) -> dict[str, Any]:
-    """The event's document without its clear token: once sent, it never stays at rest."""
-    return {key: ("" if key == "token" else value) for key, value in document.items()}
-
-
 class SqlUnitOfWork(TrackingUnitOfWork):
     """One transaction on the database."""
-
-    CLAIM_SECONDS = 120
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
@@ -402,23 +394,20 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                     for a in self.staged_history
                 ],
             )
-        now = self._clock()
-        for event in recorded:
+        if recorded:
+            now = self._clock()
             connection.execute(
-                insert(schema.outbox).values(
-                    id=_outbox_id(), event=event.name, created_at=now, document=codec.dump(event)
-                )
+                insert(schema.outbox),
+                [
+                    {
+                        "id": _outbox_id(),
+                        "event": event.name,
+                        "created_at": now,
+                        "document": codec.dump(event),
+                    }
+                    for event in recorded
+                ],
             )
-        for entry_id in self._delivered:
-            row = connection.execute(
-                select(schema.outbox.c.document).where(schema.outbox.c.id == entry_id)
-            ).first()
-            if row is not None:
-                connection.execute(
-                    update(schema.outbox)
-                    .where(schema.outbox.c.id == entry_id)
-                    .values(delivered_at=now, claimed_until=None, document=_scrubbed(row.document))
-                )
 
     def _explain(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
         """Which unique key refused the write: the library's duplicate error for it."""
@@ -441,52 +430,6 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                 ):
                     return _duplicate(entity)
         return ConcurrencyConflict(what="La donnée")
-
-    # --- outbox -------------------------------------------------------------------------
-
-    def pending_outbox(self, limit: int) -> list[OutboxEntry]:
-        """Claim up to ``limit`` undelivered entries, oldest first, for a while.
-
-        A claim keeps a second relay (another process) off the same entries
-        until it expires, so a crashed relay's entries are picked up again.
-        """
-        table = schema.outbox
-        now = self._clock()
-        rows = self.rows(
-            select(table.c.id, table.c.event, table.c.document)
-            .where(
-                table.c.delivered_at.is_(None),
-                or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
-            )
-            .order_by(table.c.seq)
-            .limit(limit)
-        )
-        claimed = []
-        until = datetime.fromtimestamp(now.timestamp() + self.CLAIM_SECONDS, UTC)
-        for row in rows:
-            done = self.execute(
-                update(table)
-                .where(
-                    table.c.id == row.id,
-                    table.c.delivered_at.is_(None),
-                    or_(table.c.claimed_until.is_(None), table.c.claimed_until < now),
-                )
-                .values(claimed_until=until)
-            )
-            if done.rowcount == 1:
-                claimed.append(
-                    OutboxEntry(id=row.id, event=codec.load_event(row.event, row.document))
-                )
-        # The claims are committed at once: they must hold while emails go out.
-        self._close(commit=True)
-        return claimed
-
-    def release(self, entry_ids: list[str]) -> None:
-        """Drop the claims on these entries, at once."""
-        table = schema.outbox
-        if entry_ids:
-            self.execute(update(table).where(table.c.id.in_(entry_ids)).values(claimed_until=None))
-            self._close(commit=True)
 
 
 def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> Any:

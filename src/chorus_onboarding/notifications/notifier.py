@@ -1,0 +1,346 @@
+"""Events become emails: who is told, and what, decided when the email is written.
+
+The notifier reads the current facts (names, addresses, managers) through the
+:class:`~chorus_onboarding.ports.NotificationFacts` port, derives the link
+tokens from the link ids the events carry, and fills the templates of one
+language. An event nobody needs to hear of gives no email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import attrs
+from attrs import frozen
+
+from ..domain import events
+from ..domain.errors import InvalidInput
+from ..domain.states import AttachmentState, SubscriptionState
+from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
+from .templates import LANGUAGES, Templates, fill
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _offset(local: datetime) -> str:
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return f"{hours:+d}"
+
+
+def paris_time(instant: datetime, language: str = "fr", templates: Templates | None = None) -> str:
+    """``03/02/2018 10:05:10 (heure locale France métropolitaine, GMT+1)``: as the portal shows deadlines."""
+    local = instant.astimezone(PARIS)
+    pattern = (templates or Templates.default()).get(language, "local_time").text
+    return fill(pattern, {"when": f"{local:%d/%m/%Y %H:%M:%S}", "offset": _offset(local)})
+
+
+def _path(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > 200:
+        raise InvalidInput(field=attribute.name, expected="chemin commençant par /")
+
+
+@frozen
+class Links:
+    """Builds the links the emails carry, from the portal's address and the pages' paths."""
+
+    portal_url: str = "https://chorus-pro.gouv.fr"
+    activation_path: str = attrs.field(default="/cpp/activationCompte", validator=_path)
+    password_reset_path: str = attrs.field(
+        default="/cpp/reinitialisationMotDePasse", validator=_path
+    )
+    reactivation_path: str = attrs.field(default="/cpp/reactivationCompte", validator=_path)
+
+    def _link(self, path: str, email: str, token: str) -> str:
+        return f"{self.portal_url.rstrip('/')}{path}?{urlencode({'email': email, 'token': token})}"
+
+    def activation(self, email: str, token: str) -> str:
+        """The account activation link."""
+        return self._link(self.activation_path, email, token)
+
+    def password_reset(self, email: str, token: str) -> str:
+        """The forgotten-password link."""
+        return self._link(self.password_reset_path, email, token)
+
+    def reactivation(self, email: str, token: str) -> str:
+        """The link that reactivates a deactivated account."""
+        return self._link(self.reactivation_path, email, token)
+
+
+@frozen
+class _Draft:
+    """One email before rendering: to whom, which template, with what."""
+
+    to: tuple[str, ...]
+    template: str
+    context: dict[str, Any]
+
+
+class Notifier:
+    """Turns an outbox entry into the emails it sends, in one language.
+
+    ``templates`` is the wording (:meth:`Templates.default` unless replaced);
+    ``language`` is ``"fr"`` (the portal's) or ``"en"``.
+    """
+
+    def __init__(
+        self,
+        *,
+        links: Links,
+        tokens: TokenGenerator,
+        templates: Templates | None = None,
+        language: str = "fr",
+    ) -> None:
+        if language not in LANGUAGES:
+            raise InvalidInput(field="language", expected="fr ou en")
+        if templates is not None and not isinstance(templates, Templates):
+            raise InvalidInput(field="templates", expected="Templates")
+        self.links = links
+        self.language = language
+        self.templates = templates or Templates.default()
+        self._tokens = tokens
+
+    def emails(self, entry: OutboxEntry, facts: NotificationFacts) -> list[OutgoingEmail]:
+        """The emails ``entry`` sends (none for an event nobody needs to hear of).
+
+        Each has a dedupe key derived from the entry's id: the same on every retry.
+        """
+        drafts = [d for d in self._drafts(entry.event, facts) if d.to]
+        return [self._render(draft, f"{entry.id}/{index}") for index, draft in enumerate(drafts)]
+
+    def _render(self, draft: _Draft, dedupe_key: str) -> OutgoingEmail:
+        template = self.templates.get(self.language, draft.template)
+        context = draft.context
+        html = None if template.html is None else fill(template.html, context)
+        return OutgoingEmail(
+            to=draft.to,
+            subject=fill(template.subject, context),
+            body=fill(template.text, context) + self.templates.signature(self.language),
+            dedupe_key=dedupe_key,
+            html=html,
+        )
+
+    # --- words ----------------------------------------------------------------------
+
+    def _word(self, name: str, **context: Any) -> str:
+        return fill(self.templates.get(self.language, name).text, context)
+
+    def _time(self, instant: datetime) -> str:
+        return paris_time(instant, self.language, self.templates)
+
+    def _reason_line(self, reason: str) -> str:
+        return self._word("reason_line", reason=reason) if reason else ""
+
+    # --- who is told what -----------------------------------------------------------
+
+    def _drafts(self, event: events.DomainEvent, facts: NotificationFacts) -> Iterator[_Draft]:
+        yield from self._compose(event, facts)
+
+    @singledispatchmethod
+    def _compose(self, event: events.DomainEvent, facts: NotificationFacts) -> list[_Draft]:
+        """Events with no email (account activated, structure changed...) compose none."""
+        return []
+
+    def _to_owner(
+        self,
+        event: events.AccountEvent,
+        facts: NotificationFacts,
+        template: str,
+        address: Callable[[Person], str],
+        **context: Any,
+    ) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None:
+            return []
+        names = {"first_name": person.first_name, "last_name": person.last_name}
+        return [_Draft((address(person),), template, {**names, **context})]
+
+    @_compose.register
+    def _(self, event: events.ActivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None:
+            return []
+        token = self._tokens.token_for(event.link_id)
+        note = self._word("activation_resent_note") if event.resent else ""
+        return self._to_owner(
+            event,
+            facts,
+            "activation",
+            _login,
+            link=self.links.activation(person.login_email, token),
+            deadline=self._time(event.expires_at),
+            resent_note=note,
+        )
+
+    @_compose.register
+    def _(self, event: events.PasswordResetLinkIssued, facts: NotificationFacts) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None:
+            return []
+        token = self._tokens.token_for(event.link_id)
+        return self._to_owner(
+            event,
+            facts,
+            "password_reset",
+            _login,
+            link=self.links.password_reset(person.login_email, token),
+            deadline=self._time(event.expires_at),
+        )
+
+    @_compose.register
+    def _(self, event: events.ReactivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None:
+            return []
+        token = self._tokens.token_for(event.link_id)
+        return self._to_owner(
+            event,
+            facts,
+            "reactivation",
+            _contact,
+            link=self.links.reactivation(person.login_email, token),
+            deadline=self._time(event.expires_at),
+        )
+
+    @_compose.register
+    def _(self, event: events.ContactEmailChanged, facts: NotificationFacts) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None:
+            return []
+        context = {
+            "new_contact_email": person.contact_email,
+            "previous_contact_email": event.previous_contact_email,
+        }
+        return [
+            _Draft((event.previous_contact_email,), "contact_email_changed", context),
+            _Draft((person.contact_email,), "contact_email_changed", context),
+        ]
+
+    @_compose.register
+    def _(self, event: events.PasswordChanged, facts: NotificationFacts) -> list[_Draft]:
+        how = (
+            "password_changed_through_reset"
+            if event.through_reset
+            else "password_changed_in_account"
+        )
+        return self._to_owner(event, facts, "password_changed", _contact, how=self._word(how))
+
+    @_compose.register
+    def _(self, event: events.SecretQuestionChanged, facts: NotificationFacts) -> list[_Draft]:
+        return self._to_owner(event, facts, "secret_question_changed", _contact)
+
+    @_compose.register
+    def _(self, event: events.LoginThrottled, facts: NotificationFacts) -> list[_Draft]:
+        return self._to_owner(
+            event, facts, "login_throttled", _contact, until=self._time(event.until)
+        )
+
+    @_compose.register
+    def _(self, event: events.SecretAnswersBlocked, facts: NotificationFacts) -> list[_Draft]:
+        return self._to_owner(
+            event, facts, "secret_answers_blocked", _contact, until=self._time(event.until)
+        )
+
+    @_compose.register
+    def _(self, event: events.AccountDeactivated, facts: NotificationFacts) -> list[_Draft]:
+        who = "deactivated_by_owner" if event.by_owner else "deactivated_by_administrator"
+        return self._to_owner(event, facts, "account_deactivated", _login, who=self._word(who))
+
+    @_compose.register
+    def _(self, event: events.AccountReactivated, facts: NotificationFacts) -> list[_Draft]:
+        return self._to_owner(event, facts, "account_reactivated", _contact)
+
+    @_compose.register
+    def _(self, event: events.AttachmentRequested, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        requester = facts.person(event.account_id)
+        if structure is None or requester is None:
+            return []
+        managers = sorted({structure.principal_manager_id, *structure.manager_ids})
+        found = [facts.person(manager) for manager in managers]
+        to = tuple(p.contact_email for p in found if p is not None and p.active)
+        context = {
+            "requester_name": f"{requester.first_name} {requester.last_name}",
+            "requester_email": requester.contact_email,
+            "structure_name": structure.name,
+        }
+        return [_Draft(to, "attachment_requested", context)]
+
+    @_compose.register
+    def _(self, event: events.AttachmentDecided, facts: NotificationFacts) -> list[_Draft]:
+        if event.by == event.account_id:
+            return []  # the user made the structure: nothing to tell them
+        structure = facts.structure(event.structure_id)
+        if structure is None:
+            return []
+        if event.outcome is AttachmentState.VALIDATED:
+            template = "attachment_direct" if event.direct else "attachment_validated"
+        else:
+            template = "attachment_refused"
+        return self._to_owner(
+            event,
+            facts,
+            template,
+            _contact,
+            structure_name=structure.name,
+            reason_line=self._reason_line(event.reason),
+        )
+
+    @_compose.register
+    def _(self, event: events.UserDetached, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        if structure is None:
+            return []
+        return self._to_owner(
+            event, facts, "user_detached", _contact, structure_name=structure.name
+        )
+
+    @_compose.register
+    def _(self, event: events.SubscriptionRequested, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        requester = facts.person(event.account_id)
+        if structure is None or requester is None:
+            return []
+        principal = facts.person(structure.principal_manager_id)
+        if principal is None or not principal.active:
+            return []
+        context = {
+            "requester_name": f"{requester.first_name} {requester.last_name}",
+            "structure_name": structure.name,
+            "espace": event.espace.label,
+            "habilitation": event.habilitation.value,
+            "service_name": structure.services.get(event.service, event.service),
+        }
+        return [_Draft((principal.contact_email,), "subscription_requested", context)]
+
+    @_compose.register
+    def _(self, event: events.SubscriptionDecided, facts: NotificationFacts) -> list[_Draft]:
+        if event.outcome in (SubscriptionState.ANNULE, SubscriptionState.EN_COURS_DE_VALIDATION):
+            return []  # the user gave it up, or it ended with their attachment (told then)
+        structure = facts.structure(event.structure_id)
+        if structure is None:
+            return []
+        return self._to_owner(
+            event,
+            facts,
+            "subscription_decided",
+            _contact,
+            structure_name=structure.name,
+            espace=event.espace.label,
+            habilitation=event.habilitation.value,
+            outcome=self._word(f"outcome_{event.outcome.name}"),
+            reason_line=self._reason_line(event.reason),
+        )
+
+
+def _login(person: Person) -> str:
+    return person.login_email
+
+
+def _contact(person: Person) -> str:
+    return person.contact_email
