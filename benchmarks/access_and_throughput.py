@@ -66,7 +66,6 @@ from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
 from chorus_onboarding.domain.espaces import OpenEspace
-from chorus_onboarding.domain.events import Notice
 from chorus_onboarding.domain.structures import DEFAULT_SERVICE
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
 
@@ -228,7 +227,6 @@ def build_block(block: int, hasher: FastInsecureHasher) -> Block:
             attachment_number += 1
             if account.id == manager:
                 continue  # the principal manager has every right, and no subscription
-            notice = Notice(structure.company_name, account.login_email.value)
             for espace, habilitation in RIGHTS:
                 granted = Subscription.granted(
                     subscription_id=entity_id(_SUBSCRIPTION, subscription_number),
@@ -239,7 +237,6 @@ def build_block(block: int, hasher: FastInsecureHasher) -> Block:
                     habilitation=habilitation,
                     by=manager,
                     now=_NOW,
-                    notice=notice,
                 )
                 # Rights granted long ago: the user was told then. Dropping the
                 # event keeps a million emails out of the outbox.

@@ -193,7 +193,7 @@ class SqliteServer:
 
         def open_service(clock: FrozenClock, mailer: MemoryMailbox) -> OnboardingService:
             return OnboardingService.sqlite(
-                path, clock=clock, hasher=FastInsecureHasher(), mailer=mailer
+                path, clock=clock, hasher=FastInsecureHasher(), mailer=mailer, demo_ports=True
             )
 
         return Database(SQLITE, str(path), engine, open_service)
@@ -270,7 +270,7 @@ class PostgresServer:
 
         def open_service(clock: FrozenClock, mailer: MemoryMailbox) -> OnboardingService:
             return OnboardingService.from_url(
-                in_schema, clock=clock, hasher=FastInsecureHasher(), mailer=mailer
+                in_schema, clock=clock, hasher=FastInsecureHasher(), mailer=mailer, demo_ports=True
             )
 
         return Database(POSTGRESQL, name, engine, open_service)

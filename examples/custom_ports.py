@@ -4,12 +4,18 @@
 thing the library talks to is given explicitly. Here the company register is a
 dictionary and the mail sender collects what it would send; both are plain
 classes that satisfy the ``CompanyDirectory`` and ``MailSender`` protocols.
-``OnboardingService.in_memory(directory=..., mailer=...)`` is the shortcut
-that takes the in-memory defaults for every other port.
+A service wired by hand leaves the emails to the outbox relay, as a
+database-backed one does: ``deliver_notifications()`` runs it once, as a
+relay worker would. ``OnboardingService.in_memory(directory=..., mailer=...)``
+is the shortcut that takes the in-memory defaults for every other port and
+delivers at the end of each use case.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from chorus_onboarding import (
@@ -25,12 +31,15 @@ from chorus_onboarding import (
 )
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.hashing import Argon2Hasher
-from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
+from chorus_onboarding.adapters.memory import MemoryOutbox, MemoryStore, MemoryUnitOfWork
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator, UuidIdGenerator
 from chorus_onboarding.adapters.strength import ZxcvbnStrengthMeter
 from chorus_onboarding.ports import OutgoingEmail
 
 FARM_SIRET = "31415926000012"
+# The key link tokens are derived with: in production, read it from your
+# secret store, the same in every process (a new one invalidates sent links).
+LINK_KEY = secrets.token_bytes(32)
 
 
 class DictDirectory:
@@ -50,6 +59,11 @@ class CollectingMailer:
     def __init__(self) -> None:
         self.sent: list[OutgoingEmail] = []
         self._keys: set[str] = set()
+
+    @contextmanager
+    def session(self) -> Iterator[CollectingMailer]:
+        """The relay's connection for a batch: here, the mailer itself."""
+        yield self
 
     def send(self, email: OutgoingEmail) -> None:
         """Keep ``email`` unless a retry already brought it."""
@@ -77,12 +91,13 @@ def build_service(directory: DictDirectory, mailer: CollectingMailer) -> Onboard
         unit_of_work=lambda: MemoryUnitOfWork(store),
         clock=FixedClock(datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)),
         ids=UuidIdGenerator(),
-        tokens=SecretTokenGenerator(),
+        tokens=SecretTokenGenerator(LINK_KEY),
         hasher=Argon2Hasher(),
         captcha=FixedCaptcha("K7P2Q"),
         directory=directory,
         mailer=mailer,
         strength=ZxcvbnStrengthMeter(),
+        outbox=MemoryOutbox(store),
     )
     return OnboardingService(ports, OnboardingSettings.portal_today())
 
@@ -119,6 +134,8 @@ def main() -> None:
             siret=FARM_SIRET,
         )
     )
+    print(f"Emails collected before the relay runs: {len(mailer.sent)}")
+    service.deliver_notifications()  # what a relay worker does
     for email in mailer.sent:
         print(f"Collected for {', '.join(email.to)}: {email.subject}")
         deadline = next(line for line in email.body.splitlines() if "valable" in line)

@@ -13,7 +13,7 @@ from pathlib import Path
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
 from .domain.attachments import ATTACHMENT_LIFECYCLE
-from .domain.errors import InvalidInput, OnboardingError, PortRequired
+from .domain.errors import InvalidInput, OnboardingError
 from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
 from .relay import OutboxRelay, RelayWorker
 from .service import OnboardingService
@@ -60,7 +60,7 @@ def _relay(arguments: argparse.Namespace) -> OutboxRelay:
 
     key = os.environ.get("CHORUS_SECRET_KEY")
     if not key:
-        raise PortRequired(field="settings", port="CHORUS_SECRET_KEY")
+        raise InvalidInput(field="settings", expected="clé secrète dans CHORUS_SECRET_KEY")
     extra = {"portal_url": arguments.portal_url} if arguments.portal_url else {}
     mailer = SmtpMailSender(
         host=arguments.smtp_host,
@@ -140,7 +140,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 level=logging.INFO if arguments.verbose else logging.WARNING,
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
             )
-            logging.getLogger("chorus_onboarding.relay").setLevel(logging.INFO)
             _run_relay(arguments)
         elif arguments.command == "dead-letters":
             for letter in _admin_service(arguments).relay.dead_letters(1000):
