@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, TypedDict, Unpack
@@ -82,7 +83,7 @@ class OnboardingService(
 
         Needs the ``sql`` extra. Other ports as for :meth:`in_memory`.
         """
-        return cls._on_engine(lambda sql: sql.sqlite_engine(path), overrides)
+        return cls._on_engine(lambda sql, waits: sql.sqlite_engine(path, **waits), overrides)
 
     @classmethod
     def from_url(cls, url: str, **overrides: Unpack[PortOverrides]) -> OnboardingService:
@@ -91,17 +92,22 @@ class OnboardingService(
         The schema is created if missing. Needs the ``postgresql`` extra for
         PostgreSQL. Other ports as for :meth:`in_memory`.
         """
-        return cls._on_engine(lambda sql: sql.url_engine(url), overrides)
+        return cls._on_engine(lambda sql, waits: sql.url_engine(url, **waits), overrides)
 
     @classmethod
     def _on_engine(
-        cls, make: Callable[[ModuleType], Engine], overrides: PortOverrides
+        cls, make: Callable[[ModuleType, dict[str, timedelta]], Engine], overrides: PortOverrides
     ) -> OnboardingService:
         try:
             sql = importlib.import_module("chorus_onboarding.adapters.sql")
         except ImportError as error:
             raise ExtraNotInstalled(extra="sql").with_cause(error) from None
-        engine = sql.prepare(make(sql))
+        engine = make(sql, sql.database_waits(overrides.get("settings")))
+        try:
+            sql.prepare(engine)
+        except BaseException:
+            sql.release_engine(engine)
+            raise
         unit_of_work = sql.SqlUnitOfWork
         return cls._wired(lambda clock: lambda: unit_of_work(engine, clock.now), overrides)
 

@@ -4,8 +4,8 @@ Needs the ``sql`` extra (``pip install chorus-onboarding[sql]``), and
 ``postgresql`` for PostgreSQL.
 """
 
-from ...domain.errors import StorageUnavailable
-from .engines import sqlite_engine, url_engine
+from ...domain.errors import StorageUnavailable, StoredDataUnreadable
+from .engines import database_waits, release_engine, sqlite_engine, url_engine
 from .schema import SCHEMA_VERSION, create_schema, installed_version, prepare
 from .uow import SqlUnitOfWork
 
@@ -13,9 +13,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "SqlUnitOfWork",
     "StorageUnavailable",
+    "StoredDataUnreadable",
     "create_schema",
+    "database_waits",
     "installed_version",
     "prepare",
+    "release_engine",
     "sqlite_engine",
     "url_engine",
 ]
