@@ -83,6 +83,35 @@ class OnboardingSettings:
     next, telling it apart from a real account.
     """
 
+    # --- database waits (SQLite and PostgreSQL stores; the memory store never waits) ---
+    database_connect_timeout: timedelta = field(default=timedelta(seconds=5))
+    """How long opening a connection to PostgreSQL may take (whole seconds, at most 1 minute).
+
+    psycopg waits at least 2 seconds whatever is asked.
+    """
+    database_lock_timeout: timedelta = field(default=timedelta(seconds=5))
+    """How long a statement waits for a lock another session holds (at most 10 minutes).
+
+    PostgreSQL's ``lock_timeout``; on SQLite, the busy timeout (the wait for
+    the writer ahead).
+    """
+    database_statement_timeout: timedelta = field(default=timedelta(seconds=30))
+    """How long one statement may run on PostgreSQL (at most 1 hour; SQLite has no such bound)."""
+
+    @database_connect_timeout.validator
+    @database_lock_timeout.validator
+    @database_statement_timeout.validator
+    def _database_wait(self, attribute: attrs.Attribute[timedelta], value: object) -> None:
+        longest, words = {
+            "database_connect_timeout": (timedelta(minutes=1), "1 minute"),
+            "database_lock_timeout": (timedelta(minutes=10), "10 minutes"),
+            "database_statement_timeout": (timedelta(hours=1), "1 heure"),
+        }[attribute.name]
+        if not isinstance(value, timedelta) or not timedelta(0) < value <= longest:
+            raise InvalidInput(
+                field=attribute.name, expected=f"durée positive d'au plus {words} (timedelta)"
+            )
+
     @classmethod
     def portal_today(cls, **overrides: Any) -> OnboardingSettings:
         """The portal's current behaviour: activation links valid 60 minutes."""

@@ -506,6 +506,44 @@ class PortRequired(OnboardingError):
     message_en = "A database-backed service needs '{port}': pass it, or demo_ports=True for a demo."
 
 
+_STORED_KINDS_FR: dict[str, str] = {
+    "account": "compte",
+    "structure": "structure",
+    "attachment": "demande de rattachement",
+    "subscription": "abonnement",
+    "manager_action": "action de gestionnaire",
+    "outbox_event": "événement à envoyer",
+}
+
+
+class StoredDataUnreadable(StorageUnavailable):
+    """A stored document the library cannot read back: damaged, or not written by it.
+
+    ``params["what"]`` names the kind of row (``account``, ``structure``,
+    ``attachment``, ``subscription``, ``manager_action``, ``outbox_event``)
+    and ``params["id"]`` the row. Unlike the database being down, trying
+    again does not help: the row needs repair.
+    """
+
+    code = "stored_data_unreadable"
+    message_fr = (
+        "Donnée enregistrée illisible : {what} {id}. Signalez-le à l'administrateur du service."
+    )
+    message_en = "Unreadable stored data: {what} {id}. Report it to the service's administrator."
+
+    def __init__(self, *, what: str, id: str) -> None:
+        super().__init__(what=what, id=id)
+
+    def message(self, language: Language = "fr") -> str:
+        """The message in ``language``, the kind of row named in words of that language."""
+        what = str(self.params.get("what"))
+        shown = _STORED_KINDS_FR.get(what, what) if language == "fr" else what.replace("_", " ")
+        template = self.message_en if language == "en" else self.message_fr
+        return template.format_map(
+            _Words({**self.params, "what": shown, "field": self.field}, language)
+        )
+
+
 class ExtraNotInstalled(OnboardingError):
     """A feature needs an optional extra of the package that is not installed."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, TypedDict, Unpack
@@ -102,7 +103,9 @@ class OnboardingService(
         Use cases never wait for the mail server: run the relay worker
         (``python -m chorus_onboarding relay``) or :meth:`start_relay`.
         """
-        return cls._on_engine(lambda sql: sql.sqlite_engine(path), overrides, demo_ports)
+        return cls._on_engine(
+            lambda sql, waits: sql.sqlite_engine(path, **waits), overrides, demo_ports
+        )
 
     @classmethod
     def from_url(
@@ -113,11 +116,16 @@ class OnboardingService(
         The schema is created if missing. Needs the ``postgresql`` extra for
         PostgreSQL. Ports and ``demo_ports`` as for :meth:`sqlite`.
         """
-        return cls._on_engine(lambda sql: sql.url_engine(url), overrides, demo_ports)
+        return cls._on_engine(
+            lambda sql, waits: sql.url_engine(url, **waits), overrides, demo_ports
+        )
 
     @classmethod
     def _on_engine(
-        cls, make: Callable[[ModuleType], Engine], overrides: PortOverrides, demo: object
+        cls,
+        make: Callable[[ModuleType, dict[str, timedelta]], Engine],
+        overrides: PortOverrides,
+        demo: object,
     ) -> OnboardingService:
         if not isinstance(demo, bool):
             raise InvalidInput(field="demo_ports", expected="booléen")
@@ -127,7 +135,12 @@ class OnboardingService(
             sql = importlib.import_module("chorus_onboarding.adapters.sql")
         except ImportError as error:
             raise ExtraNotInstalled(extra="sql").with_cause(error) from None
-        engine = sql.prepare(make(sql))
+        engine = make(sql, sql.database_waits(overrides.get("settings")))
+        try:
+            sql.prepare(engine)
+        except BaseException:
+            sql.release_engine(engine)
+            raise
         unit_of_work = sql.SqlUnitOfWork
         return cls._wired(
             lambda clock: lambda: unit_of_work(engine, clock.now),
@@ -135,6 +148,7 @@ class OnboardingService(
             overrides,
             inline=False,
             demo=demo,
+            closers=(lambda: sql.release_engine(engine),),
         )
 
     @classmethod
@@ -146,6 +160,7 @@ class OnboardingService(
         *,
         inline: bool,
         demo: bool,
+        closers: tuple[Callable[[], None], ...] = (),
     ) -> OnboardingService:
         unknown = set(overrides) - set(PortOverrides.__annotations__)
         if unknown:
@@ -176,6 +191,7 @@ class OnboardingService(
             language=overrides.get("language") or "fr",
             subscribers=tuple(overrides.get("subscribers") or ()),
             retry_policy=overrides.get("retry_policy"),
+            closers=closers,
         )
         return cls(ports, settings, delivery=delivery)
 

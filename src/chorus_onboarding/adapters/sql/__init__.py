@@ -4,8 +4,8 @@ Needs the ``sql`` extra (``pip install chorus-onboarding[sql]``), and
 ``postgresql`` for PostgreSQL.
 """
 
-from ...domain.errors import StorageUnavailable
-from .engines import sqlite_engine, url_engine
+from ...domain.errors import StorageUnavailable, StoredDataUnreadable
+from .engines import database_waits, release_engine, sqlite_engine, url_engine
 from .outbox import SqlOutbox
 from .schema import SCHEMA_VERSION, create_schema, installed_version, prepare
 from .uow import SqlUnitOfWork
@@ -15,9 +15,12 @@ __all__ = [
     "SqlOutbox",
     "SqlUnitOfWork",
     "StorageUnavailable",
+    "StoredDataUnreadable",
     "create_schema",
+    "database_waits",
     "installed_version",
     "prepare",
+    "release_engine",
     "sqlite_engine",
     "url_engine",
 ]

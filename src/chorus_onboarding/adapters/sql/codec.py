@@ -77,7 +77,13 @@ def decode(hint: Any, data: Json) -> Any:
         return hint(data)
     if isinstance(hint, type) and attrs.has(hint):
         return load(hint, data)
+    if hint in _SCALARS and (type(data) is not hint and not (hint is float and type(data) is int)):
+        # Stored by other hands: a wrong type would only fail later, far from here.
+        raise TypeError(f"{hint.__name__} expected, not {type(data).__name__}")
     return data
+
+
+_SCALARS = (str, int, bool, float)
 
 
 def dump(entity: Any) -> dict[str, Json]:

@@ -4,7 +4,10 @@ Reads load copies; commit writes, in one transaction, every changed entity
 (an UPDATE guarded by the version it was loaded with, so a stale write
 changes nothing and raises ``ConcurrencyConflict``), the manager history and
 the events (transactional outbox). A unique index refusing a row becomes the
-library's duplicate error; no database exception leaves this module.
+library's duplicate error, a lost race ``ConcurrencyConflict``, any other
+failure or wait past its bound ``StorageUnavailable``, a stored document that
+cannot be read back ``StoredDataUnreadable``: no database exception leaves
+this module.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any, Generic
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ...domain import events
 from ...domain.accounts import Account, AccountState
@@ -28,6 +32,7 @@ from ...domain.errors import (
     LoginEmailTaken,
     OnboardingError,
     StorageUnavailable,
+    StoredDataUnreadable,
     StructureAlreadyRegistered,
     SubscriptionExists,
 )
@@ -101,7 +106,7 @@ class _Repository(Generic[E]):
         if seen is not None:
             entity: E = seen[0]
             return entity
-        loaded: E = codec.load(self._kind, row.document)
+        loaded: E = _decoded(_KIND[self._kind], row.id, codec.load, self._kind, row.document)
         loaded.version = row.version
         self._uow.track(loaded, row.version)
         return loaded
@@ -234,11 +239,14 @@ class SqlHistory:
         """The structure's actions, oldest first."""
         table = schema.history
         rows = self._uow.rows(
-            select(table.c.document)
+            select(table.c.seq, table.c.document)
             .where(table.c.structure_id == structure_id)
             .order_by(table.c.seq)
         )
-        return [codec.load(ManagerAction, row.document) for row in rows]
+        return [
+            _decoded("manager_action", row.seq, codec.load, ManagerAction, row.document)
+            for row in rows
+        ]
 
 
 class SqlUnitOfWork(TrackingUnitOfWork):
@@ -263,6 +271,8 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                 self._connection = self.engine.connect()
                 self._connection.begin()
             except DBAPIError as error:
+                raise _failure(error) from error
+            except PoolTimeout as error:  # every pooled connection busy past the pool's wait
                 raise StorageUnavailable() from error
         return self._connection
 
@@ -271,14 +281,14 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         try:
             return list(self._open().execute(query))
         except DBAPIError as error:
-            raise StorageUnavailable() from error
+            raise _failure(error) from error
 
     def execute(self, statement: Any) -> Any:
         """Run a write statement inside this unit of work's transaction."""
         try:
             return self._open().execute(statement)
         except DBAPIError as error:
-            raise StorageUnavailable() from error
+            raise _failure(error) from error
 
     def abandon(self) -> None:
         """Roll back what was not committed."""
@@ -318,14 +328,9 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         except IntegrityError as error:
             self._safely_roll_back()
             raise self._explain(changed) from error
-        except OperationalError as error:
-            self._safely_roll_back()
-            if _lost_a_race(error):
-                raise ConcurrencyConflict(what="La base de données") from error
-            raise StorageUnavailable() from error
         except DBAPIError as error:
             self._safely_roll_back()
-            raise StorageUnavailable() from error
+            raise _failure(error) from error
         except BaseException:
             self._close(commit=False)
             raise
@@ -413,7 +418,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         """Which unique key refused the write: the library's duplicate error for it."""
         try:
             return self._find_duplicate(changed)
-        except DBAPIError as error:
+        except (DBAPIError, PoolTimeout) as error:
             return StorageUnavailable().with_cause(error)
 
     def _find_duplicate(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
@@ -450,18 +455,50 @@ def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> 
     )
 
 
-# SQLite's "database is locked/busy" past the busy timeout, PostgreSQL's
-# serialization failure and deadlock: another writer won; anything else is
-# the database being unwell.
+def _failure(error: DBAPIError) -> OnboardingError:
+    """The library's error for a failed statement: on both databases, one error per situation."""
+    if _lost_a_race(error):
+        return ConcurrencyConflict(what="La base de données")
+    return StorageUnavailable()
+
+
+# PostgreSQL's serialization failure and deadlock: another transaction won.
+# A lock wait that timed out (55P03), a cancelled statement (57014) and a
+# lost connection are the database being unavailable, not a race.
 _RACE_SQLSTATES = {"40001", "40P01"}
 
 
-def _lost_a_race(error: OperationalError) -> bool:
+def _lost_a_race(error: DBAPIError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None)
     if sqlstate is not None:
         return sqlstate in _RACE_SQLSTATES
-    text = str(error.orig).lower()
-    return "locked" in text or "busy" in text
+    # SQLite's "database is locked" is a race lost only when a transaction's
+    # snapshot went stale before it could write (SQLITE_BUSY_SNAPSHOT): it
+    # cannot wait. A plain SQLITE_BUSY is a writer that waited the whole busy
+    # timeout for the one ahead, like PostgreSQL's lock timeout: the units of
+    # work read outside any transaction, so their first write always waits.
+    return getattr(error.orig, "sqlite_errorname", None) == "SQLITE_BUSY_SNAPSHOT"
+
+
+_KIND = {
+    Account: "account",
+    Structure: "structure",
+    Attachment: "attachment",
+    Subscription: "subscription",
+}
+
+# What rebuilding an object from a document that is not one of its own
+# raises: a missing field, a value of the wrong type or shape, an unknown
+# enum value or event, a value the domain's own checks refuse.
+_UNREADABLE = (LookupError, TypeError, ValueError, AttributeError, AssertionError, OnboardingError)
+
+
+def _decoded(what: str, row_id: object, load: Callable[..., Any], *args: Any) -> Any:
+    """``load(*args)``, a document it cannot rebuild as the library's error naming the row."""
+    try:
+        return load(*args)
+    except _UNREADABLE as error:
+        raise StoredDataUnreadable(what=what, id=str(row_id)) from error
 
 
 _WHAT = {
