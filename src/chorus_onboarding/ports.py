@@ -250,9 +250,11 @@ class NotificationFacts(Protocol):
 class EventSubscriber(Protocol):
     """A host's own reaction to domain events (end sessions, audit, metrics...).
 
-    Called by the outbox relay for every committed event, in order, at least
-    once: ``entry_id`` is the same on every retry, for idempotence. Raising
-    makes the relay try the entry again later.
+    Called by the outbox relay for every committed event, at least once and
+    in the order of commit, except that an entry waiting for a retry does not
+    hold back the ones after it: ``entry_id`` is the same on every retry, for
+    idempotence, and ``event.occurred_at`` dates the fact. Raising makes the
+    relay try the entry again later (its emails keep their dedupe keys).
     """
 
     def handle(self, event: DomainEvent, entry_id: str) -> None:

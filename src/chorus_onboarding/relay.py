@@ -52,8 +52,8 @@ class RetryPolicy:
     """The wait after a first failure; it doubles with every further one..."""
     longest_delay: timedelta = timedelta(hours=1)
     """...up to this."""
-    max_attempts: int = 8
-    """After this many failed attempts the entry is set aside."""
+    max_attempts: int = 16
+    """After this many failed attempts the entry is set aside (about nine hours with the defaults)."""
     retention: timedelta = timedelta(days=7)
     """How long sent entries are kept before they are purged."""
 
@@ -178,10 +178,7 @@ class OutboxRelay:
 
     def run_once(self, batch_size: int = 100) -> RelayReport:
         """Deliver up to ``batch_size`` due entries; never raises for a delivery problem."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
-        if not 1 <= batch_size <= 10_000:
-            raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
+        _check_batch_size(batch_size)
         try:
             entries = self.outbox.claim(batch_size, self.clock.now(), self.policy.lease)
         except OnboardingError:
@@ -291,6 +288,11 @@ class OutboxRelay:
         return self.outbox.requeue(list(entry_ids), self.clock.now())
 
 
+def _check_batch_size(value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
+
+
 class RelayWorker:
     """Runs a relay until told to stop: batch after batch, then a pause when the outbox is empty.
 
@@ -303,10 +305,7 @@ class RelayWorker:
             raise InvalidInput(field="interval", expected="durée en secondes de 0,01 à 3 600")
         if not 0.01 <= interval <= 3600:
             raise InvalidInput(field="interval", expected="durée en secondes de 0,01 à 3 600")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
-        if not 1 <= batch_size <= 10_000:
-            raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
+        _check_batch_size(batch_size)
         self.relay = relay
         self.interval = float(interval)
         self.batch_size = batch_size

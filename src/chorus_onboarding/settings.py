@@ -75,7 +75,10 @@ class OnboardingSettings:
     portal_url: str = field(default="https://chorus-pro.gouv.fr", validator=_url)
     expiry_batch_size: int = field(default=1000, validator=_count)
     secret_key: str | None = field(default=None, repr=False, validator=_secret)
-    """Keys the decoy secret questions and the forgotten-password challenges.
+    """Keys the emailed links' tokens, the decoy secret questions and the forgotten-password challenges.
+
+    Required by the database-backed services: the relay derives each link's
+    token from it, so it must never be stored in the database or its backups.
 
     Give every process of one deployment the same value (at least 32
     characters, kept secret): unset, each process draws its own at random, and

@@ -33,6 +33,7 @@ from chorus_onboarding.adapters.smtp import SmtpMailSender
 from chorus_onboarding.adapters.sql.schema import SCHEMA_VERSION, outbox
 from chorus_onboarding.domain.errors import PortRequired
 from chorus_onboarding.ports import MailSession, OutgoingEmail
+from chorus_onboarding.relay import RetryPolicy
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
 from tests.integration.test_smtp import LOOPBACK, SENDER, Collector, SmtpServer
 from tests.world import ANSWER, PASSWORD, QUESTION, TEST_SECRET_KEY
@@ -286,7 +287,11 @@ def test_retries_back_off_and_end_in_the_dead_letters() -> None:
 
     clock = FrozenClock()
     service = OnboardingService.in_memory(
-        mailer=Down(), clock=clock, hasher=FastInsecureHasher(), ids=SequentialIds()
+        mailer=Down(),
+        clock=clock,
+        hasher=FastInsecureHasher(),
+        ids=SequentialIds(),
+        retry_policy=RetryPolicy(max_attempts=8),
     )
     _register(service, "paul@exemple.fr", 1)
     waits = []

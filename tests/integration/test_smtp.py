@@ -349,3 +349,22 @@ def test_an_email_the_server_could_not_take_stays_in_the_outbox_and_goes_out_onc
     (message,) = server.messages()
     assert message["To"] == "earl@exemple.fr"
     assert f"{ACTIVATION}?email=earl%40exemple.fr&token=" in message.get_content()
+
+
+def test_an_html_part_travels_as_an_alternative_to_the_text(server: SmtpServer) -> None:
+    email = OutgoingEmail(
+        to=(LOUISE,),
+        subject="Chorus Pro - Activation de votre compte",
+        body=BODY,
+        dedupe_key="activation:html",
+        html="<p>Bonjour Louise, activez votre compte.</p>",
+    )
+    server.sender().send(email)
+    (message,) = server.messages()
+    assert message.get_content_type() == "multipart/alternative"
+    html = message.get_body(("html",))
+    text = message.get_body(("plain",))
+    assert html is not None
+    assert text is not None
+    assert "activez votre compte" in html.get_content()
+    assert text.get_content() == BODY

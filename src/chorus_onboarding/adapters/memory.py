@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic
 
@@ -20,38 +20,28 @@ from attrs import define
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
 from ..domain.emails import EmailAddress
-from ..domain.errors import (
-    AlreadyAttached,
-    ConcurrencyConflict,
-    LoginEmailTaken,
-    StructureAlreadyRegistered,
-    SubscriptionExists,
-)
+from ..domain.errors import ConcurrencyConflict
 from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
 from ..ports import DeadLetter, OutboxEntry
+from .kinds import ACCOUNTS, ATTACHMENTS, STRUCTURES, SUBSCRIPTIONS, EntityKind
 from .snapshots import E, Entity, TrackingUnitOfWork, copy
 
 
 class _Table(Generic[E]):
-    """The stored copies of one entity kind, with a unique key and secondary indexes."""
+    """The stored copies of one entity kind, with its unique rule and its lookups."""
 
-    def __init__(
-        self,
-        what: str,
-        unique: Callable[[E], Hashable | None],
-        duplicate: Callable[[E], Exception],
-        indexes: dict[str, Callable[[E], Iterable[Hashable]]],
-    ) -> None:
-        self.what = what
+    def __init__(self, kind: EntityKind[E]) -> None:
+        self.kind: EntityKind[E] = kind
+        self.what = kind.what
         self.rows: dict[str, E] = {}
         self.unique: dict[Hashable, str] = {}
-        self.indexes: dict[str, dict[Hashable, set[str]]] = {name: {} for name in indexes}
-        self._unique_key: Callable[[E], Hashable | None] = unique
-        self._duplicate: Callable[[E], Exception] = duplicate
-        self._index_keys: dict[str, Callable[[E], Iterable[Hashable]]] = indexes
+        self.indexes: dict[str, dict[Hashable, set[str]]] = {name: {} for name in kind.lookups}
+        self._unique_key: Callable[[E], Hashable | None] = kind.unique_key
+        self._duplicate: Callable[[E], Exception] = kind.duplicate
+        self._index_keys: Mapping[str, Callable[[E], Iterable[Hashable]]] = kind.lookups
 
     def check(
         self, entity: E, loaded_version: int | None, rewritten: dict[str, Hashable | None]
@@ -126,40 +116,14 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
-        self.accounts: _Table[Account] = _Table(
-            "Le compte",
-            lambda a: a.login_email.key,
-            lambda _: LoginEmailTaken(field="login_email"),
-            {},
-        )
-        self.structures: _Table[Structure] = _Table(
-            "La structure",
-            lambda s: s.identifier.key,
-            lambda s: StructureAlreadyRegistered(field="identifier", identifier=s.identifier.value),
-            {"manager": lambda s: {s.principal_manager_id, *s.managers}},
-        )
-        self.attachments: _Table[Attachment] = _Table(
-            "La demande de rattachement",
-            lambda a: (a.account_id, a.structure_id) if a.state.is_live else None,
-            lambda _: AlreadyAttached(field="structure_id"),
-            {
-                "member": lambda a: [(a.account_id, a.structure_id)],
-                "structure": lambda a: [a.structure_id],
-                "account": lambda a: [a.account_id],
-            },
-        )
-        self.subscriptions: _Table[Subscription] = _Table(
-            "L'abonnement",
-            lambda s: (
-                (s.account_id, s.structure_id, s.service, s.espace) if s.state.is_live else None
-            ),
-            lambda _: SubscriptionExists(field="espace"),
-            {
-                "member": lambda s: [(s.account_id, s.structure_id)],
-                "structure": lambda s: [s.structure_id],
-                "account": lambda s: [s.account_id],
-            },
-        )
+        self.accounts: _Table[Account] = _Table(ACCOUNTS)
+        self.structures: _Table[Structure] = _Table(STRUCTURES)
+        self.attachments: _Table[Attachment] = _Table(ATTACHMENTS)
+        self.subscriptions: _Table[Subscription] = _Table(SUBSCRIPTIONS)
+        self._tables: dict[type, _Table[Any]] = {
+            table.kind.entity: table
+            for table in (self.accounts, self.structures, self.attachments, self.subscriptions)
+        }
         # Pending activations sorted by deadline, so the expiry batch reads only
         # the overdue head of the list, not every account.
         self.deadlines: list[tuple[datetime, str]] = []
@@ -174,13 +138,7 @@ class MemoryStore:
 
     def table(self, entity: Entity) -> _Table[Any]:
         """The table that stores ``entity``'s kind."""
-        if isinstance(entity, Account):
-            return self.accounts
-        if isinstance(entity, Structure):
-            return self.structures
-        if isinstance(entity, Attachment):
-            return self.attachments
-        return self.subscriptions
+        return self._tables[type(entity)]
 
     def index_deadline(self, previous: Account | None, current: Account) -> None:
         """Keep :attr:`deadlines` in step with a written account."""
@@ -256,7 +214,7 @@ class MemoryAccountRepository(_Repository[Account]):
 
     def get_by_login_email(self, email: EmailAddress) -> Account | None:
         """The account with this login email, case-insensitively."""
-        return self._by_unique(email.key)
+        return self._by_unique((email.key,))
 
     def overdue_activations(self, now: datetime, limit: int) -> list[str]:
         """Ids of accounts past their activation deadline, oldest deadline first."""
@@ -273,7 +231,7 @@ class MemoryStructureRepository(_Repository[Structure]):
 
     def get_by_identifier(self, identifier: StructureIdentifier) -> Structure | None:
         """The structure with this identifier."""
-        return self._by_unique(identifier.key)
+        return self._by_unique((identifier.key,))
 
     def managed_by(self, account_id: str) -> list[Structure]:
         """The structures ``account_id`` manages (as principal or delegated manager)."""

@@ -141,6 +141,8 @@ class SmtpMailSender:
         # Quoted-printable keeps the accented French text 7-bit clean, so that
         # relays without 8BITMIME carry it unchanged.
         message.set_content(email.body, charset="utf-8", cte="quoted-printable")
+        if email.html is not None:
+            message.add_alternative(email.html, subtype="html", charset="utf-8")
         return message
 
     @contextlib.contextmanager

@@ -8,7 +8,8 @@ language. An event nobody needs to hear of gives no email.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import html
+from collections.abc import Callable
 from datetime import datetime
 from functools import singledispatchmethod
 from typing import Any
@@ -110,19 +111,21 @@ class Notifier:
 
         Each has a dedupe key derived from the entry's id: the same on every retry.
         """
-        drafts = [d for d in self._drafts(entry.event, facts) if d.to]
+        drafts = [d for d in self._compose(entry.event, facts) if d.to]
         return [self._render(draft, f"{entry.id}/{index}") for index, draft in enumerate(drafts)]
 
     def _render(self, draft: _Draft, dedupe_key: str) -> OutgoingEmail:
         template = self.templates.get(self.language, draft.template)
         context = draft.context
-        html = None if template.html is None else fill(template.html, context)
+        # Names, reasons and company names are typed by people: in HTML they are text.
+        escaped = {key: html.escape(str(value)) for key, value in context.items()}
+        rich = None if template.html is None else fill(template.html, escaped)
         return OutgoingEmail(
             to=draft.to,
             subject=fill(template.subject, context),
             body=fill(template.text, context) + self.templates.signature(self.language),
             dedupe_key=dedupe_key,
-            html=html,
+            html=rich,
         )
 
     # --- words ----------------------------------------------------------------------
@@ -137,9 +140,6 @@ class Notifier:
         return self._word("reason_line", reason=reason) if reason else ""
 
     # --- who is told what -----------------------------------------------------------
-
-    def _drafts(self, event: events.DomainEvent, facts: NotificationFacts) -> Iterator[_Draft]:
-        yield from self._compose(event, facts)
 
     @singledispatchmethod
     def _compose(self, event: events.DomainEvent, facts: NotificationFacts) -> list[_Draft]:

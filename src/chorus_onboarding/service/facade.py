@@ -59,7 +59,9 @@ class OnboardingService(
     """Everything a portal does to get people and companies onto Chorus Pro.
 
     Each method is one use case in one unit of work: it checks its input and
-    the actor's rights, changes the entities, commits, then sends the emails.
+    the actor's rights, changes the entities and commits them with their
+    events; the outbox relay then delivers the emails (at once in memory, by
+    the relay worker or :meth:`start_relay` on a database).
     Bad input raises the library's errors (``OnboardingError``), never anything
     else, and a failed call leaves nothing half-written.
 

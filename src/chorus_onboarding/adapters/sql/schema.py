@@ -96,7 +96,7 @@ structure_managers = Table(
     Column("account_id", String(ID), primary_key=True, index=True),
 )
 
-_LIVE_ATTACHMENT = "state IN ('EN_ATTENTE', 'VALIDE')"
+_LIVE_ATTACHMENT = "state IN ('PENDING', 'VALIDATED')"
 attachments = Table(
     "co_attachments",
     metadata,

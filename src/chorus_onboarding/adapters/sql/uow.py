@@ -23,79 +23,37 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ...domain import events
-from ...domain.accounts import Account, AccountState
+from ...domain.accounts import Account
 from ...domain.attachments import Attachment
 from ...domain.emails import EmailAddress
 from ...domain.errors import (
-    AlreadyAttached,
     ConcurrencyConflict,
-    LoginEmailTaken,
     OnboardingError,
     StorageUnavailable,
     StoredDataUnreadable,
-    StructureAlreadyRegistered,
-    SubscriptionExists,
 )
 from ...domain.history import ManagerAction
 from ...domain.identifiers import StructureIdentifier
 from ...domain.structures import Structure
 from ...domain.subscriptions import Subscription
+from ..kinds import KINDS, kind_of
 from ..snapshots import E, Entity, TrackingUnitOfWork
 from . import codec, schema
 
 
 def _columns(entity: Entity) -> dict[str, Any]:
     """The indexed columns written beside an entity's document."""
-    if isinstance(entity, Account):
-        deadline = (
-            entity.activation.expires_at
-            if entity.state is AccountState.ACTIVATION_PENDING and entity.activation
-            else None
-        )
-        return {
-            "login_key": entity.login_email.key,
-            "state": entity.state.name,
-            "activation_deadline": deadline,
-        }
-    if isinstance(entity, Structure):
-        return {"identifier_key": entity.identifier.key}
-    if isinstance(entity, Attachment):
-        return {
-            "account_id": entity.account_id,
-            "structure_id": entity.structure_id,
-            "state": entity.state.value,
-        }
-    return {
-        "account_id": entity.account_id,
-        "structure_id": entity.structure_id,
-        "service": entity.service,
-        "espace": entity.espace.value,
-        "state": entity.state.value,
-    }
+    return kind_of(entity).columns(entity)
 
 
-_TABLES: dict[type, Table] = {
-    Account: schema.accounts,
-    Structure: schema.structures,
-    Attachment: schema.attachments,
-    Subscription: schema.subscriptions,
-}
-
-
-def _duplicate(entity: Entity) -> OnboardingError:
-    if isinstance(entity, Account):
-        return LoginEmailTaken(field="login_email")
-    if isinstance(entity, Structure):
-        return StructureAlreadyRegistered(field="identifier", identifier=entity.identifier.value)
-    if isinstance(entity, Attachment):
-        return AlreadyAttached(field="structure_id")
-    return SubscriptionExists(field="espace")
+def _table(entity_class: type) -> Table:
+    return schema.metadata.tables[KINDS[entity_class].table]
 
 
 class _Repository(Generic[E]):
     def __init__(self, kind: type[E], uow: SqlUnitOfWork) -> None:
         self._kind: type[E] = kind
-        self._table = _TABLES[kind]
+        self._table = _table(kind)
         self._uow = uow
 
     def add(self, entity: E) -> None:
@@ -106,7 +64,7 @@ class _Repository(Generic[E]):
         if seen is not None:
             entity: E = seen[0]
             return entity
-        loaded: E = _decoded(_KIND[self._kind], row.id, codec.load, self._kind, row.document)
+        loaded: E = _decoded(KINDS[self._kind].name, row.id, codec.load, self._kind, row.document)
         loaded.version = row.version
         self._uow.track(loaded, row.version)
         return loaded
@@ -345,14 +303,14 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             self._connection = None  # the connection is gone with the error
 
     def _write(self, entity: Entity, version: None) -> None:
-        table = _TABLES[type(entity)]
+        table = _table(type(entity))
         values = {**_columns(entity), "document": codec.dump(entity), "version": 1}
         self._open().execute(insert(table).values(id=entity.id, **values))
         self._sync_managers(entity)
 
     def _update(self, kind: type, batch: list[tuple[Entity, int]]) -> None:
         """One version-guarded UPDATE for every changed entity of a kind (executemany)."""
-        table = _TABLES[kind]
+        table = _table(kind)
         statement = (
             update(table)
             .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_loaded"))
@@ -372,7 +330,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         ]
         done = self._open().execute(statement, rows)
         if done.rowcount != len(rows):
-            raise ConcurrencyConflict(what=_WHAT[kind])
+            raise ConcurrencyConflict(what=KINDS[kind].what)
         for entity, _ in batch:
             self._sync_managers(entity)
 
@@ -424,35 +382,28 @@ class SqlUnitOfWork(TrackingUnitOfWork):
     def _find_duplicate(self, changed: list[tuple[Entity, int | None]]) -> OnboardingError:
         with self.engine.connect() as connection:
             for entity, _ in changed:
-                table = _TABLES[type(entity)]
-                columns = _columns(entity)
-                unique = _unique_condition(table, entity, columns)
+                table = _table(type(entity))
+                unique = _unique_condition(table, entity)
                 if (
                     unique is not None
                     and connection.execute(
                         select(func.count()).select_from(table).where(unique)
                     ).scalar()
                 ):
-                    return _duplicate(entity)
+                    return kind_of(entity).duplicate(entity)
         return ConcurrencyConflict(what="La donnée")
 
 
-def _unique_condition(table: Table, entity: Entity, columns: dict[str, Any]) -> Any:
-    if isinstance(entity, Account):
-        return and_(table.c.login_key == columns["login_key"], table.c.id != entity.id)
-    if isinstance(entity, Structure):
-        return and_(table.c.identifier_key == columns["identifier_key"], table.c.id != entity.id)
-    if not entity.state.is_live:
+def _unique_condition(table: Table, entity: Entity) -> Any:
+    """The rows, other than ``entity``'s, that its unique rule forbids (None if it does not apply)."""
+    kind = kind_of(entity)
+    key = kind.unique_key(entity)
+    if key is None:
         return None
-    keys = ["account_id", "structure_id"] + (
-        ["service", "espace"] if isinstance(entity, Subscription) else []
-    )
-    live = _LIVE[type(entity)]
-    return and_(
-        *(table.c[key] == columns[key] for key in keys),
-        table.c.state.in_(live),
-        table.c.id != entity.id,
-    )
+    same = [table.c[name] == value for name, value in zip(kind.unique, key, strict=True)]
+    if kind.live_states is not None:
+        same.append(table.c.state.in_(sorted(kind.live_states)))
+    return and_(*same, table.c.id != entity.id)
 
 
 def _failure(error: DBAPIError) -> OnboardingError:
@@ -480,13 +431,6 @@ def _lost_a_race(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlite_errorname", None) == "SQLITE_BUSY_SNAPSHOT"
 
 
-_KIND = {
-    Account: "account",
-    Structure: "structure",
-    Attachment: "attachment",
-    Subscription: "subscription",
-}
-
 # What rebuilding an object from a document that is not one of its own
 # raises: a missing field, a value of the wrong type or shape, an unknown
 # enum value or event, a value the domain's own checks refuse.
@@ -499,19 +443,6 @@ def _decoded(what: str, row_id: object, load: Callable[..., Any], *args: Any) ->
         return load(*args)
     except _UNREADABLE as error:
         raise StoredDataUnreadable(what=what, id=str(row_id)) from error
-
-
-_WHAT = {
-    Account: "Le compte",
-    Structure: "La structure",
-    Attachment: "La demande de rattachement",
-    Subscription: "L'abonnement",
-}
-
-_LIVE = {
-    Attachment: ["EN_ATTENTE", "VALIDE"],
-    Subscription: ["EN_COURS_DE_VALIDATION", "VALIDE"],
-}
 
 
 def _outbox_id() -> str:
