@@ -278,19 +278,25 @@ class OutboxRelay:
     # --- for operators ----------------------------------------------------------------
 
     def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """The entries set aside, oldest first."""
+        """The entries set aside, oldest first (at most ``limit``, up to 10,000)."""
+        _check_batch_size(limit, "limit")
         return self.outbox.dead_letters(limit)
 
     def requeue(self, entry_ids: Sequence[str]) -> int:
         """Send dead letters again at the next run; how many were requeued."""
-        if isinstance(entry_ids, str) or not all(isinstance(i, str) for i in entry_ids):
-            raise InvalidInput(field="entry_ids", expected="liste d'identifiants")
+        if (
+            isinstance(entry_ids, str | bytes)
+            or not isinstance(entry_ids, Sequence)
+            or len(entry_ids) > 10_000
+            or not all(isinstance(i, str) and i.isprintable() for i in entry_ids)
+        ):
+            raise InvalidInput(field="entry_ids", expected="liste d'au plus 10 000 identifiants")
         return self.outbox.requeue(list(entry_ids), self.clock.now())
 
 
-def _check_batch_size(value: object) -> None:
+def _check_batch_size(value: object, field: str = "batch_size") -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
-        raise InvalidInput(field="batch_size", expected="nombre entier de 1 à 10 000")
+        raise InvalidInput(field=field, expected="nombre entier de 1 à 10 000")
 
 
 class RelayWorker:
@@ -306,6 +312,8 @@ class RelayWorker:
         if not 0.01 <= interval <= 3600:
             raise InvalidInput(field="interval", expected="durée en secondes de 0,01 à 3 600")
         _check_batch_size(batch_size)
+        if not isinstance(relay, OutboxRelay):
+            raise InvalidInput(field="relay", expected="OutboxRelay")
         self.relay = relay
         self.interval = float(interval)
         self.batch_size = batch_size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +35,8 @@ from chorus_onboarding import (
     Tahiti,
     ValidationError,
 )
+from chorus_onboarding.notifications import Links, Templates
+from chorus_onboarding.relay import RelayWorker
 from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 JUNK: list[object] = [
@@ -410,3 +413,32 @@ def test_a_database_that_cannot_be_opened_is_the_library_s_error(tmp_path: Path)
         OnboardingService.from_url("postgresql+psycopg://nobody@127.0.0.1:1/none", demo_ports=True)
     with pytest.raises(OnboardingError):
         OnboardingService.from_url("nosuchdb://x/y", demo_ports=True)
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_the_relay_s_operator_calls_answer_junk_with_the_library_s_error(junk: object) -> None:
+    relay = _prepared().world.service.relay
+    for call in (
+        lambda: relay.run_once(junk),  # type: ignore[arg-type]
+        lambda: relay.dead_letters(junk),  # type: ignore[arg-type]
+        lambda: relay.requeue(junk),  # type: ignore[arg-type]
+        lambda: RelayWorker(relay, interval=junk),  # type: ignore[arg-type]
+        lambda: RelayWorker(relay, batch_size=junk),  # type: ignore[arg-type]
+        lambda: RelayWorker(junk),  # type: ignore[arg-type]
+    ):
+        with contextlib.suppress(OnboardingError):
+            call()
+
+
+@pytest.mark.parametrize("junk", [*JUNK, "{", "{0!z}", "x" * 200_000])
+def test_wording_and_links_refuse_junk_with_the_library_s_error(junk: object) -> None:
+    for call in (
+        lambda: Templates.default().replace("fr", "activation", subject=junk),  # type: ignore[arg-type]
+        lambda: Templates.default().replace(junk, "activation", text="x"),  # type: ignore[arg-type]
+        lambda: Templates.default().replace("fr", junk, text="x"),  # type: ignore[arg-type]
+        lambda: Templates.default().with_signature("fr", junk),  # type: ignore[arg-type]
+        lambda: Links(junk),  # type: ignore[arg-type]
+        lambda: Links(activation_path=junk),  # type: ignore[arg-type]
+    ):
+        with contextlib.suppress(OnboardingError):
+            call()

@@ -41,8 +41,25 @@ def paris_time(instant: datetime, language: str = "fr", templates: Templates | N
     return fill(pattern, {"when": f"{local:%d/%m/%Y %H:%M:%S}", "offset": _offset(local)})
 
 
+def _address(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    if (
+        not isinstance(value, str)
+        or not value.startswith(("https://", "http://"))
+        or len(value) > 500
+        or not value.isprintable()
+        or any(character.isspace() for character in value)
+    ):
+        raise InvalidInput(field=attribute.name, expected="adresse http(s)")
+
+
 def _path(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
-    if not isinstance(value, str) or not value.startswith("/") or len(value) > 200:
+    if (
+        not isinstance(value, str)
+        or not value.startswith("/")
+        or len(value) > 200
+        or not value.isprintable()
+        or any(character in value for character in " ?#")
+    ):
         raise InvalidInput(field=attribute.name, expected="chemin commençant par /")
 
 
@@ -50,7 +67,7 @@ def _path(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
 class Links:
     """Builds the links the emails carry, from the portal's address and the pages' paths."""
 
-    portal_url: str = "https://chorus-pro.gouv.fr"
+    portal_url: str = attrs.field(default="https://chorus-pro.gouv.fr", validator=_address)
     activation_path: str = attrs.field(default="/cpp/activationCompte", validator=_path)
     password_reset_path: str = attrs.field(
         default="/cpp/reinitialisationMotDePasse", validator=_path

@@ -69,6 +69,8 @@ class Templates:
 
     def get(self, language: str, name: str) -> EmailTemplate:
         """The template ``name`` in ``language`` (French when that language lacks it)."""
+        if not isinstance(language, str) or not isinstance(name, str):
+            raise InvalidInput(field="template", expected="langue et nom de modèle (texte)")
         found = self.emails.get((language, name)) or self.emails.get(("fr", name))
         if found is None:
             raise InvalidInput(field="template", expected=f"modèle « {name} » connu")
@@ -83,7 +85,13 @@ class Templates:
         unknown = set(parts) - {"subject", "text", "html"}
         if unknown:
             raise InvalidInput(field=sorted(unknown)[0], expected="subject, text ou html")
+        if not isinstance(language, str) or not language.isalpha() or len(language) > 8:
+            raise InvalidInput(field="language", expected="code de langue (fr, en...)")
+        if not isinstance(name, str):
+            raise InvalidInput(field="template", expected="nom de modèle (texte)")
         current = self.emails.get((language, name)) or self.get("fr", name)
+        for part, value in parts.items():
+            _check_template_text(part, value, optional=part == "html")
         changed = EmailTemplate(
             subject=str(parts.get("subject", current.subject)),
             text=str(parts.get("text", current.text)),
@@ -95,9 +103,23 @@ class Templates:
 
     def with_signature(self, language: str, signature: str) -> Templates:
         """A copy whose ``language`` emails end with ``signature`` (your brand)."""
+        if not isinstance(language, str) or not language.isalpha() or len(language) > 8:
+            raise InvalidInput(field="language", expected="code de langue (fr, en...)")
+        _check_template_text("signature", signature, optional=False)
         return attrs.evolve(
             self, signatures=MappingProxyType({**self.signatures, language: signature})
         )
+
+
+def _check_template_text(field: str, value: object, *, optional: bool) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or len(value) > 100_000:
+        raise InvalidInput(field=field, expected="texte de 100 000 caractères au plus")
+    try:
+        list(string.Formatter().parse(value))
+    except ValueError:
+        raise InvalidInput(field=field, expected="texte aux {champs} bien formés") from None
 
 
 _FR = {
