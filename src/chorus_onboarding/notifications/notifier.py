@@ -177,52 +177,46 @@ class Notifier:
         names = {"first_name": person.first_name, "last_name": person.last_name}
         return [_Draft((address(person),), template, {**names, **context})]
 
-    @_compose.register
-    def _(self, event: events.ActivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
+    def _link_email(
+        self,
+        event: events.ActivationLinkIssued
+        | events.PasswordResetLinkIssued
+        | events.ReactivationLinkIssued,
+        facts: NotificationFacts,
+        template: str,
+        address: Callable[[Person], str],
+        link: Callable[[str, str], str],
+        **context: Any,
+    ) -> list[_Draft]:
+        """The email that carries a link: its token derived here, never stored."""
         person = facts.person(event.account_id)
         if person is None:
             return []
         token = self._tokens.token_for(event.link_id)
-        note = self._word("activation_resent_note") if event.resent else ""
         return self._to_owner(
             event,
             facts,
-            "activation",
-            _login,
-            link=self.links.activation(person.login_email, token),
+            template,
+            address,
+            link=link(person.login_email, token),
             deadline=self._time(event.expires_at),
-            resent_note=note,
+            **context,
+        )
+
+    @_compose.register
+    def _(self, event: events.ActivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
+        note = self._word("activation_resent_note") if event.resent else ""
+        return self._link_email(
+            event, facts, "activation", _login, self.links.activation, resent_note=note
         )
 
     @_compose.register
     def _(self, event: events.PasswordResetLinkIssued, facts: NotificationFacts) -> list[_Draft]:
-        person = facts.person(event.account_id)
-        if person is None:
-            return []
-        token = self._tokens.token_for(event.link_id)
-        return self._to_owner(
-            event,
-            facts,
-            "password_reset",
-            _login,
-            link=self.links.password_reset(person.login_email, token),
-            deadline=self._time(event.expires_at),
-        )
+        return self._link_email(event, facts, "password_reset", _login, self.links.password_reset)
 
     @_compose.register
     def _(self, event: events.ReactivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
-        person = facts.person(event.account_id)
-        if person is None:
-            return []
-        token = self._tokens.token_for(event.link_id)
-        return self._to_owner(
-            event,
-            facts,
-            "reactivation",
-            _contact,
-            link=self.links.reactivation(person.login_email, token),
-            deadline=self._time(event.expires_at),
-        )
+        return self._link_email(event, facts, "reactivation", _contact, self.links.reactivation)
 
     @_compose.register
     def _(self, event: events.ContactEmailChanged, facts: NotificationFacts) -> list[_Draft]:
