@@ -24,6 +24,7 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingService,
     OnboardingSettings,
+    TokenInvalid,
 )
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
@@ -310,3 +311,30 @@ def test_retries_back_off_and_end_in_the_dead_letters() -> None:
     assert (dead.attempts, "mail server down" in dead.error) == (8, True)
     assert service.relay.requeue([dead.id]) == 1
     assert service.relay.dead_letters() == []
+
+
+def test_a_new_secret_key_voids_every_link_already_sent(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    mailbox = MemoryMailbox()
+    before = _service(path, mailbox)
+    _register(before, "paul@exemple.fr", 1)
+    before.deliver_notifications()
+    link = link_parameters(mailbox, "paul@exemple.fr", "activationCompte")
+    before.close()
+    rotated = OnboardingService.sqlite(
+        path,
+        mailer=MemoryMailbox(),
+        captcha=FixedCaptcha(),
+        directory=MemoryCompanyDirectory(),
+        settings=OnboardingSettings(secret_key="another-key-after-a-leak-of-the-first-one"),
+        hasher=FastInsecureHasher(),
+    )
+    with pytest.raises(TokenInvalid):
+        rotated.activate_account(
+            login_email=link["email"],
+            token=link["token"],
+            password=PASSWORD,
+            password_confirmation=PASSWORD,
+            secret_question=QUESTION,
+            secret_answer=ANSWER,
+        )

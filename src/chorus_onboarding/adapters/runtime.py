@@ -33,13 +33,16 @@ class UuidIdGenerator:
 
 
 class SecretTokenGenerator:
-    """Link tokens derived from random link ids with a secret key, kept as SHA-256 digests.
+    """Link tokens derived from random link ids with a secret key, kept as keyed digests.
 
     ``issue`` draws a 256-bit link id from :mod:`secrets`; the token is the
-    HMAC-SHA256 of that id under ``key``. The outbox keeps only the link id and
-    the account only the token's digest, so a copy of the database (its WAL
-    and backups included) holds no working token: deriving one needs the key,
-    which lives in the settings, never in the database.
+    HMAC-SHA256 of that id under a key derived from ``key``, and what the
+    account keeps is the HMAC-SHA256 of the token under another key derived
+    from it. The outbox keeps only the link id and the account only the
+    digest, so a copy of the database (its WAL and backups included) holds no
+    working token: deriving one needs the key, which lives in the settings,
+    never in the database. A new key invalidates every outstanding link, even
+    for whoever holds the old key and a copy of the database.
 
     A fast digest is right here (unlike for passwords): the token carries 256
     bits, so there is nothing to guess from its digest.
@@ -48,7 +51,8 @@ class SecretTokenGenerator:
     def __init__(self, key: bytes) -> None:
         if not isinstance(key, bytes) or len(key) < 32:
             raise InvalidInput(field="key", expected="clé d'au moins 32 octets")
-        self._key = key
+        self._tokens = hmac.new(key, b"tokens", hashlib.sha256).digest()
+        self._digests = hmac.new(key, b"digests", hashlib.sha256).digest()
 
     def issue(self) -> IssuedToken:
         """A new link id and the digest of its token."""
@@ -56,10 +60,11 @@ class SecretTokenGenerator:
         return IssuedToken(link_id=link_id, digest=self.digest(self.token_for(link_id)))
 
     def token_for(self, link_id: str) -> str:
-        """The token of ``link_id``: base64url of its HMAC-SHA256 under the key, unpadded."""
-        mac = hmac.new(self._key, link_id.encode("utf-8", "surrogatepass"), hashlib.sha256)
+        """The token of ``link_id``: base64url of its HMAC-SHA256, unpadded."""
+        mac = hmac.new(self._tokens, link_id.encode("utf-8", "surrogatepass"), hashlib.sha256)
         return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode("ascii")
 
     def digest(self, token: str) -> str:
-        """The hex SHA-256 of ``token``."""
-        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+        """The keyed digest (hex HMAC-SHA256) of ``token``."""
+        data = token.encode("utf-8", "surrogatepass")
+        return hmac.new(self._digests, data, hashlib.sha256).hexdigest()
