@@ -28,3 +28,6 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert "SQLite: registrations per second" in printed
     assert "expire_overdue_activations()" in printed
     assert "20,000 vs 2,000 accounts with the same 200 overdue, SQLite" in printed
+    assert "the outbox relay: one SMTP connection per batch" in printed
+    assert "SQLite: emails per second" in printed
+    assert "onboardings per second, use cases + relay" in printed

@@ -12,6 +12,12 @@ import hmac
 import secrets
 
 
+def _bytes(secret: str) -> bytes:
+    # argon2-cffi encodes text as strict UTF-8, which a lone surrogate breaks:
+    # such text is still text a person (or an attacker) can send.
+    return secret.encode("utf-8", "surrogatepass")
+
+
 class Argon2Hasher:
     """argon2id with argon2-cffi's recommended parameters (RFC 9106, low memory).
 
@@ -31,7 +37,7 @@ class Argon2Hasher:
 
     def hash(self, secret: str) -> str:
         """A fresh salted argon2id hash."""
-        return self._hasher.hash(secret)
+        return self._hasher.hash(_bytes(secret))
 
     def verify(self, hashed: str, secret: str) -> bool:
         """Whether ``secret`` matches; a malformed hash is a mismatch, not an error."""
@@ -39,7 +45,7 @@ class Argon2Hasher:
         from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
         try:
-            return self._hasher.verify(hashed, secret)
+            return self._hasher.verify(hashed, _bytes(secret))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -384,13 +384,17 @@ class Account(events.RecordsEvents):
         )
 
     def check_password_reset(self, digest: str, now: datetime) -> None:
-        """Raise unless ``digest`` is the live reset token."""
-        self._require_active("reset_password")
+        """Raise unless ``digest`` is the live reset token.
+
+        The token is checked first: whoever does not hold it learns nothing
+        of the account's state.
+        """
         link = self.password_reset
         if link is None or not link.matches(digest):
             raise TokenInvalid(field="token")
         if link.expired(now):
             raise ResetLinkExpired(field="token")
+        self._require_active("reset_password")
 
     def reset_password(self, *, digest: str, new_hash: str, now: datetime) -> None:
         """Consume the reset link and set the new password.

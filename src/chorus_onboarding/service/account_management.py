@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -47,6 +48,10 @@ class AccountView:
         )
 
 
+_MAX_NAMES = 20
+"""How many names the strength meter takes as guessable words."""
+
+
 class AccountManagementUseCases(ServiceCore):
     """Journey 12 and the support team's actions on accounts."""
 
@@ -65,7 +70,11 @@ class AccountManagementUseCases(ServiceCore):
         typed = text_argument(password, "password", maximum=4096)
         if isinstance(names, str | bytes) or not isinstance(names, Iterable):
             raise InvalidInput(field="names", expected="liste de noms")
-        hints = [hint[:100] for hint in (login_email, *names) if isinstance(hint, str)]
+        # An endless iterable must not keep the meter waiting: a page has a few names.
+        given = list(itertools.islice(names, _MAX_NAMES + 1))
+        if len(given) > _MAX_NAMES:
+            raise InvalidInput(field="names", expected=f"{_MAX_NAMES} noms au plus")
+        hints = [hint[:100] for hint in (login_email, *given) if isinstance(hint, str)]
         return self.ports.strength.estimate(typed, hints)
 
     def _check_current_password(self, account: Account, current: object) -> None:

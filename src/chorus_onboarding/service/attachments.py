@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -54,6 +55,10 @@ class BatchOutcome:
     def done(self) -> bool:
         """Whether this decision was carried out."""
         return self.error is None
+
+
+_MAX_BATCH = 1000
+"""How many requests one batch decides."""
 
 
 class AttachmentUseCases(GrantChecks):
@@ -207,8 +212,14 @@ class AttachmentUseCases(GrantChecks):
     def _each(self, attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOutcome]:
         if isinstance(attachment_ids, str | bytes) or not isinstance(attachment_ids, Iterable):
             raise InvalidInput(field="attachment_ids", expected="liste d'identifiants")
+        # Never more than asked, never less: too many is refused, not cut short.
+        chosen = list(itertools.islice(attachment_ids, _MAX_BATCH + 1))
+        if len(chosen) > _MAX_BATCH:
+            raise InvalidInput(
+                field="attachment_ids", expected=f"{_MAX_BATCH} identifiants au plus"
+            )
         outcomes = []
-        for attachment_id in list(attachment_ids)[:1000]:
+        for attachment_id in chosen:
             try:
                 decide(attachment_id)
             except OnboardingError as error:

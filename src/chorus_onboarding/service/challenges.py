@@ -29,7 +29,9 @@ def verify(secret: bytes, subject: str, challenge: object, now: datetime) -> boo
     if not isinstance(challenge, str) or len(challenge) > 128:
         return False
     expires_text, _, signature = challenge.partition(".")
-    if not expires_text.isascii() or not expires_text.isdigit():
+    # Twelve digits reach the year 33658: anything longer is forged, and would
+    # overflow the conversion to a date.
+    if not expires_text.isascii() or not expires_text.isdigit() or len(expires_text) > 12:
         return False
     expires = int(expires_text)
     if now > datetime.fromtimestamp(expires, UTC):

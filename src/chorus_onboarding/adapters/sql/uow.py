@@ -70,11 +70,9 @@ class _Repository(Generic[E]):
         return loaded
 
     def _where(self, *conditions: Any) -> list[E]:
-        rows = self._uow.rows(
-            select(self._table.c.id, self._table.c.version, self._table.c.document).where(
-                *conditions
-            )
-        )
+        query = select(self._table.c.id, self._table.c.version, self._table.c.document)
+        stored = all(_keyable(condition.right.value) for condition in conditions)
+        rows = self._uow.rows(query.where(*conditions)) if stored else []
         found = [self._load(row) for row in rows]
         known = {entity.id for entity in found}
         # Entities added in this unit of work are not in the database yet.
@@ -134,12 +132,8 @@ class SqlStructureRepository(_Repository[Structure]):
     def managed_by(self, account_id: str) -> list[Structure]:
         """The structures ``account_id`` manages (principal or delegated)."""
         managers = schema.structure_managers
-        ids = [
-            row.structure_id
-            for row in self._uow.rows(
-                select(managers.c.structure_id).where(managers.c.account_id == account_id)
-            )
-        ]
+        query = select(managers.c.structure_id).where(managers.c.account_id == account_id)
+        ids = [row.structure_id for row in self._uow.rows(query)] if _keyable(account_id) else []
         found = [s for s in map(self.get, ids) if s is not None]
         staged = [
             entity
@@ -195,6 +189,8 @@ class SqlHistory:
 
     def for_structure(self, structure_id: str) -> list[ManagerAction]:
         """The structure's actions, oldest first."""
+        if not _keyable(structure_id):
+            return []
         table = schema.history
         rows = self._uow.rows(
             select(table.c.seq, table.c.document)
@@ -443,6 +439,24 @@ def _decoded(what: str, row_id: object, load: Callable[..., Any], *args: Any) ->
         return load(*args)
     except _UNREADABLE as error:
         raise StoredDataUnreadable(what=what, id=str(row_id)) from error
+
+
+def _keyable(value: object) -> bool:
+    """Whether a key can be looked for in the database at all.
+
+    A NUL or a lone surrogate cannot be sent to either database (PostgreSQL
+    refuses the one, UTF-8 the other), and no stored key holds them: the
+    answer is "none", as the memory store gives it.
+    """
+    if not isinstance(value, str):
+        return True
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _outbox_id() -> str:
