@@ -43,6 +43,14 @@ class Settings:
     them overdue, each batch timed ``expiry_runs`` times (the best kept).
     ``postgres_url`` is the PostgreSQL server to use, or ``None`` to leave
     PostgreSQL out.
+
+    Relay (``relay.py``): ``relay_emails`` activation emails drained from the
+    outbox into a local SMTP server by each kind of mail session, best of
+    ``relay_rounds`` rounds; ``sql_flows`` full onboardings in one timed run
+    on each database, for this release and the previous one, best of
+    ``sql_flow_runs`` runs. ``before_src`` is the folder holding the previous
+    release's ``chorus_onboarding`` package, or ``None`` to take it from the
+    repository's history.
     """
 
     accounts: int
@@ -63,15 +71,21 @@ class Settings:
     expiry_accounts: int = 1_000_000
     expiry_runs: int = 1
     postgres_url: str | None = None
+    relay_emails: int = 2_000
+    relay_rounds: int = 3
+    sql_flows: int = 200
+    sql_flow_runs: int = 2
+    before_src: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     """One measured figure, with the reference figure it is compared to, if any.
 
-    ``ratio`` is ``anchor / value``: how many times cheaper this library is.
-    A ``value`` of ``None`` is a figure that was not measured (its note says
-    why): the row prints no figure.
+    ``ratio`` is how many times better this library is: ``anchor / value``
+    for a cost, ``value / anchor`` for a ``rate`` (a figure per second, where
+    more is better). A ``value`` of ``None`` is a figure that was not measured
+    (its note says why): the row prints no figure.
     """
 
     section: str
@@ -81,12 +95,18 @@ class Row:
     anchor: float | None = None
     note: str = ""
     decimals: int = 2
+    rate: bool = False
 
     @property
     def ratio(self) -> float | None:
-        """``anchor / value``, or ``None`` without an anchor or with no or a zero value."""
+        """How many times better: ``anchor / value`` (a rate: the inverse), or ``None``.
+
+        ``None`` without an anchor, or with no or a zero figure to divide by.
+        """
         if self.anchor is None or not self.value:
             return None
+        if self.rate:
+            return self.value / self.anchor if self.anchor else None
         return self.anchor / self.value
 
 

@@ -5,7 +5,8 @@
     python benchmarks/run.py                  # 100,000 accounts, 1,000,000 subscriptions
     python benchmarks/run.py --accounts 20000 --subscriptions 200000 --onboardings 500
     python benchmarks/run.py --postgres-url postgresql+psycopg://user@host/db
-    python benchmarks/run.py --quick          # about 15 s, for a smoke test
+    python benchmarks/run.py --relay-emails 5000 --flows 500 --before-src ../previous/src
+    python benchmarks/run.py --quick          # about 20 s, for a smoke test
     python benchmarks/run.py --check          # exit status 1 if a target fails
 
 A test can call :func:`main` directly: ``main(["--quick"])`` returns the exit
@@ -35,12 +36,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import access_and_throughput
 import account_lifecycle
 import persistence
+import relay
 from harness import Benchmark, Result, Row, Settings, format_number
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     account_lifecycle.run,
     access_and_throughput.run,
     persistence.run,
+    relay.run,
 )
 """Every benchmark, in the order their tables are printed."""
 
@@ -61,11 +64,17 @@ QUICK = Settings(
     sql_rounds=1,
     expiry_accounts=20_000,
     expiry_runs=2,
+    relay_emails=200,
+    relay_rounds=1,
+    sql_flows=20,
+    sql_flow_runs=1,
 )
 """Small enough for a smoke test (a few seconds), big enough to exercise every path."""
 
 POSTGRES_URL_VARIABLES = ("CHORUS_BENCH_POSTGRES_URL", "CHORUS_TEST_POSTGRES_URL")
 """Where the PostgreSQL server's URL is looked for without ``--postgres-url``, in order."""
+BEFORE_SRC_VARIABLE = "CHORUS_BENCH_BEFORE_SRC"
+"""Where the previous release's ``src`` folder is looked for without ``--before-src``."""
 
 
 def _positive(text: str) -> int:
@@ -78,11 +87,17 @@ def _positive(text: str) -> int:
     return number
 
 
-def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
-    """The run's :class:`Settings` and whether failed targets make the exit status 1."""
+def parse_settings(
+    argv: Sequence[str] | None, prog: str = "benchmarks/run.py"
+) -> tuple[Settings, bool]:
+    """The run's :class:`Settings` and whether failed targets make the exit status 1.
+
+    ``prog`` is the command named in the help (a benchmark run alone takes
+    the same options).
+    """
     parser = argparse.ArgumentParser(
-        prog="benchmarks/run.py",
-        description="Run every benchmark of chorus_onboarding and print their figures.",
+        prog=prog,
+        description="Run the benchmarks of chorus_onboarding and print their figures.",
     )
     parser.add_argument(
         "--accounts",
@@ -125,10 +140,34 @@ def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
         f"{Settings(accounts=1).expiry_accounts:,}; {QUICK.expiry_accounts:,} with --quick)",
     )
     parser.add_argument(
+        "--relay-emails",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"emails drained by the outbox relay on each database (default "
+        f"{Settings(accounts=1).relay_emails:,}; {QUICK.relay_emails:,} with --quick)",
+    )
+    parser.add_argument(
+        "--flows",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"full onboardings per timed run on each database, this release and the "
+        f"previous one (default {Settings(accounts=1).sql_flows:,}; {QUICK.sql_flows:,} "
+        "with --quick)",
+    )
+    parser.add_argument(
+        "--before-src",
+        default=None,
+        metavar="PATH",
+        help=f"the previous release's src folder for the relay benchmark (default: "
+        f"${BEFORE_SRC_VARIABLE}, else taken from the repository's history)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=None,
         metavar="URL",
-        help="PostgreSQL server for the persistence benchmark (default: $"
+        help="PostgreSQL server for the persistence and relay benchmarks (default: $"
         + " or $".join(POSTGRES_URL_VARIABLES)
         + "; without one, PostgreSQL is not run); its tables go to a schema of their "
         "own, dropped afterwards",
@@ -155,6 +194,12 @@ def parse_settings(argv: Sequence[str] | None) -> tuple[Settings, bool]:
         settings = replace(settings, registrations=options.registrations)
     if options.expiry_accounts is not None:
         settings = replace(settings, expiry_accounts=options.expiry_accounts)
+    if options.relay_emails is not None:
+        settings = replace(settings, relay_emails=options.relay_emails)
+    if options.flows is not None:
+        settings = replace(settings, sql_flows=options.flows)
+    before_src = options.before_src or os.environ.get(BEFORE_SRC_VARIABLE) or None
+    settings = replace(settings, before_src=before_src)
     postgres_url = options.postgres_url or next(
         (os.environ[name] for name in POSTGRES_URL_VARIABLES if os.environ.get(name)), None
     )
@@ -211,6 +256,8 @@ def render(result: Result, settings: Settings) -> str:
     out.extend(f"note: {note}" for note in result.notes)
     if anchored:
         out.append(f"ratio: {result.anchor_name} divided by this library (× cheaper).")
+        if any(row.rate and row.anchor is not None for row in result.rows):
+            out.append("  For a rate (per second): this library divided by the reference.")
     return "\n".join(out)
 
 
