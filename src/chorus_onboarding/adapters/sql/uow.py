@@ -302,7 +302,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         table = _table(type(entity))
         values = {**_columns(entity), "document": codec.dump(entity), "version": 1}
         self._open().execute(insert(table).values(id=entity.id, **values))
-        self._sync_managers(entity)
+        self._sync_managers(entity, new=True)
 
     def _update(self, kind: type, batch: list[tuple[Entity, int]]) -> None:
         """One version-guarded UPDATE for every changed entity of a kind (executemany)."""
@@ -330,11 +330,12 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         for entity, _ in batch:
             self._sync_managers(entity)
 
-    def _sync_managers(self, entity: Entity) -> None:
+    def _sync_managers(self, entity: Entity, *, new: bool = False) -> None:
         connection = self._open()
         if isinstance(entity, Structure):
             managers = schema.structure_managers
-            connection.execute(delete(managers).where(managers.c.structure_id == entity.id))
+            if not new:  # a structure just inserted has no manager rows to clear
+                connection.execute(delete(managers).where(managers.c.structure_id == entity.id))
             connection.execute(
                 insert(managers),
                 [
