@@ -30,7 +30,7 @@ def empty_postgres() -> Engine:
     """An engine on the test database, emptied of the library's rows."""
     global _ENGINE
     if _ENGINE is None:
-        _ENGINE = prepare(url_engine(require_postgres()))
+        _ENGINE = prepare(url_engine(require_postgres()), upgrade=True)
     tables = ", ".join(
         table.name for table in metadata.sorted_tables if table.name != "co_schema_version"
     )

@@ -1,4 +1,4 @@
-"""The command line: ``demo``, ``diagrams``, the expiry batch, the relay worker and its dead letters."""
+"""The command line: ``demo``, ``diagrams``, the expiry batch, the relay worker and its dead letters, the schema."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import demo
 from .domain.accounts import ACCOUNT_LIFECYCLE
 from .domain.attachments import ATTACHMENT_LIFECYCLE
-from .domain.errors import InvalidInput, OnboardingError
+from .domain.errors import ExtraNotInstalled, InvalidInput, OnboardingError
 from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE
 from .relay import OutboxRelay, RelayWorker
 from .service import OnboardingService
+
+if TYPE_CHECKING:
+    from .adapters.sql.migrate import SchemaStatus
 
 _LIFECYCLES = (
     ("Compte (Account)", ACCOUNT_LIFECYCLE),
@@ -127,6 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     requeue = commands.add_parser("requeue", help="send dead letters again")
     _database(requeue)
     requeue.add_argument("entry_ids", nargs="+", help="ids listed by dead-letters")
+    db = commands.add_parser("db", help="the database's schema: its revision, its upgrade")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    _database(
+        db_commands.add_parser(
+            "upgrade", help="upgrade the schema to this version's revision (back it up first)"
+        )
+    )
+    _database(db_commands.add_parser("current", help="print the schema's revision"))
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "demo":
@@ -150,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif arguments.command == "requeue":
             moved = _admin_service(arguments).relay.requeue(arguments.entry_ids)
             print(f"{moved} entrée(s) remise(s) en file")
+        elif arguments.command == "db":
+            _schema(arguments)
         else:
             sys.stdout.write(diagrams())
         sys.stdout.flush()
@@ -175,3 +189,68 @@ def _admin_service(arguments: argparse.Namespace) -> OnboardingService:
             raise InvalidInput(field="db", expected="fichier SQLite existant")
         return OnboardingService.sqlite(target, demo_ports=True)
     return OnboardingService.from_url(target, demo_ports=True)
+
+
+def _schema(arguments: argparse.Namespace) -> None:
+    """``db upgrade`` and ``db current`` on an existing database."""
+    try:
+        from sqlalchemy import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        from .adapters.sql import engines, migrate
+    except ImportError as error:
+        raise ExtraNotInstalled(extra="sql").with_cause(error) from None
+    target = _target(arguments)
+    if isinstance(target, str):
+        try:
+            url = make_url(target)
+        except (ArgumentError, ValueError) as error:
+            raise InvalidInput(field="url", expected="URL de base de données") from error
+        if url.get_backend_name() == "sqlite" and not url.query and url.database:
+            # Opened as --db would be, so checked the same way.
+            target = Path(url.database)
+    if isinstance(target, Path) and not target.is_file():
+        # Connecting would create it: a typo must not end as an empty database.
+        raise InvalidInput(field="db", expected="fichier SQLite existant")
+    engine = (
+        engines.sqlite_engine(target) if isinstance(target, Path) else engines.url_engine(target)
+    )
+    try:
+        before = migrate.status(engine)
+        if arguments.db_command == "current":
+            print(_describe(before))
+            return
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        # Alembic's start-up chatter says nothing about this database.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        migrate.prepare(engine, upgrade=True)
+        if before.at_head:
+            print(f"Schéma déjà à jour : révision {migrate.HEAD_REVISION}.")
+        elif before.empty:
+            print(f"Schéma créé : révision {migrate.HEAD_REVISION}.")
+        else:
+            print(f"Schéma mis à jour : révision {before.revision} → {migrate.HEAD_REVISION}.")
+    finally:
+        engines.release_engine(engine)
+
+
+def _describe(found: SchemaStatus) -> str:
+    """What ``db current`` prints: the revision, and what to do about it."""
+    from .adapters.sql.migrate import HEAD_REVISION, UPGRADE_COMMAND
+
+    if found.foreign_tables:
+        return "aucune : des tables co_ sans version (base créée par un autre outil ?)"
+    if found.empty:
+        return f"aucune (base vide : « db upgrade » y crée la révision {HEAD_REVISION})"
+    if found.newer:
+        return f"{found.revision} (plus récente que cette version, qui connaît {HEAD_REVISION} au plus)"
+    if found.at_head:
+        return f"{found.revision} (à jour)"
+    made = (
+        ""
+        if found.stamped
+        else f", base antérieure à Alembic (co_schema_version {found.recorded_version})"
+    )
+    return f"{found.revision}{made} : en retard sur {HEAD_REVISION}, lancez « {UPGRADE_COMMAND} »"

@@ -100,6 +100,19 @@ class OnboardingSettings:
     """
     database_statement_timeout: timedelta = field(default=timedelta(seconds=30))
     """How long one statement may run on PostgreSQL (at most 1 hour; SQLite has no such bound)."""
+    upgrade_database: bool = field(default=False)
+    """Whether the database factories upgrade a database whose schema is behind the library.
+
+    Off, ``OnboardingService.sqlite`` and ``from_url`` refuse such a database
+    with ``SchemaOutdated`` (upgrade it with ``python -m chorus_onboarding
+    db upgrade``, after a backup); on, they upgrade it in place first. An
+    empty database gets the schema either way.
+    """
+
+    @upgrade_database.validator
+    def _yes_or_no(self, attribute: attrs.Attribute[bool], value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidInput(field=attribute.name, expected="booléen")
 
     @database_connect_timeout.validator
     @database_lock_timeout.validator

@@ -75,13 +75,15 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def _service(path: Path, mailer: Any, **ports: Any) -> OnboardingService:
+def _service(
+    path: Path, mailer: Any, *, settings: OnboardingSettings | None = None, **ports: Any
+) -> OnboardingService:
     return OnboardingService.sqlite(
         path,
         mailer=mailer,
         captcha=FixedCaptcha(),
         directory=MemoryCompanyDirectory(),
-        settings=OnboardingSettings(secret_key=TEST_SECRET_KEY),
+        settings=settings or OnboardingSettings(secret_key=TEST_SECRET_KEY),
         hasher=FastInsecureHasher(),
         **ports,
     )
@@ -237,7 +239,8 @@ def test_a_version_1_database_upgrades_and_keeps_its_people(tmp_path: Path) -> N
     path = tmp_path / "old.sqlite3"
     shutil.copy(V1_DATABASE, path)
     mailbox = MemoryMailbox()
-    service = _service(path, mailbox, ids=SequentialIds("v2"))
+    upgrade = OnboardingSettings(secret_key=TEST_SECRET_KEY, upgrade_database=True)
+    service = _service(path, mailbox, ids=SequentialIds("v2"), settings=upgrade)
     assert service.login("louise.galfe@dressing-louise.fr", PASSWORD).account_id == "v1-000001"
     engine = service.ports.unit_of_work().engine  # type: ignore[attr-defined]
     with engine.connect() as connection:

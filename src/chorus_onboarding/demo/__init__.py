@@ -21,6 +21,7 @@ from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
 from ..forms import StructureNaming
 from ..service import OnboardingService
+from ..settings import OnboardingSettings
 from ..testing.fakes import FrozenClock
 from . import accounts, structures
 from .tour import FINAL_PASSWORD, Tour, run_siret
@@ -48,8 +49,14 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE) -> None:
     if database is None:
         service = OnboardingService.in_memory(clock=clock, mailer=mailbox, directory=directory)
     else:
+        # A file left by an earlier release of the demo is upgraded, not refused.
         service = OnboardingService.sqlite(
-            database, clock=clock, mailer=mailbox, directory=directory, demo_ports=True
+            database,
+            clock=clock,
+            mailer=mailbox,
+            directory=directory,
+            settings=OnboardingSettings(upgrade_database=True),
+            demo_ports=True,
         )
     number = _run_number(service)
     tour = Tour(out, service, mailbox, clock, directory=directory, run=number)

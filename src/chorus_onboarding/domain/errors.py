@@ -544,6 +544,32 @@ class StoredDataUnreadable(StorageUnavailable):
         )
 
 
+class SchemaOutdated(OnboardingError):
+    """The database's schema is at an older revision than this version of the library.
+
+    Raised when a service or the relay is built on it, before anything is
+    read or written. ``params["revision"]`` is where the database stands,
+    ``params["head"]`` the revision the library needs and
+    ``params["command"]`` the command that upgrades it; the setting
+    ``OnboardingSettings(upgrade_database=True)`` upgrades it instead.
+    """
+
+    code = "schema_outdated"
+    message_fr = (
+        "Le schéma de la base de données est à la révision {revision}, cette version de "
+        "chorus-onboarding demande la révision {head} : sauvegardez la base puis mettez-la à "
+        "jour avec « {command} » (ou le réglage upgrade_database=True)."
+    )
+    message_en = (
+        "The database's schema is at revision {revision}, this version of chorus-onboarding "
+        "needs revision {head}: back the database up, then upgrade it with '{command}' "
+        "(or the setting upgrade_database=True)."
+    )
+
+    def __init__(self, *, revision: str, head: str, command: str) -> None:
+        super().__init__(field="database", revision=revision, head=head, command=command)
+
+
 class ExtraNotInstalled(OnboardingError):
     """A feature needs an optional extra of the package that is not installed."""
 

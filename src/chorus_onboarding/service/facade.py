@@ -137,9 +137,11 @@ class OnboardingService(
             sql = importlib.import_module("chorus_onboarding.adapters.sql")
         except ImportError as error:
             raise ExtraNotInstalled(extra="sql").with_cause(error) from None
-        engine = make(sql, sql.database_waits(overrides.get("settings")))
+        settings = overrides.get("settings")
+        engine = make(sql, sql.database_waits(settings))
         try:
-            sql.prepare(engine)
+            upgrade = isinstance(settings, OnboardingSettings) and settings.upgrade_database
+            sql.prepare(engine, upgrade=upgrade)
         except BaseException:
             sql.release_engine(engine)
             raise

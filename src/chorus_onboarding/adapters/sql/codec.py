@@ -1,8 +1,15 @@
 """Entities and events to JSON documents and back, guided by their attrs field types.
 
 Stored documents hold plain JSON: text, numbers, booleans, ISO dates, enum
-values, lists for tuples and sets, objects for value objects. Loading builds
-the entity with its constructor and stored state: no lifecycle code runs.
+member names, lists for tuples and sets, objects for value objects. Loading
+builds the entity with its constructor and stored state: no lifecycle code
+runs.
+
+Enums are stored by member NAME (``STRUCTURE_CREATED``), never by value:
+some values are French display labels (« Création de la structure »), and
+rewording a label must not become a data migration. A name this version
+does not know fails like any other document that is not the library's
+(``KeyError``), which the stores report as ``StoredDataUnreadable``.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ def encode(value: Any) -> Json:
     if value is None or isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, enum.Enum):
-        return value.value
+        return value.name
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
@@ -74,7 +81,9 @@ def decode(hint: Any, data: Json) -> Any:
     if hint is date:
         return date.fromisoformat(data)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return hint(data)
+        if not isinstance(data, str):
+            raise TypeError(f"{hint.__name__} name expected, not {type(data).__name__}")
+        return hint[data]
     if isinstance(hint, type) and attrs.has(hint):
         return load(hint, data)
     if hint in _SCALARS and (type(data) is not hint and not (hint is float and type(data) is int)):

@@ -6,6 +6,11 @@ indexes (partial where only live rows count) so that the database itself
 refuses a second account with the same login email, a second structure
 with the same identifier, a second pending request of one user to one
 structure, or a second live subscription to one espace and service.
+
+These tables describe the head revision only. The database gets them from
+the migrations (``migrations/versions``): a change here goes with a new
+revision, and a test checks that the revisions build exactly these tables.
+Enum columns hold member names (``PENDING``), never display labels.
 """
 
 from __future__ import annotations
@@ -24,18 +29,15 @@ from sqlalchemy import (
     String,
     Table,
     and_,
-    select,
     text,
-    update,
 )
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Engine
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from ...domain.errors import InvalidInput, StorageUnavailable
+from . import migrate
 
-SCHEMA_VERSION = 2
-"""Bumped by every change of the schema; a migration takes one version to the next."""
+SCHEMA_VERSION = migrate.SCHEMA_VERSION
+"""The version the head revision records in ``co_schema_version`` (revision ``000n`` records ``n``)."""
 
 metadata = MetaData()
 
@@ -164,7 +166,7 @@ outbox = Table(
     Column("claimed_until", UtcDateTime(), nullable=True),
     Column("delivered_at", UtcDateTime(), nullable=True),
     _document(),
-    # Version 2: retries with backoff and dead letters.
+    # Revision 0002: retries with backoff and dead letters.
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("due_at", UtcDateTime(), nullable=True),
     Column("last_error", String(500), nullable=True),
@@ -208,88 +210,25 @@ schema_version = Table(
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and index that does not exist yet, upgrade an older schema, record the version.
+    """Bring the database to the head revision: create the schema if it has none, upgrade an older one.
 
-    Idempotent: running it on an up-to-date database changes nothing.
+    Idempotent: running it on an up-to-date database changes nothing. The
+    same as :func:`prepare` with ``upgrade=True``, for deployment scripts.
     """
-    with engine.begin() as connection:
-        found = _version_in(connection)
-        if found is not None and found < 2:
-            _upgrade_1_to_2(connection)
-        metadata.create_all(connection)
-        _record_version(connection)
-
-
-def _version_in(connection: Connection) -> int | None:
-    if not connection.dialect.has_table(connection, schema_version.name):
-        return None
-    rows = connection.execute(schema_version.select()).all()
-    return max((row.version for row in rows), default=None)
-
-
-def _upgrade_1_to_2(connection: Connection) -> None:
-    """Version 1 to 2: the outbox learns retries and dead letters; no clear token stays.
-
-    Version 1 events carried mail addresses and clear link tokens; version 2
-    events are facts read by the notifier. Entries still waiting are set
-    aside (listed by ``relay dead-letters``: resend the activation or reset
-    from the library) with their tokens erased, delivered ones are kept as
-    history with their tokens erased.
-    """
-    now = datetime.now(UTC)
-    for column in (
-        "attempts INTEGER NOT NULL DEFAULT 0",
-        "due_at TIMESTAMP NULL",
-        "last_error VARCHAR(500) NULL",
-        "dead_at TIMESTAMP NULL",
-    ):
-        connection.execute(text(f"ALTER TABLE co_outbox ADD COLUMN {column}"))
-    connection.execute(text("DROP INDEX IF EXISTS co_outbox_undelivered"))
-    for index in OUTBOX_INDEXES:
-        index.create(connection, checkfirst=True)
-    rows = connection.execute(
-        select(outbox.c.id, outbox.c.event, outbox.c.delivered_at, outbox.c.document)
-    ).all()
-    for row in rows:
-        document = {k: ("" if k == "token" else v) for k, v in dict(row.document).items()}
-        values: dict[str, Any] = {"document": document}
-        if row.delivered_at is None:
-            values |= {"dead_at": now, "last_error": f"format 1 : {row.event}", "attempts": 0}
-        connection.execute(update(outbox).where(outbox.c.id == row.id).values(**values))
-
-
-def _record_version(connection: Connection) -> None:
-    found = connection.execute(
-        schema_version.select().where(schema_version.c.version == SCHEMA_VERSION)
-    )
-    if found.first() is None:
-        connection.execute(
-            schema_version.insert().values(version=SCHEMA_VERSION, applied_at=datetime.now(UTC))
-        )
-    seeded = connection.execute(counters.select().where(counters.c.name == "assigned_identifiers"))
-    if seeded.first() is None:
-        connection.execute(counters.insert().values(name="assigned_identifiers", value=0))
+    migrate.prepare(engine, upgrade=True)
 
 
 def installed_version(engine: Engine) -> int | None:
-    """The highest schema version recorded in the database, or None if it has none."""
-    with engine.connect() as connection:
-        return _version_in(connection)
+    """The highest schema version recorded in ``co_schema_version``, or None if it has none."""
+    return migrate.installed_version(engine)
 
 
-def prepare(engine: Engine) -> Engine:
-    """Check that the database is not newer than this library, create what is missing.
+def prepare(engine: Engine, *, upgrade: bool = False) -> Engine:
+    """Check the database's schema; create it if the database is empty; upgrade it only if asked.
 
-    Raises the library's errors: ``InvalidInput`` for a database made by a
-    newer version, ``StorageUnavailable`` when it cannot be reached.
+    Raises the library's errors: ``SchemaOutdated`` for a database at an
+    older revision unless ``upgrade`` is true, ``InvalidInput`` (field
+    ``database``) for a database made by a newer version, and
+    ``StorageUnavailable`` when it cannot be reached.
     """
-    try:
-        found = installed_version(engine)
-        if found is not None and found > SCHEMA_VERSION:
-            raise InvalidInput(
-                field="database", expected=f"base au schéma de version {SCHEMA_VERSION} au plus"
-            )
-        create_schema(engine)
-    except DBAPIError as error:
-        raise StorageUnavailable() from error
-    return engine
+    return migrate.prepare(engine, upgrade=upgrade)
