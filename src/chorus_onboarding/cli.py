@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,7 +57,7 @@ def _relay_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--portal-url", help="the portal's address the links point at")
 
 
-def _relay(arguments: argparse.Namespace) -> OutboxRelay:
+def _relay(arguments: argparse.Namespace) -> tuple[OutboxRelay, Callable[[], None]]:
     from .adapters.smtp import SmtpMailSender
     from .settings import OnboardingSettings
     from .wiring import database_relay
@@ -74,14 +74,20 @@ def _relay(arguments: argparse.Namespace) -> OutboxRelay:
         password=os.environ.get("CHORUS_SMTP_PASSWORD") if arguments.smtp_user else None,
         starttls=arguments.starttls,
     )
-    relay, _close = database_relay(
+    return database_relay(
         _target(arguments), mailer=mailer, settings=OnboardingSettings(secret_key=key, **extra)
     )
-    return relay
 
 
 def _run_relay(arguments: argparse.Namespace) -> None:
-    relay = _relay(arguments)
+    relay, close = _relay(arguments)
+    try:
+        _deliver(arguments, relay)
+    finally:
+        close()
+
+
+def _deliver(arguments: argparse.Namespace, relay: OutboxRelay) -> None:
     if arguments.once:
         report = relay.run_once(arguments.batch_size)
         print(

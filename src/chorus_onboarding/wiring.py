@@ -65,7 +65,7 @@ def database_relay(
         policy=policy,
         subscribers=subscribers,
     )
-    return relay, engine.dispose
+    return relay, lambda: sql.release_engine(engine)
 
 
 def _tokens(settings: OnboardingSettings) -> TokenGenerator:
