@@ -9,7 +9,8 @@ import attrs
 from attrs import field, frozen
 
 from .adapters.strength import default_policy
-from .domain.errors import InvalidInput
+from .domain.emails import EmailAddress
+from .domain.errors import InvalidEmail, InvalidInput
 from .domain.espaces import DEFAULT_REGISTRATION_ESPACES, Espace
 from .domain.passwords import PasswordPolicy
 
@@ -43,6 +44,15 @@ def _url(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
         raise InvalidInput(field=attribute.name, expected="adresse http(s)")
 
 
+def _optional_address(_: Any, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is None:
+        return
+    try:
+        EmailAddress.validate(value)
+    except InvalidEmail:
+        raise InvalidInput(field=attribute.name, expected="adresse électronique") from None
+
+
 def _secret(_: Any, attribute: attrs.Attribute[str | None], value: object) -> None:
     if value is not None and (not isinstance(value, str) or len(value) < 32):
         raise InvalidInput(field=attribute.name, expected="secret d'au moins 32 caractères")
@@ -63,6 +73,13 @@ class OnboardingSettings:
     activation_validity: timedelta = field(default=timedelta(days=30), validator=_duration)
     password_reset_validity: timedelta = field(default=timedelta(hours=1), validator=_duration)
     reactivation_validity: timedelta = field(default=timedelta(days=7), validator=_duration)
+    reactivation_request_interval: timedelta = field(
+        default=timedelta(minutes=5), validator=_duration
+    )
+    """At most one reactivation request per account in this time: the rest are not heard."""
+    support_email: str | None = field(default=None, validator=_optional_address)
+    """Where a reactivation request for an account support deactivated goes (None: to no one
+    but the host's event subscribers)."""
     reset_challenge_validity: timedelta = field(default=timedelta(minutes=15), validator=_duration)
     max_failed_logins: int = field(default=5, validator=_count)
     login_block: timedelta = field(default=timedelta(minutes=15), validator=_duration)

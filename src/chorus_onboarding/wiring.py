@@ -55,6 +55,7 @@ def database_relay(
         tokens=tokens or _tokens(settings),
         templates=templates,
         language=language,
+        support_email=settings.support_email,
     )
     relay = OutboxRelay(
         outbox=sql.SqlOutbox(engine),

@@ -200,6 +200,7 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "expire_overdue_activations": {},
         "deliver_notifications": {"limit": 10},
         "start_relay": {"interval": 0.05, "batch_size": 10},
+        "session_is_current": {"account_id": me.account_id, "credentials_version": 0},
         "close": {},
     }
 

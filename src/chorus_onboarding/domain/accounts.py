@@ -145,6 +145,11 @@ class Account(events.RecordsEvents):
     failed_answers: int = 0
     answers_blocked_until: datetime | None = None
     last_login_at: datetime | None = None
+    credentials_version: int = 0
+    """Bumped whenever the credentials change: a host's session made before is stale."""
+    deactivated_by_support: bool = False
+    """Whether support (not the owner) deactivated the account: only support reactivates it."""
+    reactivation_asked_at: datetime | None = None
     version: int = 0
     # Created with the first event only: most loaded accounts record none.
     _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
@@ -292,10 +297,17 @@ class Account(events.RecordsEvents):
             )
         )
 
+    def _credentials_changed(self) -> None:
+        """What the old credentials opened closes: outstanding links die, sessions go stale."""
+        self.credentials_version += 1
+        self.password_reset = None
+        self.reactivation = None
+
     def change_password(self, new_hash: str, now: datetime) -> None:
         """Store a new password hash (the caller checked the current password)."""
         self._require_active("change_password")
         self.password_hash = new_hash
+        self._credentials_changed()
         self._record(
             events.PasswordChanged(occurred_at=now, account_id=self.id, through_reset=False)
         )
@@ -307,19 +319,45 @@ class Account(events.RecordsEvents):
         self.secret_answer_hash = answer_hash
         self.failed_answers = 0
         self.answers_blocked_until = None
+        self._credentials_changed()
         self._record(events.SecretQuestionChanged(occurred_at=now, account_id=self.id))
 
     def deactivate(self, now: datetime, *, by_owner: bool) -> None:
-        """Close the account; pending reset links die with it."""
+        """Close the account; its links die and its sessions go stale.
+
+        Deactivated by someone else than its owner (support), it can only be
+        reactivated by support.
+        """
         ACCOUNT_LIFECYCLE.fire(self, "deactivate")
-        self.password_reset = None
+        self._credentials_changed()
+        self.deactivated_by_support = not by_owner
+        self.reactivation_asked_at = None
         self._record(
             events.AccountDeactivated(occurred_at=now, account_id=self.id, by_owner=by_owner)
         )
 
-    def request_reactivation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
-        """Send a reactivation link to the contact email; a new request cancels the last."""
+    def may_ask_reactivation(self, now: datetime, interval: timedelta) -> bool:
+        """Whether a reactivation request now would be heard (one per ``interval`` at most)."""
+        if self.state is not AccountState.DEACTIVATED:
+            return False
+        last = self.reactivation_asked_at
+        return last is None or now - last >= interval
+
+    def ask_support_for_reactivation(self, now: datetime) -> None:
+        """The owner of an account support deactivated asks to come back: support decides."""
         ACCOUNT_LIFECYCLE.require(self, [AccountState.DEACTIVATED], "request_reactivation")
+        self.reactivation_asked_at = now
+        self._record(events.ReactivationAskedOfSupport(occurred_at=now, account_id=self.id))
+
+    def request_reactivation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
+        """Send a reactivation link to the contact email; a new request cancels the last.
+
+        Only for an account its owner deactivated: support's decision stands.
+        """
+        ACCOUNT_LIFECYCLE.require(self, [AccountState.DEACTIVATED], "request_reactivation")
+        if self.deactivated_by_support:
+            raise TokenInvalid(field="token")
+        self.reactivation_asked_at = now
         self.reactivation = PendingToken.issue(token, now, validity)
         self._record(
             events.ReactivationLinkIssued(
@@ -338,10 +376,17 @@ class Account(events.RecordsEvents):
         """
         if digest is not None:
             link = self.reactivation
-            if link is None or not link.matches(digest) or link.expired(now):
+            if (
+                link is None
+                or not link.matches(digest)
+                or link.expired(now)
+                or self.deactivated_by_support
+            ):
                 raise TokenInvalid(field="token")
         ACCOUNT_LIFECYCLE.fire(self, "reactivate")
         self.reactivation = None
+        self.deactivated_by_support = False
+        self.reactivation_asked_at = None
         self.failed_logins = 0
         self.login_blocked_until = None
         self._record(
@@ -404,7 +449,7 @@ class Account(events.RecordsEvents):
         """
         self.check_password_reset(digest, now)
         self.password_hash = new_hash
-        self.password_reset = None
+        self._credentials_changed()
         self.failed_logins = 0
         self.login_blocked_until = None
         self._record(

@@ -123,6 +123,11 @@ class ReactivationLinkIssued(AccountEvent):
 
 
 @frozen(kw_only=True)
+class ReactivationAskedOfSupport(AccountEvent):
+    """The owner of an account support deactivated asks to come back: support decides."""
+
+
+@frozen(kw_only=True)
 class AccountReactivated(AccountEvent):
     """The account is active again (by the owner's link, or by support)."""
 

@@ -113,6 +113,7 @@ class Notifier:
         tokens: TokenGenerator,
         templates: Templates | None = None,
         language: str = "fr",
+        support_email: str | None = None,
     ) -> None:
         if language not in LANGUAGES:
             raise InvalidInput(field="language", expected="fr ou en")
@@ -121,6 +122,7 @@ class Notifier:
         self.links = links
         self.language = language
         self.templates = templates or Templates.default()
+        self.support_email = support_email
         self._tokens = tokens
 
     def emails(self, entry: OutboxEntry, facts: NotificationFacts) -> list[OutgoingEmail]:
@@ -261,6 +263,19 @@ class Notifier:
     def _(self, event: events.AccountDeactivated, facts: NotificationFacts) -> list[_Draft]:
         who = "deactivated_by_owner" if event.by_owner else "deactivated_by_administrator"
         return self._to_owner(event, facts, "account_deactivated", _login, who=self._word(who))
+
+    @_compose.register
+    def _(self, event: events.ReactivationAskedOfSupport, facts: NotificationFacts) -> list[_Draft]:
+        person = facts.person(event.account_id)
+        if person is None or self.support_email is None:
+            return []
+        context = {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "login_email": person.login_email,
+            "account_id": event.account_id,
+        }
+        return [_Draft((self.support_email,), "reactivation_asked_of_support", context)]
 
     @_compose.register
     def _(self, event: events.AccountReactivated, facts: NotificationFacts) -> list[_Draft]:

@@ -191,6 +191,12 @@ _FR = {
         "Pour réactiver votre compte, cliquez sur le lien suivant :\n{link}\n\n"
         "Ce lien est valable jusqu'au {deadline}.",
     ),
+    "reactivation_asked_of_support": EmailTemplate(
+        "Chorus Pro - Demande de réactivation d'un compte désactivé par le support",
+        "Bonjour,\n\n{first_name} {last_name} ({login_email}, compte {account_id}) demande la "
+        "réactivation de son compte, désactivé par le support. Seul le support peut le "
+        "réactiver, après vérification.",
+    ),
     "account_reactivated": EmailTemplate(
         "Chorus Pro - Réactivation de votre compte",
         "Bonjour,\n\nVotre compte Chorus Pro est de nouveau actif.",
@@ -304,6 +310,12 @@ _EN = {
         "Chorus Pro - Reactivate your account",
         "Hello,\n\nSomeone asked to reactivate your Chorus Pro account. "
         "To reactivate it, follow this link:\n{link}\n\nThis link is valid until {deadline}.",
+    ),
+    "reactivation_asked_of_support": EmailTemplate(
+        "Chorus Pro - Reactivation asked for an account support deactivated",
+        "Hello,\n\n{first_name} {last_name} ({login_email}, account {account_id}) asks for the "
+        "reactivation of their account, which support deactivated. Only support can "
+        "reactivate it, after checking.",
     ),
     "account_reactivated": EmailTemplate(
         "Chorus Pro - Your account is active again",

@@ -31,6 +31,7 @@ class AccountView:
     secret_question: str | None
     created_at: datetime
     last_login_at: datetime | None
+    credentials_version: int
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
@@ -45,6 +46,7 @@ class AccountView:
             secret_question=account.secret_question,
             created_at=account.created_at,
             last_login_at=account.last_login_at,
+            credentials_version=account.credentials_version,
         )
 
 

@@ -46,6 +46,8 @@ class LoginResult:
     first_name: str
     last_name: str
     previous_login_at: datetime | None
+    credentials_version: int
+    """Keep it in the session: :meth:`OnboardingService.session_is_current` checks it."""
 
 
 def _link_target(uow: UnitOfWork, login_email: object, token: object) -> tuple[Account, str]:
@@ -155,7 +157,28 @@ class AuthenticationUseCases(ServiceCore):
             )
             account.record_login_success(now, rehashed)
             uow.commit()
-        return LoginResult(account.id, account.first_name, account.last_name, previous)
+        return LoginResult(
+            account.id, account.first_name, account.last_name, previous, account.credentials_version
+        )
+
+    def session_is_current(self, account_id: str, credentials_version: int) -> bool:
+        """Whether a session opened at ``credentials_version`` may go on.
+
+        False once the password, the secret question or the account's state
+        changed since (a reset, a change in "Mon compte", a deactivation): the
+        host ends the session and asks for a new login.
+        """
+        if not isinstance(account_id, str) or isinstance(credentials_version, bool):
+            return False
+        if not isinstance(credentials_version, int):
+            return False
+        with self._uow() as uow:
+            account = uow.accounts.get(account_id)
+            return (
+                account is not None
+                and account.is_active
+                and account.credentials_version == credentials_version
+            )
 
     # --- journey 7 -------------------------------------------------------------
 
@@ -238,16 +261,25 @@ class AuthenticationUseCases(ServiceCore):
     def request_reactivation(self, login_email: str) -> None:
         """A deactivated user asks to come back: a link goes to their contact email.
 
-        Says nothing either way, so that it tells no one which accounts exist.
+        An account support deactivated gets no link: the request goes to
+        support (``ReactivationAskedOfSupport``), whose decision stands. One
+        request per account is heard every
+        ``settings.reactivation_request_interval``. Says nothing either way,
+        so that it tells no one which accounts exist.
         """
         email = EmailAddress.parse(login_email, field="login_email")
         with self._uow() as uow:
             account = uow.accounts.get_by_login_email(email)
-            if account is None or account.state is not AccountState.DEACTIVATED:
+            now = self._now()
+            interval = self.settings.reactivation_request_interval
+            if account is None or not account.may_ask_reactivation(now, interval):
                 return
-            account.request_reactivation(
-                self.ports.tokens.issue(), self._now(), self.settings.reactivation_validity
-            )
+            if account.deactivated_by_support:
+                account.ask_support_for_reactivation(now)
+            else:
+                account.request_reactivation(
+                    self.ports.tokens.issue(), now, self.settings.reactivation_validity
+                )
             uow.commit()
         self._hand_over()
 

@@ -154,6 +154,7 @@ class ServiceCore:
             tokens=ports.tokens,
             templates=wiring.templates,
             language=wiring.language,
+            support_email=self.settings.support_email,
         )
         self.relay = OutboxRelay(
             outbox=ports.outbox,
