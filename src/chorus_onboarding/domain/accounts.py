@@ -259,17 +259,43 @@ class Account(events.RecordsEvents):
 
     # --- login ------------------------------------------------------------
 
-    def record_login_failure(self, now: datetime, limit: int, block_for: timedelta) -> None:
-        """Count a wrong password; at ``limit`` in a row, block logins and tell the owner."""
-        self.failed_logins += 1
+    def reserve_login_check(self, now: datetime, limit: int, block_for: timedelta) -> bool:
+        """Whether a password may be checked now; if so, it counts as failed until proven right.
+
+        Counting before checking is what bounds the checks when guesses come
+        in parallel: ``limit`` checks at most, then logins are blocked (and
+        the owner told) even if every one of them is still running.
+        """
+        if self.login_blocked(now):
+            return False
         if self.failed_logins >= limit:
-            self.failed_logins = 0
-            self.login_blocked_until = now + block_for
-            self._record(
-                events.LoginThrottled(
-                    occurred_at=now, account_id=self.id, until=self.login_blocked_until
-                )
+            self._block_logins(now, block_for)
+            return False
+        self.failed_logins += 1
+        return True
+
+    def confirm_login_failure(self, now: datetime, limit: int, block_for: timedelta) -> None:
+        """The reserved check failed: at ``limit`` failures in a row, block logins and tell the owner."""
+        if self.failed_logins >= limit and not self.login_blocked(now):
+            self._block_logins(now, block_for)
+
+    def record_login_failure(self, now: datetime, limit: int, block_for: timedelta) -> None:
+        """One wrong password, counted and judged at once (one login at a time)."""
+        self.failed_logins += 1
+        self.confirm_login_failure(now, limit, block_for)
+
+    def _block_logins(self, now: datetime, block_for: timedelta) -> None:
+        self.failed_logins = 0
+        self.login_blocked_until = now + block_for
+        self._record(
+            events.LoginThrottled(
+                occurred_at=now, account_id=self.id, until=self.login_blocked_until
             )
+        )
+
+    def clear_login_failures(self) -> None:
+        """The right password was given (the account may not be active): the count starts again."""
+        self.failed_logins = 0
 
     def record_login_success(self, now: datetime, rehashed_password: str | None = None) -> None:
         """A good login clears the failure count (and stores a stronger hash if given)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from attrs import frozen
 
@@ -18,6 +20,7 @@ from ..domain.errors import (
     AuthenticationFailed,
     CaptchaRejected,
     ChallengeInvalid,
+    ConcurrencyConflict,
     InvalidEmail,
     SecretAnswerRejected,
     TokenInvalid,
@@ -27,6 +30,11 @@ from ..ports import UnitOfWork
 from . import challenges
 from .checks import FieldChecks
 from .core import ServiceCore, typed_question
+
+T = TypeVar("T")
+
+_RACE_RETRIES = 50
+"""How often a login retries its write when parallel logins on the account keep winning."""
 
 
 @frozen
@@ -134,32 +142,63 @@ class AuthenticationUseCases(ServiceCore):
         except InvalidEmail:
             self._waste_a_verification(password)
             raise AuthenticationFailed() from None
-        with self._uow() as uow:
-            account = uow.accounts.get_by_login_email(email)
-            now = self._now()
-            if account is None or account.password_hash is None or account.login_blocked(now):
-                self._waste_a_verification(password)
-                raise AuthenticationFailed()
-            if not self.ports.hasher.verify(account.password_hash, password):
-                account.record_login_failure(
-                    now, self.settings.max_failed_logins, self.settings.login_block
-                )
-                uow.commit()
-                self._hand_over()
-                raise AuthenticationFailed()
-            if not account.is_active:
-                raise AccountNotActive(state=account.state.label)
-            previous = account.last_login_at
-            rehashed = (
-                self.ports.hasher.hash(password)
-                if self.ports.hasher.needs_rehash(account.password_hash)
-                else None
-            )
-            account.record_login_success(now, rehashed)
-            uow.commit()
-        return LoginResult(
-            account.id, account.first_name, account.last_name, previous, account.credentials_version
+        now = self._now()
+        limit, block = self.settings.max_failed_logins, self.settings.login_block
+        reserved = self._on_account(email, lambda a: a.reserve_login_check(now, limit, block))
+        if reserved is None or not reserved[1] or reserved[0].password_hash is None:
+            self._waste_a_verification(password)
+            self._hand_over()
+            raise AuthenticationFailed()
+        checked = reserved[0]
+        assert checked.password_hash is not None
+        if not self.ports.hasher.verify(checked.password_hash, password):
+            self._on_account(email, lambda a: a.confirm_login_failure(now, limit, block))
+            self._hand_over()
+            raise AuthenticationFailed()
+        if not checked.is_active:
+            self._on_account(email, lambda a: a.clear_login_failures())
+            raise AccountNotActive(state=checked.state.label)
+        rehashed = (
+            self.ports.hasher.hash(password)
+            if self.ports.hasher.needs_rehash(checked.password_hash)
+            else None
         )
+        done = self._on_account(email, lambda a: a.record_login_success(now, rehashed), must=True)
+        assert done is not None
+        account = done[0]
+        return LoginResult(
+            account.id,
+            account.first_name,
+            account.last_name,
+            checked.last_login_at,
+            account.credentials_version,
+        )
+
+    def _on_account(
+        self, email: EmailAddress, change: Callable[[Account], T], *, must: bool = False
+    ) -> tuple[Account, T] | None:
+        """Apply ``change`` to the account with this login email and commit it, despite races.
+
+        Parallel logins on one account race for its version: the loser loads
+        the account again and retries, so no attempt is lost and none gets a
+        ``ConcurrencyConflict`` that an unknown email never would. Returns the
+        account and what ``change`` returned; None when there is no such
+        account, or when the races never end and ``must`` is false.
+        """
+        for _ in range(_RACE_RETRIES):
+            try:
+                with self._uow() as uow:
+                    account = uow.accounts.get_by_login_email(email)
+                    if account is None:
+                        return None
+                    outcome = change(account)
+                    uow.commit()
+                    return account, outcome
+            except ConcurrencyConflict:
+                continue
+        if must:
+            raise ConcurrencyConflict(what="Le compte")
+        return None
 
     def session_is_current(self, account_id: str, credentials_version: int) -> bool:
         """Whether a session opened at ``credentials_version`` may go on.
