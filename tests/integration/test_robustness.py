@@ -270,6 +270,7 @@ def _membership_calls(scene: Scene) -> dict[str, dict[str, Any]]:
             "login_email": "pending@exemple.fr",
         },
         "detach_user": {"actor": me, "structure_id": structure_id, "account_id": member.account_id},
+        "leave_structure": {"actor": member, "structure_id": structure_id},
         "request_subscription": {
             "actor": member,
             "structure_id": structure_id,

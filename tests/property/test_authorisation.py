@@ -70,6 +70,23 @@ class Model:
             self.principal[structure] == user or user in self.delegated[structure]
         )
 
+    def holds_rights(self, user: str, structure: str) -> bool:
+        return any(
+            s.user == user and s.structure == structure and s.state == "VALID"
+            for s in self.subs.values()
+        )
+
+    def end_membership(self, user: str, structure: str) -> None:
+        del self.membership[(user, structure)]
+        self.delegated[structure].discard(user)
+        for sub in self.subs.values():
+            if (
+                sub.user == user
+                and sub.structure == structure
+                and sub.state in ("PENDING", "VALID")
+            ):
+                sub.state = "CANCELLED"
+
     def leads(self, user: str, structure: str) -> bool:
         return self.is_active(user) and self.principal[structure] == user
 
@@ -262,18 +279,32 @@ class Authorisation(RuleBasedStateMachine):
             self.model.manages(me, structure)
             and self.model.principal[structure] != user
             and self.model.member(user, structure)
+            and (
+                self.model.leads(me, structure)
+                # A delegated manager detaches plain members only.
+                or (
+                    user not in self.model.delegated[structure]
+                    and not self.model.holds_rights(user, structure)
+                )
+            )
         )
         assert done == expected
         if done:
-            del self.model.membership[(user, structure)]
-            self.model.delegated[structure].discard(user)
-            for sub in self.model.subs.values():
-                if (
-                    sub.user == user
-                    and sub.structure == structure
-                    and sub.state in ("PENDING", "VALID")
-                ):
-                    sub.state = "CANCELLED"
+            self.model.end_membership(user, structure)
+
+    @rule(who=actors, where=picks)
+    def leave(self, who: int, where: int) -> None:
+        actor, me = self._actor(who)
+        structure = self._structure(where)
+        done, _ = self._succeeds(lambda: self.world.service.leave_structure(actor, structure))
+        expected = (
+            self.model.is_active(me)
+            and self.model.member(me, structure)
+            and self.model.principal[structure] != me
+        )
+        assert done == expected
+        if done:
+            self.model.end_membership(me, structure)
 
     # --- subscriptions -------------------------------------------------------------------
 

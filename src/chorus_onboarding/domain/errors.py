@@ -395,6 +395,20 @@ class RuleViolation(OnboardingError):
     message_en = "Operation refused by the Chorus Pro rules."
 
 
+class PrincipalMustTransferFirst(RuleViolation):
+    """The principal manager cannot leave or be detached: the role must be handed over first."""
+
+    code = "principal_must_transfer_first"
+    message_fr = (
+        "Le gestionnaire principal ne peut pas quitter la structure : "
+        "transférez d'abord ce rôle à un autre utilisateur rattaché."
+    )
+    message_en = (
+        "The principal manager cannot leave the structure: hand the role to another "
+        "attached user first."
+    )
+
+
 class TicOnAgriculturalCentre(RuleViolation):
     """TIC and the centre de gestion agricole flag exclude each other."""
 
@@ -618,6 +632,14 @@ class Forbidden(OnboardingError):
     code = "forbidden"
     message_fr = "Vous n'avez pas le droit d'effectuer cette action."
     message_en = "You are not allowed to do this."
+
+
+class PrincipalOnly(Forbidden):
+    """Only the principal manager may do this (a delegated manager may not)."""
+
+    code = "principal_only"
+    message_fr = "Seul le gestionnaire principal de la structure peut effectuer cette action."
+    message_en = "Only the structure's principal manager can do this."
 
 
 class ConcurrencyConflict(OnboardingError):

@@ -20,6 +20,7 @@ class ManagerActionKind(enum.Enum):
     ATTACHMENT_REFUSED = "Refus de rattachement"
     USER_ATTACHED = "Rattachement direct"
     USER_DETACHED = "Détachement"
+    USER_LEFT = "Départ de l'utilisateur"
     SUBSCRIPTION_VALIDATED = "Validation d'abonnement"
     SUBSCRIPTION_REFUSED = "Refus d'abonnement"
     SUBSCRIPTION_REVOKED = "Révocation d'abonnement"

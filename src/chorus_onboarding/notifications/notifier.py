@@ -319,6 +319,8 @@ class Notifier:
 
     @_compose.register
     def _(self, event: events.UserDetached, facts: NotificationFacts) -> list[_Draft]:
+        if event.by == event.account_id:
+            return []  # they left on their own
         structure = facts.structure(event.structure_id)
         if structure is None:
             return []

@@ -9,6 +9,7 @@ from datetime import datetime
 from attrs import frozen
 
 from ..actors import Actor
+from ..domain import membership
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment, AttachmentState
 from ..domain.emails import EmailAddress
@@ -18,7 +19,6 @@ from ..domain.errors import (
     InvalidInput,
     NotFound,
     OnboardingError,
-    RuleViolation,
     StructureInactive,
 )
 from ..domain.history import ManagerActionKind
@@ -278,25 +278,36 @@ class AttachmentUseCases(GrantChecks):
     def detach_user(self, actor: Actor, structure_id: str, account_id: str) -> None:
         """A manager detaches a user who left: their rights on the structure end with it.
 
-        The principal manager cannot be detached: the role must be
-        transferred first.
+        The principal manager cannot be detached (the role must be
+        transferred first); a delegated manager detaches plain members only
+        (see :func:`~chorus_onboarding.domain.membership.ensure_may_detach`).
         """
         if not isinstance(account_id, str):
             raise InvalidInput(field="account_id", expected="identifiant de compte")
         with self._uow() as uow:
             manager, structure = self._managed(uow, actor, structure_id)
-            if structure.is_principal(account_id):
-                raise RuleViolation(field="account_id")
-            valid = [a for a in uow.attachments.for_member(account_id, structure.id) if a.is_valid]
-            if not valid:
-                raise NotFound(field="account_id", what="Le rattachement")
-            now = self._now()
-            valid[0].detach(by=manager.id, now=now)
-            for subscription in uow.subscriptions.for_member(account_id, structure.id):
-                if subscription.state.is_live:
-                    subscription.cancel(by=manager.id, now=now)
-            if account_id in structure.managers:
-                structure.revoke_manager(account_id)
+            self._end_membership(uow, structure, manager.id, account_id)
             self._log(uow, structure, actor, ManagerActionKind.USER_DETACHED, account_id)
             uow.commit()
         self._hand_over()
+
+    def leave_structure(self, actor: Actor, structure_id: str) -> None:
+        """The actor leaves a structure they are attached to; their rights there end.
+
+        The principal manager cannot leave before handing the role over.
+        """
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            structure = self._structure(uow, structure_id)
+            self._end_membership(uow, structure, account.id, account.id)
+            self._log(uow, structure, actor, ManagerActionKind.USER_LEFT, account.id)
+            uow.commit()
+        self._hand_over()
+
+    def _end_membership(self, uow: UnitOfWork, structure: Structure, by: str, member: str) -> None:
+        valid = [a for a in uow.attachments.for_member(member, structure.id) if a.is_valid]
+        if not valid:
+            raise NotFound(field="account_id", what="Le rattachement")
+        subscriptions = uow.subscriptions.for_member(member, structure.id)
+        membership.ensure_may_detach(structure, by, member, subscriptions)
+        membership.detach(structure, valid[0], subscriptions, by=by, now=self._now())
