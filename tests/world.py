@@ -36,6 +36,8 @@ class World:
     clock: FrozenClock
     mailbox: MemoryMailbox
     store: MemoryStore | None = None
+    people: dict[str, str] = attrs.field(factory=dict)
+    """Account ids by login email (lower case), as registrations made them."""
 
     @property
     def memory(self) -> MemoryStore:
@@ -52,7 +54,11 @@ class World:
             captcha="XWWXS",
             siret=siret,
         )
-        return self.service.register_with_new_structure(attrs.evolve(form, **changes)).account_id
+        account_id = self.service.register_with_new_structure(
+            attrs.evolve(form, **changes)
+        ).account_id
+        self.people[email.casefold()] = account_id
+        return account_id
 
     def link(self, email: str, page: str = "activationCompte") -> dict[str, str]:
         # On a database the relay delivers, not the use case: run it, as the worker would.
@@ -86,8 +92,21 @@ class World:
                 identifier="NOWHERE-1",
             )
         )
+        self.people[email.casefold()] = done.account_id
         self.activate(email)
         return Actor.user(done.account_id)
+
+    def attach(self, manager: Actor, structure_id: str, email: str) -> str:
+        """A manager invites the user with this email, who accepts: the attachment's id."""
+        self.service.invite_user(manager, structure_id, email)
+        invitee = Actor.user(self.people[email.casefold()])
+        (invitation,) = [
+            a
+            for a in self.service.my_attachments(invitee)
+            if a.structure_id == structure_id and a.state.name == "INVITED"
+        ]
+        self.service.accept_invitation(invitee, invitation.id)
+        return invitation.id
 
     def active_user(self, email: str = LOUISE, siret: str = LOUISE_SIRET) -> Actor:
         account_id = self.register(email, siret)

@@ -73,6 +73,8 @@ class OnboardingSettings:
     activation_validity: timedelta = field(default=timedelta(days=30), validator=_duration)
     password_reset_validity: timedelta = field(default=timedelta(hours=1), validator=_duration)
     reactivation_validity: timedelta = field(default=timedelta(days=7), validator=_duration)
+    invitation_validity: timedelta = field(default=timedelta(days=30), validator=_duration)
+    """How long a user has to accept or decline a manager's invitation."""
     reactivation_request_interval: timedelta = field(
         default=timedelta(minutes=5), validator=_duration
     )

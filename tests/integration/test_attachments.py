@@ -12,6 +12,7 @@ from chorus_onboarding import (
     EspaceGrant,
     Forbidden,
     InvalidTransition,
+    InvitationLapsed,
     ManagerActionKind,
     NewStructure,
     NotFound,
@@ -119,24 +120,84 @@ def test_many_requests_are_decided_at_once_each_on_its_own(world: World, louise:
     ]
 
 
-def test_a_manager_attaches_a_user_directly_and_detaches_them(world: World, louise: Actor) -> None:
+def test_a_manager_invites_a_user_who_accepts_then_detaches_them(
+    world: World, louise: Actor
+) -> None:
     paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
-    world.service.attach_user(louise, structure_id, PAUL.upper())
-    assert "Un gestionnaire vous a rattaché(e)" in world.mailbox.last_to(PAUL).body
-    with pytest.raises(AlreadyAttached):
-        world.service.attach_user(louise, structure_id, PAUL)
+    world.service.invite_user(louise, structure_id, PAUL.upper())
+    invitation = world.mailbox.last_to(PAUL)
+    assert (
+        invitation.subject
+        == "Chorus Pro - Invitation à rejoindre la structure LE DRESSING DE LOUISE"
+    )
+    with pytest.raises(Forbidden):
+        world.service.structure(paul, structure_id)  # nothing without their consent
+    (offer,) = [a for a in world.service.my_attachments(paul) if a.state.name == "INVITED"]
+    world.service.invite_user(louise, structure_id, PAUL)  # again: no second invitation
+    assert len([a for a in world.service.my_attachments(paul) if a.state.name == "INVITED"]) == 1
+    world.service.accept_invitation(paul, offer.id)
+    assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Invitation acceptée"
+    assert world.service.structure(paul, structure_id).id == structure_id
     world.service.detach_user(louise, structure_id, str(paul.account_id))
     assert world.mailbox.last_to(PAUL).subject == "Chorus Pro - Fin de rattachement"
     with pytest.raises(Forbidden):
         world.service.structure(paul, structure_id)
 
 
-def test_attaching_directly_validates_a_pending_request(world: World, louise: Actor) -> None:
+def test_inviting_someone_who_asked_validates_their_request(world: World, louise: Actor) -> None:
     paul = world.user_without_structure(PAUL)
     structure_id, request_id = _ask(world, paul)
-    assert world.service.attach_user(louise, structure_id, PAUL) == request_id
+    world.service.invite_user(louise, structure_id, PAUL)
     assert world.service.pending_attachment_requests(louise, structure_id) == []
+    assert [(a.id, a.state.name) for a in world.service.my_attachments(paul)] == [
+        (request_id, "VALIDATED")
+    ]
+
+
+def test_an_invitation_tells_a_stranger_nothing_about_who_has_an_account(
+    world: World, louise: Actor
+) -> None:
+    world.user_without_structure(PAUL)
+    structure_id = _structure_id(world, louise)
+    for email in (PAUL, "personne@exemple.fr", LOUISE):
+        world.service.invite_user(louise, structure_id, email)  # nothing said back, ever
+    history = world.service.manager_history(louise, structure_id)[-3:]
+    assert [(a.kind.name, a.target_account_id) for a in history] == [("USER_INVITED", None)] * 3
+    users = world.service.structure_users(louise, structure_id)
+    assert [u.login_email for u in users] == [LOUISE], "an invitee shows only once they accept"
+
+
+def test_an_invitation_declined_or_lapsed_attaches_no_one(world: World, louise: Actor) -> None:
+    paul = world.user_without_structure(PAUL)
+    structure_id = _structure_id(world, louise)
+    world.service.invite_user(louise, structure_id, PAUL)
+    (offer,) = world.service.my_attachments(paul)
+    world.service.decline_invitation(paul, offer.id)
+    assert world.mailbox.last_to(LOUISE).subject == "Chorus Pro - Invitation refusée"
+    with pytest.raises(NotFound):
+        world.service.accept_invitation(paul, offer.id)
+    world.service.invite_user(louise, structure_id, PAUL)
+    (again,) = [a for a in world.service.my_attachments(paul) if a.state.name == "INVITED"]
+    world.clock.advance(days=31)
+    with pytest.raises(InvitationLapsed):
+        world.service.accept_invitation(paul, again.id)
+    with pytest.raises(Forbidden):
+        world.service.structure(paul, structure_id)
+    world.service.invite_user(louise, structure_id, PAUL)  # a lapsed one gives way
+    assert [a.state.name for a in world.service.my_attachments(paul)].count("INVITED") == 1
+
+
+def test_only_the_invitee_answers_an_invitation(world: World, louise: Actor) -> None:
+    paul, jeanne = world.user_without_structure(PAUL), world.user_without_structure(JEANNE)
+    structure_id = _structure_id(world, louise)
+    world.service.invite_user(louise, structure_id, PAUL)
+    (offer,) = world.service.my_attachments(paul)
+    for someone in (jeanne, louise):
+        with pytest.raises(NotFound):
+            world.service.accept_invitation(someone, offer.id)
+    with pytest.raises(InvalidTransition):
+        world.service.validate_attachment(louise, offer.id)
 
 
 def test_the_principal_manager_cannot_be_detached(world: World, louise: Actor) -> None:
@@ -150,7 +211,7 @@ def test_a_delegated_manager_validates_attachments_but_grants_no_rights(
 ) -> None:
     paul, jeanne = world.user_without_structure(PAUL), world.user_without_structure(JEANNE)
     structure_id = _structure_id(world, louise)
-    world.service.attach_user(louise, structure_id, PAUL)
+    world.attach(louise, structure_id, PAUL)
     world.service.grant_manager(louise, structure_id, str(paul.account_id))
     _, request_id = _ask(world, jeanne)
     with pytest.raises(Forbidden):
@@ -259,7 +320,7 @@ def test_the_registration_page_shows_an_existing_structure_without_sign_in(
 def test_a_transfer_keeps_the_former_principal_manager_working(world: World, louise: Actor) -> None:
     paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
-    world.service.attach_user(louise, structure_id, PAUL)
+    world.attach(louise, structure_id, PAUL)
     world.service.transfer_principal_manager(louise, structure_id, str(paul.account_id))
     view = world.service.structure(louise, structure_id)
     assert view.principal_manager_id == paul.account_id
@@ -280,7 +341,7 @@ def test_support_appoints_a_principal_manager_when_the_last_one_is_gone(
 ) -> None:
     paul = world.user_without_structure(PAUL)
     structure_id = _structure_id(world, louise)
-    world.service.attach_user(louise, structure_id, PAUL)
+    world.attach(louise, structure_id, PAUL)
     world.service.deactivate_account(louise)
     with pytest.raises(Forbidden):
         world.service.appoint_principal_manager(paul, structure_id, str(paul.account_id))

@@ -45,7 +45,7 @@ def structure_id(world: World, louise: Actor) -> str:
 @pytest.fixture
 def paul(world: World, louise: Actor, structure_id: str) -> Actor:
     paul = world.user_without_structure(PAUL)
-    world.service.attach_user(louise, structure_id, PAUL)
+    world.attach(louise, structure_id, PAUL)
     return paul
 
 
@@ -222,7 +222,7 @@ def test_only_the_principal_manager_validates_subscriptions(
     world: World, louise: Actor, structure_id: str, paul: Actor
 ) -> None:
     jeanne = world.user_without_structure("jeanne@exemple.fr")
-    world.service.attach_user(louise, structure_id, "jeanne@exemple.fr")
+    world.attach(louise, structure_id, "jeanne@exemple.fr")
     world.service.grant_manager(louise, structure_id, str(jeanne.account_id))
     request = world.service.request_subscription(paul, structure_id, "FACTURES_EMISES")
     for someone in (jeanne, paul, Actor.support()):

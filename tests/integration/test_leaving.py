@@ -15,7 +15,7 @@ def _shop(world: World) -> tuple[Actor, str, Actor, Actor]:
     delegate = world.user_without_structure("delegate@exemple.fr")
     member = world.user_without_structure("member@exemple.fr")
     for email in ("delegate@exemple.fr", "member@exemple.fr"):
-        world.service.attach_user(louise, shop, email)
+        world.attach(louise, shop, email)
     world.service.grant_manager(louise, shop, str(delegate.account_id))
     return louise, shop, delegate, member
 
@@ -58,7 +58,7 @@ def test_a_delegated_manager_detaches_plain_members_only() -> None:
     world = build_world()
     louise, shop, delegate, member = _shop(world)
     other = world.user_without_structure("other@exemple.fr")
-    world.service.attach_user(louise, shop, "other@exemple.fr")
+    world.attach(louise, shop, "other@exemple.fr")
     world.service.grant_manager(louise, shop, str(other.account_id))
     with pytest.raises(PrincipalOnly):
         world.service.detach_user(delegate, shop, str(other.account_id))
@@ -67,7 +67,7 @@ def test_a_delegated_manager_detaches_plain_members_only() -> None:
     with pytest.raises(PrincipalOnly):
         world.service.detach_user(delegate, shop, str(member.account_id))
     plain = world.user_without_structure("plain@exemple.fr")
-    world.service.attach_user(louise, shop, "plain@exemple.fr")
+    world.attach(louise, shop, "plain@exemple.fr")
     world.service.detach_user(delegate, shop, str(plain.account_id))
     world.service.detach_user(louise, shop, str(member.account_id))
     world.service.detach_user(louise, shop, str(other.account_id))

@@ -208,12 +208,13 @@ def test_the_library_knows_every_revision_the_scripts_hold() -> None:
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     walked = [revision.revision for revision in script.walk_revisions()]
     assert tuple(reversed(walked)) == migrate.REVISIONS
-    assert script.get_current_head() == HEAD_REVISION == "0003"
-    assert SCHEMA_VERSION == 3
+    assert script.get_current_head() == HEAD_REVISION == "0004"
+    assert SCHEMA_VERSION == 4
     assert sorted(path.name for path in (migrate.MIGRATIONS / "versions").glob("r*.py")) == [
         "r0001_version_1.py",
         "r0002_outbox_retries.py",
         "r0003_codes_not_labels.py",
+        "r0004_invitations.py",
     ]
 
 
@@ -270,7 +271,7 @@ def test_an_empty_database_gets_the_head_schema_which_is_the_metadata(
         _assert_schema_is_the_metadata(engine)
         with engine.connect() as connection:
             recorded = connection.execute(text("SELECT version FROM co_schema_version")).scalars()
-            assert sorted(recorded) == [1, 2, 3]
+            assert sorted(recorded) == list(range(1, SCHEMA_VERSION + 1))
         prepare(engine)  # idempotent
         assert current_revision(engine) == HEAD_REVISION
     finally:
@@ -311,12 +312,12 @@ def test_the_version_1_file_upgrades_through_db_upgrade(
     assert "0001, base antérieure à Alembic (co_schema_version 1)" in capsys.readouterr().out
 
     assert main(["db", "upgrade", "--db", str(v1_file)]) == 0
-    assert "Schéma mis à jour : révision 0001 → 0003." in capsys.readouterr().out
+    assert f"Schéma mis à jour : révision 0001 → {HEAD_REVISION}." in capsys.readouterr().out
 
     _assert_upgraded_people(v1_file)
     _assert_no_clear_token_in(v1_file)
     assert main(["db", "upgrade", "--db", str(v1_file)]) == 0
-    assert "Schéma déjà à jour : révision 0003." in capsys.readouterr().out
+    assert f"Schéma déjà à jour : révision {HEAD_REVISION}." in capsys.readouterr().out
 
 
 def test_the_version_1_file_upgrades_through_a_factory_asked_to(v1_file: Path) -> None:
@@ -336,7 +337,7 @@ def test_a_factory_not_asked_to_refuses_the_version_1_file_and_leaves_it_untouch
     assert (error.code, error.field) == ("schema_outdated", "database")
     assert error.params == {
         "revision": "0001",
-        "head": "0003",
+        "head": HEAD_REVISION,
         "command": "python -m chorus_onboarding db upgrade",
     }
     assert "« python -m chorus_onboarding db upgrade »" in str(error)
@@ -357,7 +358,7 @@ def test_the_version_1_database_on_postgresql_is_refused_then_upgrades(
     assert _rows(pg_v1) == before
 
     assert main(["db", "upgrade", "--url", pg_v1]) == 0
-    assert "Schéma mis à jour : révision 0001 → 0003." in capsys.readouterr().out
+    assert f"Schéma mis à jour : révision 0001 → {HEAD_REVISION}." in capsys.readouterr().out
     _assert_upgraded_people(pg_v1)
 
 
@@ -463,7 +464,16 @@ def _subscription(number: int, state: SubscriptionState) -> Subscription:
 
 
 # Kinds added after revision 0003 were never stored by value: not in its table.
-_KINDS_AT_0003 = [kind for kind in ManagerActionKind if kind is not ManagerActionKind.USER_LEFT]
+_KINDS_AT_0003 = [
+    kind
+    for kind in ManagerActionKind
+    if kind not in (ManagerActionKind.USER_LEFT, ManagerActionKind.USER_INVITED)
+]
+_STATES_AT_0003 = [
+    state
+    for state in AttachmentState
+    if state not in (AttachmentState.INVITED, AttachmentState.DECLINED)
+]
 
 
 def _events() -> list[events.DomainEvent]:
@@ -474,7 +484,7 @@ def _events() -> list[events.DomainEvent]:
     ]
     found += [
         events.AttachmentDecided(**at, attachment_id="r1", outcome=outcome, by="a1")
-        for outcome in AttachmentState
+        for outcome in _STATES_AT_0003
     ]
     found += [
         events.SubscriptionDecided(
@@ -530,7 +540,7 @@ def test_every_enum_member_of_every_document_reads_back_after_the_upgrade(
                 requested_at=NOW,
                 state=state,
             )
-            for number, state in enumerate(AttachmentState)
+            for number, state in enumerate(_STATES_AT_0003)
         ]
         subscriptions = [_subscription(n, state) for n, state in enumerate(SubscriptionState)]
         actions = [
@@ -717,12 +727,15 @@ def test_a_database_newer_than_the_library_is_refused(
             with pytest.raises(InvalidInput) as refused:
                 _open(empty_database, upgrade=upgrade)
             assert refused.value.field == "database"
-            assert refused.value.params["expected"] == "base au schéma de version 3 au plus"
+            assert (
+                refused.value.params["expected"]
+                == f"base au schéma de version {SCHEMA_VERSION} au plus"
+            )
         option = "--db" if isinstance(empty_database, Path) else "--url"
         assert main(["db", "current", option, str(empty_database)]) == 0
         assert "0099 (plus récente que cette version" in capsys.readouterr().out
         assert main(["db", "upgrade", option, str(empty_database)]) == 1
-        assert "base au schéma de version 3 au plus" in capsys.readouterr().err
+        assert f"base au schéma de version {SCHEMA_VERSION} au plus" in capsys.readouterr().err
     finally:
         release_engine(engine)
 
@@ -759,9 +772,9 @@ def test_db_upgrade_creates_the_schema_of_an_existing_empty_file(
     assert main(["db", "current", "--db", str(path)]) == 0
     assert "aucune (base vide" in capsys.readouterr().out
     assert main(["db", "upgrade", "--db", str(path)]) == 0
-    assert "Schéma créé : révision 0003." in capsys.readouterr().out
+    assert f"Schéma créé : révision {HEAD_REVISION}." in capsys.readouterr().out
     assert main(["db", "current", "--db", str(path)]) == 0
-    assert capsys.readouterr().out.strip() == "0003 (à jour)"
+    assert capsys.readouterr().out.strip() == f"{HEAD_REVISION} (à jour)"
 
 
 def test_the_demo_upgrades_its_file_on_its_own(
@@ -825,7 +838,7 @@ def test_two_processes_preparing_one_empty_database_at_once_both_succeed(
         assert current_revision(engine) == HEAD_REVISION
         with engine.connect() as connection:
             recorded = connection.execute(text("SELECT version FROM co_schema_version")).scalars()
-            assert sorted(recorded) == [1, 2, 3]
+            assert sorted(recorded) == list(range(1, SCHEMA_VERSION + 1))
             counters = connection.execute(text("SELECT name, value FROM co_counters")).all()
             assert [tuple(row) for row in counters] == [("assigned_identifiers", 0)]
         _assert_schema_is_the_metadata(engine)

@@ -211,7 +211,7 @@ def test_two_managers_deciding_one_request_at_once_one_wins_and_history_shows_on
     louise = world.active_user()
     shop = world.service.managed_structures(louise)[0].id
     deputy = world.user_without_structure("deputy@exemple.fr")
-    world.service.attach_user(louise, shop, "deputy@exemple.fr")
+    world.attach(louise, shop, "deputy@exemple.fr")
     world.service.grant_manager(louise, shop, str(deputy.account_id))
     paul = world.user_without_structure("paul@exemple.fr")
     request = world.service.request_attachment(paul, shop)

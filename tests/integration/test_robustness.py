@@ -96,6 +96,8 @@ class Scene:
     gone_id: str
     comeback: dict[str, str]
     reset: dict[str, str]
+    invited: Actor
+    invitation_id: str
 
 
 def _prepared() -> Scene:
@@ -107,7 +109,7 @@ def _prepared() -> Scene:
     member = world.active_user("member@exemple.fr", "90830166600016")
     delegate = world.active_user("delegate@exemple.fr", "94821993600010")
     for email in ("member@exemple.fr", "delegate@exemple.fr"):
-        world.service.attach_user(me, structure_id, email)
+        world.attach(me, structure_id, email)
     world.service.grant_manager(me, structure_id, str(delegate.account_id))
     granted_id = world.service.request_subscription(delegate, structure_id, "FACTURES_EMISES")
     world.service.validate_subscription(me, granted_id)
@@ -119,6 +121,9 @@ def _prepared() -> Scene:
     world.service.request_reactivation("gone@exemple.fr")
     step = world.service.start_password_reset(LOUISE, "XWWXS")
     world.service.answer_secret_question(LOUISE, step.challenge, "Médor")
+    invited = world.user_without_structure("invited@exemple.fr")
+    world.service.invite_user(me, structure_id, "invited@exemple.fr")
+    (invitation,) = world.service.my_attachments(invited)
     return Scene(
         world=world,
         me=me,
@@ -135,6 +140,8 @@ def _prepared() -> Scene:
         gone_id=str(gone.account_id),
         comeback=world.link("gone@exemple.fr", "reactivationCompte"),
         reset=world.link(LOUISE, "reinitialisationMotDePasse"),
+        invited=invited,
+        invitation_id=invitation.id,
     )
 
 
@@ -264,11 +271,13 @@ def _membership_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "refuse_attachment": {"actor": me, "attachment_id": request, "reason": "Non"},
         "validate_attachments": {"actor": me, "attachment_ids": [request]},
         "refuse_attachments": {"actor": me, "attachment_ids": [request], "reason": "Non"},
-        "attach_user": {
+        "invite_user": {
             "actor": me,
             "structure_id": structure_id,
             "login_email": "pending@exemple.fr",
         },
+        "accept_invitation": {"actor": scene.invited, "attachment_id": scene.invitation_id},
+        "decline_invitation": {"actor": scene.invited, "attachment_id": scene.invitation_id},
         "detach_user": {"actor": me, "structure_id": structure_id, "account_id": member.account_id},
         "leave_structure": {"actor": member, "structure_id": structure_id},
         "request_subscription": {

@@ -54,9 +54,10 @@ class Model:
     principal: dict[str, str] = attrs.field(factory=dict)
     delegated: dict[str, set[str]] = attrs.field(factory=dict)
     opened: dict[str, set[Espace]] = attrs.field(factory=dict)
-    # (user, structure) -> "PENDING" | "VALID" (absent: none live)
+    # (user, structure) -> "PENDING" | "INVITED" | "VALID" (absent: none live)
     membership: dict[tuple[str, str], str] = attrs.field(factory=dict)
     requests: dict[str, tuple[str, str]] = attrs.field(factory=dict)
+    invitations: dict[str, tuple[str, str]] = attrs.field(factory=dict)
     subs: dict[str, Sub] = attrs.field(factory=dict)
 
     def is_active(self, user: str) -> bool:
@@ -177,7 +178,8 @@ class Authorisation(RuleBasedStateMachine):
         first, (owner, _, _, delegate, member) = self.structures[0], self.users
         lead = Actor.user(owner)
         for user in (delegate, member):
-            service.attach_user(lead, first, self._email(user))
+            service.invite_user(lead, first, self._email(user))
+            service.accept_invitation(Actor.user(user), self._invitation(user, first))
             self.model.membership[(user, first)] = "VALID"
         service.grant_manager(lead, first, delegate)
         self.model.delegated[first].add(delegate)
@@ -251,24 +253,55 @@ class Authorisation(RuleBasedStateMachine):
             else:
                 del self.model.membership[(user, structure)]
 
+    def _invitation(self, user: str, structure: str) -> str:
+        (offer,) = [
+            a.id
+            for a in self.world.service.my_attachments(Actor.user(user))
+            if a.structure_id == structure and a.state.name == "INVITED"
+        ]
+        return offer
+
     @rule(who=actors, where=picks, whom=picks)
-    def attach_directly(self, who: int, where: int, whom: int) -> None:
+    def invite(self, who: int, where: int, whom: int) -> None:
         actor, me = self._actor(who)
         structure, user = self._structure(where), self._user(whom)
         done, _ = self._succeeds(
-            lambda: self.world.service.attach_user(actor, structure, self._email(user))
+            lambda: self.world.service.invite_user(actor, structure, self._email(user))
         )
-        expected = (
-            self.model.manages(me, structure)
-            and self.model.is_active(user)
-            and not self.model.member(user, structure)
-        )
-        assert done == expected
-        if done:
+        # The same answer whoever is invited: only the inviter's right matters.
+        assert done == self.model.manages(me, structure)
+        if not done or not self.model.is_active(user):
+            return
+        before = self.model.membership.get((user, structure))
+        if before == "PENDING":  # they asked: the invitation is their consent
             self.model.membership[(user, structure)] = "VALID"
             self.model.requests = {
                 r: m for r, m in self.model.requests.items() if m != (user, structure)
             }
+        elif before is None:
+            self.model.membership[(user, structure)] = "INVITED"
+            self.model.invitations[self._invitation(user, structure)] = (user, structure)
+
+    @rule(who=actors, which=picks, accept=st.booleans())
+    def answer_an_invitation(self, who: int, which: int, accept: bool) -> None:
+        if not self.model.invitations:
+            return
+        invitation = sorted(self.model.invitations)[which % len(self.model.invitations)]
+        user, structure = self.model.invitations[invitation]
+        actor, me = self._actor(who)
+        answer = (
+            self.world.service.accept_invitation
+            if accept
+            else self.world.service.decline_invitation
+        )
+        done, _ = self._succeeds(lambda: answer(actor, invitation))
+        assert done == (me == user and self.model.is_active(me))
+        if done:
+            del self.model.invitations[invitation]
+            if accept:
+                self.model.membership[(user, structure)] = "VALID"
+            else:
+                del self.model.membership[(user, structure)]
 
     @rule(who=actors, where=picks, whom=picks)
     def detach(self, who: int, where: int, whom: int) -> None:
@@ -281,6 +314,7 @@ class Authorisation(RuleBasedStateMachine):
             and self.model.member(user, structure)
             and (
                 self.model.leads(me, structure)
+                or user == me  # as good as leaving
                 # A delegated manager detaches plain members only.
                 or (
                     user not in self.model.delegated[structure]

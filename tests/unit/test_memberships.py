@@ -59,6 +59,9 @@ def test_the_attachment_table_allows_exactly_the_documented_moves() -> None:
         (a.PENDING, "refuse", a.REFUSED),
         (a.PENDING, "withdraw", a.WITHDRAWN),
         (a.VALIDATED, "detach", a.ENDED),
+        (a.INVITED, "accept", a.VALIDATED),
+        (a.INVITED, "decline", a.DECLINED),
+        (a.INVITED, "lapse", a.WITHDRAWN),
     }
 
 

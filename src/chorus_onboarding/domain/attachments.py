@@ -5,19 +5,24 @@
     PENDING --validate--> VALIDATED --detach--> ENDED
     PENDING --refuse--> REFUSED
     PENDING --withdraw--> WITHDRAWN
+    INVITED --accept--> VALIDATED
+    INVITED --decline--> DECLINED
+    INVITED --lapse--> WITHDRAWN
 
 A user asks; a manager of the structure validates or refuses. A manager may
-also attach a user directly (the attachment starts VALIDATED) and detach one
-who left.
+also invite a user, who accepts or declines (no one is attached without
+their consent), and detach one who left. The creator of a structure is
+attached to it at once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from attrs import define, field
 
 from . import events
+from .errors import InvitationLapsed
 from .lifecycle import Lifecycle, Transition
 from .states import AttachmentState as AttachmentState
 
@@ -30,6 +35,9 @@ ATTACHMENT_LIFECYCLE: Lifecycle[AttachmentState] = Lifecycle(
         Transition("refuse", (_A.PENDING,), _A.REFUSED),
         Transition("withdraw", (_A.PENDING,), _A.WITHDRAWN),
         Transition("detach", (_A.VALIDATED,), _A.ENDED),
+        Transition("accept", (_A.INVITED,), _A.VALIDATED),
+        Transition("decline", (_A.INVITED,), _A.DECLINED),
+        Transition("lapse", (_A.INVITED,), _A.WITHDRAWN),
     ],
 )
 
@@ -46,6 +54,8 @@ class Attachment(events.RecordsEvents):
     decided_at: datetime | None = None
     decided_by: str | None = None
     reason: str = ""
+    invited_by: str | None = None
+    invited_until: datetime | None = None
     version: int = 0
     _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
 
@@ -74,6 +84,82 @@ class Attachment(events.RecordsEvents):
         )
         attachment._recorded_decision(direct=True)
         return attachment
+
+    @classmethod
+    def invite(
+        cls,
+        *,
+        attachment_id: str,
+        account_id: str,
+        structure_id: str,
+        by: str,
+        now: datetime,
+        validity: timedelta,
+    ) -> Attachment:
+        """A manager's offer to a user, waiting for their answer until it lapses."""
+        offer = cls(
+            id=attachment_id,
+            account_id=account_id,
+            structure_id=structure_id,
+            requested_at=now,
+            state=AttachmentState.INVITED,
+            invited_by=by,
+            invited_until=now + validity,
+        )
+        offer._record(
+            events.InvitationIssued(
+                occurred_at=now,
+                account_id=account_id,
+                structure_id=structure_id,
+                attachment_id=attachment_id,
+                by=by,
+                expires_at=now + validity,
+            )
+        )
+        return offer
+
+    def lapsed(self, now: datetime) -> bool:
+        """Whether this is an invitation whose time to answer has passed."""
+        return (
+            self.state is AttachmentState.INVITED
+            and self.invited_until is not None
+            and now > self.invited_until
+        )
+
+    def accept(self, *, now: datetime) -> None:
+        """The invited user says yes: they are attached."""
+        self._answer("accept", now, accepted=True)
+
+    def decline(self, *, now: datetime) -> None:
+        """The invited user says no."""
+        self._answer("decline", now, accepted=False)
+
+    def _answer(self, event: str, now: datetime, *, accepted: bool) -> None:
+        if self.lapsed(now):
+            raise InvitationLapsed(field="attachment_id")
+        self._decide(event, self.account_id, now)
+        self._record(
+            events.InvitationAnswered(
+                occurred_at=now,
+                account_id=self.account_id,
+                structure_id=self.structure_id,
+                attachment_id=self.id,
+                accepted=accepted,
+                invited_by=self.invited_by or "",
+            )
+        )
+
+    def lapse(self, *, now: datetime) -> None:
+        """The invitation was not answered in time: it gives way to a new one."""
+        self._decide("lapse", self.invited_by or self.account_id, now)
+        self._record(
+            events.InvitationLapsed(
+                occurred_at=now,
+                account_id=self.account_id,
+                structure_id=self.structure_id,
+                attachment_id=self.id,
+            )
+        )
 
     @property
     def is_valid(self) -> bool:

@@ -395,6 +395,16 @@ class RuleViolation(OnboardingError):
     message_en = "Operation refused by the Chorus Pro rules."
 
 
+class InvitationLapsed(RuleViolation):
+    """The invitation was not answered in time: ask the manager for a new one."""
+
+    code = "invitation_lapsed"
+    message_fr = (
+        "Cette invitation a expiré ; demandez-en une nouvelle au gestionnaire de la structure."
+    )
+    message_en = "This invitation has expired; ask the structure's manager for a new one."
+
+
 class PrincipalMustTransferFirst(RuleViolation):
     """The principal manager cannot leave or be detached: the role must be handed over first."""
 

@@ -171,6 +171,31 @@ class AttachmentWithdrawn(MembershipEvent):
 
 
 @frozen(kw_only=True)
+class InvitationIssued(MembershipEvent):
+    """A manager (``by``) invited the user to join the structure, until ``expires_at``."""
+
+    attachment_id: str
+    by: str
+    expires_at: datetime
+
+
+@frozen(kw_only=True)
+class InvitationAnswered(MembershipEvent):
+    """The invited user accepted (they are attached) or declined."""
+
+    attachment_id: str
+    accepted: bool
+    invited_by: str
+
+
+@frozen(kw_only=True)
+class InvitationLapsed(MembershipEvent):
+    """An invitation was not answered in time."""
+
+    attachment_id: str
+
+
+@frozen(kw_only=True)
 class UserDetached(MembershipEvent):
     """The user is no longer attached to the structure; their rights there ended."""
 

@@ -19,6 +19,7 @@ class ManagerActionKind(enum.Enum):
     ATTACHMENT_VALIDATED = "Validation de rattachement"
     ATTACHMENT_REFUSED = "Refus de rattachement"
     USER_ATTACHED = "Rattachement direct"
+    USER_INVITED = "Invitation à rejoindre la structure"
     USER_DETACHED = "Détachement"
     USER_LEFT = "Départ de l'utilisateur"
     SUBSCRIPTION_VALIDATED = "Validation d'abonnement"

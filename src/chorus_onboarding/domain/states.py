@@ -13,11 +13,13 @@ class AttachmentState(enum.Enum):
     REFUSED = "REFUSE"
     WITHDRAWN = "RETIREE"
     ENDED = "TERMINE"
+    INVITED = "INVITEE"
+    DECLINED = "DECLINEE"
 
     @property
     def is_live(self) -> bool:
-        """Pending or validated: the states of which a user may have one per structure."""
-        return self in (AttachmentState.PENDING, AttachmentState.VALIDATED)
+        """Asked, offered or validated: the states of which a user may have one per structure."""
+        return self in (AttachmentState.PENDING, AttachmentState.INVITED, AttachmentState.VALIDATED)
 
 
 class SubscriptionState(enum.Enum):

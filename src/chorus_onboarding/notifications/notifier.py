@@ -305,7 +305,7 @@ class Notifier:
         if structure is None:
             return []
         if event.outcome is AttachmentState.VALIDATED:
-            template = "attachment_direct" if event.direct else "attachment_validated"
+            template = "attachment_validated"
         else:
             template = "attachment_refused"
         return self._to_owner(
@@ -316,6 +316,36 @@ class Notifier:
             structure_name=structure.name,
             reason_line=self._reason_line(event.reason),
         )
+
+    @_compose.register
+    def _(self, event: events.InvitationIssued, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        inviter = facts.person(event.by)
+        if structure is None or inviter is None:
+            return []
+        return self._to_owner(
+            event,
+            facts,
+            "invitation",
+            _contact,
+            structure_name=structure.name,
+            inviter_name=f"{inviter.first_name} {inviter.last_name}",
+            deadline=self._time(event.expires_at),
+        )
+
+    @_compose.register
+    def _(self, event: events.InvitationAnswered, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        invited = facts.person(event.account_id)
+        inviter = facts.person(event.invited_by)
+        if structure is None or invited is None or inviter is None or not inviter.active:
+            return []
+        template = "invitation_accepted" if event.accepted else "invitation_declined"
+        context = {
+            "invited_name": f"{invited.first_name} {invited.last_name}",
+            "structure_name": structure.name,
+        }
+        return [_Draft((inviter.contact_email,), template, context)]
 
     @_compose.register
     def _(self, event: events.UserDetached, facts: NotificationFacts) -> list[_Draft]:

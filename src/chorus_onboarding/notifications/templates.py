@@ -212,16 +212,31 @@ _FR = {
         "Chorus Pro - Rattachement validé",
         "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} a été validée.",
     ),
-    "attachment_direct": EmailTemplate(
-        "Chorus Pro - Rattachement validé",
-        "Bonjour,\n\nUn gestionnaire vous a rattaché(e) à la structure {structure_name}.",
-    ),
     "attachment_refused": EmailTemplate(
         "Chorus Pro - Rattachement refusé",
         "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} "
         "a été refusée.{reason_line}",
     ),
     "reason_line": EmailTemplate("", "\nMotif : {reason}"),
+    "invitation": EmailTemplate(
+        "Chorus Pro - Invitation à rejoindre la structure {structure_name}",
+        "Bonjour {first_name} {last_name},\n\n{inviter_name}, gestionnaire de la structure "
+        "{structure_name}, vous invite à la rejoindre.\n"
+        "Acceptez ou refusez cette invitation depuis « Mon compte », rubrique "
+        "« Mes rattachements aux structures », jusqu'au {deadline}.\n"
+        "Si vous ne connaissez pas cette structure, refusez l'invitation : rien ne change "
+        "pour votre compte sans votre accord.",
+    ),
+    "invitation_accepted": EmailTemplate(
+        "Chorus Pro - Invitation acceptée",
+        "Bonjour,\n\n{invited_name} a accepté votre invitation à rejoindre la structure "
+        "{structure_name}.",
+    ),
+    "invitation_declined": EmailTemplate(
+        "Chorus Pro - Invitation refusée",
+        "Bonjour,\n\n{invited_name} a refusé votre invitation à rejoindre la structure "
+        "{structure_name}.",
+    ),
     "user_detached": EmailTemplate(
         "Chorus Pro - Fin de rattachement",
         "Bonjour,\n\nVotre compte n'est plus rattaché à la structure {structure_name}.",
@@ -332,15 +347,28 @@ _EN = {
         "Chorus Pro - Membership accepted",
         "Hello,\n\nYour request to join the structure {structure_name} was accepted.",
     ),
-    "attachment_direct": EmailTemplate(
-        "Chorus Pro - Membership accepted",
-        "Hello,\n\nA manager added you to the structure {structure_name}.",
-    ),
     "attachment_refused": EmailTemplate(
         "Chorus Pro - Membership refused",
         "Hello,\n\nYour request to join the structure {structure_name} was refused.{reason_line}",
     ),
     "reason_line": EmailTemplate("", "\nReason: {reason}"),
+    "invitation": EmailTemplate(
+        "Chorus Pro - Invitation to join {structure_name}",
+        "Hello {first_name} {last_name},\n\n{inviter_name}, manager of the structure "
+        "{structure_name}, invites you to join it.\n"
+        "Accept or decline this invitation from “My account”, “My structures”, "
+        "until {deadline}.\n"
+        "If you do not know this structure, decline: nothing changes for your account "
+        "without your consent.",
+    ),
+    "invitation_accepted": EmailTemplate(
+        "Chorus Pro - Invitation accepted",
+        "Hello,\n\n{invited_name} accepted your invitation to join the structure {structure_name}.",
+    ),
+    "invitation_declined": EmailTemplate(
+        "Chorus Pro - Invitation declined",
+        "Hello,\n\n{invited_name} declined your invitation to join the structure {structure_name}.",
+    ),
     "user_detached": EmailTemplate(
         "Chorus Pro - Membership ended",
         "Hello,\n\nYour account no longer belongs to the structure {structure_name}.",

@@ -57,6 +57,10 @@ _CSV_HEADER = (
 )
 
 
+_LISTED = frozenset({AttachmentState.PENDING, AttachmentState.VALIDATED})
+"""The attachments whose people a structure's managers see."""
+
+
 class AccessUseCases(ServiceCore):
     """Access computed from the data, never cached in a session."""
 
@@ -101,12 +105,16 @@ class AccessUseCases(ServiceCore):
         )
 
     def structure_users(self, actor: Actor, structure_id: str) -> list[StructureUser]:
-        """The users attached to (or asking to join) the structure, with their rights (managers)."""
+        """The users attached to (or asking to join) the structure, with their rights (managers).
+
+        Someone merely invited is not shown: until they accept, the structure
+        learns nothing of them (not even that the address has an account).
+        """
         with self._uow() as uow:
             _, structure = self._managed(uow, actor, structure_id)
             users = []
             for attachment in uow.attachments.for_structure(structure.id):
-                if not attachment.state.is_live:
+                if attachment.state not in _LISTED:
                     continue
                 account = uow.accounts.get(attachment.account_id)
                 if account is None:

@@ -10,13 +10,14 @@ from attrs import frozen
 
 from ..actors import Actor
 from ..domain import membership
-from ..domain.accounts import Account, AccountState
+from ..domain.accounts import Account
 from ..domain.attachments import Attachment, AttachmentState
 from ..domain.emails import EmailAddress
 from ..domain.errors import (
     AlreadyAttached,
     Forbidden,
     InvalidInput,
+    InvitationLapsed,
     NotFound,
     OnboardingError,
     StructureInactive,
@@ -87,7 +88,12 @@ class AttachmentUseCases(GrantChecks):
         """A new pending request of ``account`` to ``structure``, announced to its managers."""
         if not structure.is_active:
             raise StructureInactive(field="structure_id")
-        if any(a.state.is_live for a in uow.attachments.for_member(account.id, structure.id)):
+        now = self._now()
+        live = [a for a in uow.attachments.for_member(account.id, structure.id) if a.state.is_live]
+        for lapsed in [a for a in live if a.lapsed(now)]:
+            lapsed.lapse(now=now)
+            live.remove(lapsed)
+        if live:
             raise AlreadyAttached(field="structure_id")
         attachment = Attachment.request(
             attachment_id=self.ports.ids.new_id(),
@@ -243,37 +249,84 @@ class AttachmentUseCases(GrantChecks):
             attachment_ids, lambda one: self.refuse_attachment(actor, one, reason=why)
         )
 
-    def attach_user(self, actor: Actor, structure_id: str, login_email: str) -> str:
-        """A manager attaches a user directly (a pending request of theirs is validated)."""
+    def invite_user(self, actor: Actor, structure_id: str, login_email: str) -> None:
+        """A manager invites a user by login email; the user accepts or declines.
+
+        No one is attached without their consent: the owner of the address
+        gets an invitation, valid ``settings.invitation_validity``, to answer
+        from "Mon compte" (:meth:`accept_invitation`, :meth:`decline_invitation`).
+        A pending request of theirs is validated at once (they asked). The
+        answer is the same (none) whether the address has an account or not,
+        is already a member or is already invited: an invitation tells a
+        stranger nothing. The structure's history keeps the address invited.
+        """
         email = EmailAddress.parse(login_email, field="login_email")
         with self._uow() as uow:
             manager, structure = self._managed(uow, actor, structure_id)
             if not structure.is_active:
                 raise StructureInactive(field="structure_id")
+            now = self._now()
             account = uow.accounts.get_by_login_email(email)
-            if account is None or account.state is AccountState.DEACTIVATED:
-                raise NotFound(field="login_email", what="Le compte")
-            live = [
-                a for a in uow.attachments.for_member(account.id, structure.id) if a.state.is_live
-            ]
-            if any(a.is_valid for a in live):
-                raise AlreadyAttached(field="login_email")
-            if live:
-                attachment = live[0]
-                attachment.validate(by=manager.id, now=self._now())
-            else:
-                attachment = Attachment.direct(
-                    attachment_id=self.ports.ids.new_id(),
-                    account_id=account.id,
-                    structure_id=structure.id,
-                    by=manager.id,
-                    now=self._now(),
-                )
-                uow.attachments.add(attachment)
-            self._log(uow, structure, actor, ManagerActionKind.USER_ATTACHED, account.id)
+            if account is not None and account.is_active:
+                self._offer(uow, structure, manager.id, account.id, now)
+            self._log(uow, structure, actor, ManagerActionKind.USER_INVITED, details=email.value)
             uow.commit()
         self._hand_over()
-        return attachment.id
+
+    def _offer(
+        self, uow: UnitOfWork, structure: Structure, by: str, member: str, now: datetime
+    ) -> None:
+        live = [a for a in uow.attachments.for_member(member, structure.id) if a.state.is_live]
+        for lapsed in [a for a in live if a.lapsed(now)]:
+            lapsed.lapse(now=now)
+            live.remove(lapsed)
+        if any(a.state is AttachmentState.PENDING for a in live):
+            # They asked to join: the invitation is their consent already given.
+            next(a for a in live if a.state is AttachmentState.PENDING).validate(by=by, now=now)
+        elif not live:
+            uow.attachments.add(
+                Attachment.invite(
+                    attachment_id=self.ports.ids.new_id(),
+                    account_id=member,
+                    structure_id=structure.id,
+                    by=by,
+                    now=now,
+                    validity=self.settings.invitation_validity,
+                )
+            )
+
+    def accept_invitation(self, actor: Actor, attachment_id: str) -> None:
+        """The invited user accepts: they are attached; the manager who invited them is told."""
+        self._answer_invitation(actor, attachment_id, accept=True)
+
+    def decline_invitation(self, actor: Actor, attachment_id: str) -> None:
+        """The invited user declines; the manager who invited them is told."""
+        self._answer_invitation(actor, attachment_id, accept=False)
+
+    def _answer_invitation(self, actor: object, attachment_id: object, *, accept: bool) -> None:
+        if not isinstance(attachment_id, str):
+            raise InvalidInput(field="attachment_id", expected="identifiant d'invitation")
+        with self._uow() as uow:
+            account = self._acting_account(uow, actor)
+            invitation = uow.attachments.get(attachment_id)
+            if (
+                invitation is None
+                or invitation.account_id != account.id
+                or invitation.state is not AttachmentState.INVITED
+            ):
+                raise NotFound(field="attachment_id", what="L'invitation")
+            now = self._now()
+            if invitation.lapsed(now):
+                invitation.lapse(now=now)
+                uow.commit()
+                self._hand_over()
+                raise InvitationLapsed(field="attachment_id")
+            if accept:
+                invitation.accept(now=now)
+            else:
+                invitation.decline(now=now)
+            uow.commit()
+        self._hand_over()
 
     def detach_user(self, actor: Actor, structure_id: str, account_id: str) -> None:
         """A manager detaches a user who left: their rights on the structure end with it.

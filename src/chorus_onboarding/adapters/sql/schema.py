@@ -98,7 +98,7 @@ structure_managers = Table(
     Column("account_id", String(ID), primary_key=True, index=True),
 )
 
-_LIVE_ATTACHMENT = "state IN ('PENDING', 'VALIDATED')"
+_LIVE_ATTACHMENT = "state IN ('PENDING', 'INVITED', 'VALIDATED')"
 attachments = Table(
     "co_attachments",
     metadata,

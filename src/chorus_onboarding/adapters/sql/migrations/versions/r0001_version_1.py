@@ -152,4 +152,4 @@ def _partial_index(
 
 def downgrade() -> None:
     """No way back: restore the backup taken before the upgrade."""
-    raise NotImplementedError("restore the backup taken before the upgrade")
+    raise RuntimeError("no way back: restore the backup taken before the upgrade")

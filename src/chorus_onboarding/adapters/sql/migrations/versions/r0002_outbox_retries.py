@@ -112,4 +112,4 @@ def _now() -> datetime:
 
 def downgrade() -> None:
     """No way back: restore the backup taken before the upgrade."""
-    raise NotImplementedError("restore the backup taken before the upgrade")
+    raise RuntimeError("no way back: restore the backup taken before the upgrade")

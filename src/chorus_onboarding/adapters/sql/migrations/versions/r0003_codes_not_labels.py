@@ -286,4 +286,4 @@ def _value(value: Any, shape: Any) -> Any:
 
 def downgrade() -> None:
     """No way back: restore the backup taken before the upgrade."""
-    raise NotImplementedError("restore the backup taken before the upgrade")
+    raise RuntimeError("no way back: restore the backup taken before the upgrade")
