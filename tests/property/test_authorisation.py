@@ -13,6 +13,7 @@ an account that is not active.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -521,5 +522,9 @@ class Authorisation(RuleBasedStateMachine):
                         )
 
 
-Authorisation.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+# CI runs a thousand programs; a developer's run, a hundred.
+PROGRAMS = 1000 if os.environ.get("CI") == "true" else 100
+Authorisation.TestCase.settings = settings(
+    max_examples=PROGRAMS, stateful_step_count=30, deadline=None
+)
 test_authorisation = Authorisation.TestCase
