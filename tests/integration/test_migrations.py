@@ -40,6 +40,7 @@ from chorus_onboarding import (
     SchemaOutdated,
     StorageUnavailable,
     StoredDataUnreadable,
+    StructureAlreadyRegistered,
 )
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
@@ -208,12 +209,13 @@ def test_the_library_knows_every_revision_the_scripts_hold() -> None:
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     walked = [revision.revision for revision in script.walk_revisions()]
     assert tuple(reversed(walked)) == migrate.REVISIONS
-    assert script.get_current_head() == HEAD_REVISION == "0003"
-    assert SCHEMA_VERSION == 3
+    assert script.get_current_head() == HEAD_REVISION == "0004"
+    assert SCHEMA_VERSION == 4
     assert sorted(path.name for path in (migrate.MIGRATIONS / "versions").glob("r*.py")) == [
         "r0001_version_1.py",
         "r0002_outbox_retries.py",
         "r0003_codes_not_labels.py",
+        "r0004_folded_foreign_identifiers.py",
     ]
 
 
@@ -270,7 +272,7 @@ def test_an_empty_database_gets_the_head_schema_which_is_the_metadata(
         _assert_schema_is_the_metadata(engine)
         with engine.connect() as connection:
             recorded = connection.execute(text("SELECT version FROM co_schema_version")).scalars()
-            assert sorted(recorded) == [1, 2, 3]
+            assert sorted(recorded) == [1, 2, 3, 4]
         prepare(engine)  # idempotent
         assert current_revision(engine) == HEAD_REVISION
     finally:
@@ -311,12 +313,12 @@ def test_the_version_1_file_upgrades_through_db_upgrade(
     assert "0001, base antérieure à Alembic (co_schema_version 1)" in capsys.readouterr().out
 
     assert main(["db", "upgrade", "--db", str(v1_file)]) == 0
-    assert "Schéma mis à jour : révision 0001 → 0003." in capsys.readouterr().out
+    assert "Schéma mis à jour : révision 0001 → 0004." in capsys.readouterr().out
 
     _assert_upgraded_people(v1_file)
     _assert_no_clear_token_in(v1_file)
     assert main(["db", "upgrade", "--db", str(v1_file)]) == 0
-    assert "Schéma déjà à jour : révision 0003." in capsys.readouterr().out
+    assert "Schéma déjà à jour : révision 0004." in capsys.readouterr().out
 
 
 def test_the_version_1_file_upgrades_through_a_factory_asked_to(v1_file: Path) -> None:
@@ -336,7 +338,7 @@ def test_a_factory_not_asked_to_refuses_the_version_1_file_and_leaves_it_untouch
     assert (error.code, error.field) == ("schema_outdated", "database")
     assert error.params == {
         "revision": "0001",
-        "head": "0003",
+        "head": "0004",
         "command": "python -m chorus_onboarding db upgrade",
     }
     assert "« python -m chorus_onboarding db upgrade »" in str(error)
@@ -357,7 +359,7 @@ def test_the_version_1_database_on_postgresql_is_refused_then_upgrades(
     assert _rows(pg_v1) == before
 
     assert main(["db", "upgrade", "--url", pg_v1]) == 0
-    assert "Schéma mis à jour : révision 0001 → 0003." in capsys.readouterr().out
+    assert "Schéma mis à jour : révision 0001 → 0004." in capsys.readouterr().out
     _assert_upgraded_people(pg_v1)
 
 
@@ -699,6 +701,97 @@ def test_documents_hold_enum_names_and_an_unknown_name_is_unreadable(tmp_path: P
         release_engine(engine)
 
 
+# --- revision 0004: folded HORS_UE keys ----------------------------------------------
+
+
+def _at_revision_0003(target: str | Path, named: dict[str, tuple[IdentifierType, str]]) -> Engine:
+    """A database at revision 0003 holding one structure per id, keyed as 0003 keyed them."""
+    engine = _engine(target)
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # DDL inside this transaction
+        command.upgrade(migrate.alembic_config(connection), "0003")
+        for structure_id, (kind, typed) in named.items():
+            (built,) = _structures()[:1]
+            built = attrs.evolve(
+                built, id=structure_id, identifier=StructureIdentifier(kind, typed)
+            )
+            connection.execute(
+                schema.structures.insert().values(
+                    id=structure_id,
+                    identifier_key=f"{kind.value}:{built.identifier.value}",
+                    version=1,
+                    document=codec.dump(built),
+                )
+            )
+    return engine
+
+
+def _keys(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(schema.structures.c.id, schema.structures.c.identifier_key)
+        )
+        return {str(structure_id): str(key) for structure_id, key in found}
+
+
+def test_revision_0004_folds_the_keys_of_hors_ue_structures_only(
+    empty_database: str | Path,
+) -> None:
+    engine = _at_revision_0003(
+        empty_database,
+        {
+            "s1": (IdentifierType.HORS_UE, "ＡＣＭＥ－１２３"),
+            "s2": (IdentifierType.HORS_UE, "Globex  Ltd"),
+            "s3": (IdentifierType.HORS_UE, "acme-124"),
+            "s4": (IdentifierType.SIRET, "73282932000074"),
+            "s5": (IdentifierType.UE_HORS_FRANCE, "ESA28015865"),
+        },
+    )
+    try:
+        prepare(engine, upgrade=True)
+        assert current_revision(engine) == "0004"
+        assert _keys(engine) == {
+            "s1": "HORS_UE:acme-123",
+            "s2": "HORS_UE:globex ltd",
+            "s3": "HORS_UE:acme-124",
+            "s4": "SIRET:73282932000074",
+            "s5": "UE_HORS_FRANCE:ESA28015865",
+        }
+        with SqlUnitOfWork(engine) as work:
+            for typed in ("ACME-123", "acme-123", "ＡＣＭＥ－１２３"):
+                found = work.structures.get_by_identifier(
+                    StructureIdentifier(IdentifierType.HORS_UE, typed)
+                )
+                assert found is not None
+                assert (found.id, found.identifier.value) == ("s1", "ＡＣＭＥ－１２３")
+    finally:
+        release_engine(engine)
+
+
+def test_revision_0004_stops_on_identifiers_that_fold_alike_and_changes_nothing(
+    empty_database: str | Path,
+) -> None:
+    engine = _at_revision_0003(
+        empty_database,
+        {
+            "s1": (IdentifierType.HORS_UE, "ACME-123"),
+            "s2": (IdentifierType.HORS_UE, "acme-123"),
+            "s3": (IdentifierType.HORS_UE, "Globex"),
+        },
+    )
+    try:
+        before = _rows(empty_database)
+        with pytest.raises(StructureAlreadyRegistered) as refused:
+            prepare(engine, upgrade=True)
+        assert refused.value.field == "identifier"
+        assert refused.value.params["identifier"] == "ACME-123 (id s1), acme-123 (id s2)"
+        assert _rows(empty_database) == before
+        assert current_revision(engine) == "0003"
+    finally:
+        release_engine(engine)
+
+
 # --- refusals -----------------------------------------------------------------------
 
 
@@ -713,12 +806,12 @@ def test_a_database_newer_than_the_library_is_refused(
             with pytest.raises(InvalidInput) as refused:
                 _open(empty_database, upgrade=upgrade)
             assert refused.value.field == "database"
-            assert refused.value.params["expected"] == "base au schéma de version 3 au plus"
+            assert refused.value.params["expected"] == "base au schéma de version 4 au plus"
         option = "--db" if isinstance(empty_database, Path) else "--url"
         assert main(["db", "current", option, str(empty_database)]) == 0
         assert "0099 (plus récente que cette version" in capsys.readouterr().out
         assert main(["db", "upgrade", option, str(empty_database)]) == 1
-        assert "base au schéma de version 3 au plus" in capsys.readouterr().err
+        assert "base au schéma de version 4 au plus" in capsys.readouterr().err
     finally:
         release_engine(engine)
 
@@ -755,9 +848,9 @@ def test_db_upgrade_creates_the_schema_of_an_existing_empty_file(
     assert main(["db", "current", "--db", str(path)]) == 0
     assert "aucune (base vide" in capsys.readouterr().out
     assert main(["db", "upgrade", "--db", str(path)]) == 0
-    assert "Schéma créé : révision 0003." in capsys.readouterr().out
+    assert "Schéma créé : révision 0004." in capsys.readouterr().out
     assert main(["db", "current", "--db", str(path)]) == 0
-    assert capsys.readouterr().out.strip() == "0003 (à jour)"
+    assert capsys.readouterr().out.strip() == "0004 (à jour)"
 
 
 def test_the_demo_upgrades_its_file_on_its_own(
@@ -821,7 +914,7 @@ def test_two_processes_preparing_one_empty_database_at_once_both_succeed(
         assert current_revision(engine) == HEAD_REVISION
         with engine.connect() as connection:
             recorded = connection.execute(text("SELECT version FROM co_schema_version")).scalars()
-            assert sorted(recorded) == [1, 2, 3]
+            assert sorted(recorded) == [1, 2, 3, 4]
             counters = connection.execute(text("SELECT name, value FROM co_counters")).all()
             assert [tuple(row) for row in counters] == [("assigned_identifiers", 0)]
         _assert_schema_is_the_metadata(engine)
