@@ -155,6 +155,23 @@ def test_the_principal_manager_modifies_the_structure(
     assert refused.value.codes() == {"status": "invalid_input"}
 
 
+def test_a_bidirectional_override_never_reaches_a_structure_s_address(
+    world: World, louise: Actor, structure_id: str
+) -> None:
+    # "1 place \u202eenueN" would show as "1 place Neuve": refused when built...
+    with pytest.raises(InvalidInput) as refused:
+        Address(street="1 place \u202eenueN", postal_code="93160", city="Noisy-le-Grand")
+    assert refused.value.field == "street"
+    # ...and when an instance was pieced together around the constructor.
+    forged = Address(street="1 place Neuve", postal_code="93160", city="Noisy-le-Grand")
+    object.__setattr__(forged, "street", "1 place \u202eenueN")
+    with pytest.raises(InvalidForm) as refused_form:
+        world.service.modify_structure(louise, structure_id, label="Boutique", address=forged)
+    assert refused_form.value.codes() == {"street": "invalid_input"}
+    view = world.service.structure(louise, structure_id)
+    assert (view.label, view.address.street) == ("", "10 RUE DU CENTRE")
+
+
 # --- journey 10 ------------------------------------------------------------------
 
 

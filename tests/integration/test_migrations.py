@@ -40,6 +40,7 @@ from chorus_onboarding import (
     SchemaOutdated,
     StorageUnavailable,
     StoredDataUnreadable,
+    StructureAlreadyRegistered,
 )
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
@@ -208,13 +209,14 @@ def test_the_library_knows_every_revision_the_scripts_hold() -> None:
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     walked = [revision.revision for revision in script.walk_revisions()]
     assert tuple(reversed(walked)) == migrate.REVISIONS
-    assert script.get_current_head() == HEAD_REVISION == "0004"
-    assert SCHEMA_VERSION == 4
+    assert script.get_current_head() == HEAD_REVISION == "0005"
+    assert SCHEMA_VERSION == 5
     assert sorted(path.name for path in (migrate.MIGRATIONS / "versions").glob("r*.py")) == [
         "r0001_version_1.py",
         "r0002_outbox_retries.py",
         "r0003_codes_not_labels.py",
         "r0004_invitations.py",
+        "r0005_folded_foreign_identifiers.py",
     ]
 
 
@@ -709,6 +711,97 @@ def test_documents_hold_enum_names_and_an_unknown_name_is_unreadable(tmp_path: P
             with pytest.raises(StoredDataUnreadable) as refused:
                 work.attachments.get("r1")
             assert refused.value.params == {"what": "attachment", "id": "r1"}
+    finally:
+        release_engine(engine)
+
+
+# --- revision 0004: folded HORS_UE keys ----------------------------------------------
+
+
+def _at_revision_0003(target: str | Path, named: dict[str, tuple[IdentifierType, str]]) -> Engine:
+    """A database at revision 0003 holding one structure per id, keyed as 0003 keyed them."""
+    engine = _engine(target)
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # DDL inside this transaction
+        command.upgrade(migrate.alembic_config(connection), "0003")
+        for structure_id, (kind, typed) in named.items():
+            (built,) = _structures()[:1]
+            built = attrs.evolve(
+                built, id=structure_id, identifier=StructureIdentifier(kind, typed)
+            )
+            connection.execute(
+                schema.structures.insert().values(
+                    id=structure_id,
+                    identifier_key=f"{kind.value}:{built.identifier.value}",
+                    version=1,
+                    document=codec.dump(built),
+                )
+            )
+    return engine
+
+
+def _keys(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(schema.structures.c.id, schema.structures.c.identifier_key)
+        )
+        return {str(structure_id): str(key) for structure_id, key in found}
+
+
+def test_revision_0004_folds_the_keys_of_hors_ue_structures_only(
+    empty_database: str | Path,
+) -> None:
+    engine = _at_revision_0003(
+        empty_database,
+        {
+            "s1": (IdentifierType.HORS_UE, "ＡＣＭＥ－１２３"),
+            "s2": (IdentifierType.HORS_UE, "Globex  Ltd"),
+            "s3": (IdentifierType.HORS_UE, "acme-124"),
+            "s4": (IdentifierType.SIRET, "73282932000074"),
+            "s5": (IdentifierType.UE_HORS_FRANCE, "ESA28015865"),
+        },
+    )
+    try:
+        prepare(engine, upgrade=True)
+        assert current_revision(engine) == HEAD_REVISION
+        assert _keys(engine) == {
+            "s1": "HORS_UE:acme-123",
+            "s2": "HORS_UE:globex ltd",
+            "s3": "HORS_UE:acme-124",
+            "s4": "SIRET:73282932000074",
+            "s5": "UE_HORS_FRANCE:ESA28015865",
+        }
+        with SqlUnitOfWork(engine) as work:
+            for typed in ("ACME-123", "acme-123", "ＡＣＭＥ－１２３"):
+                found = work.structures.get_by_identifier(
+                    StructureIdentifier(IdentifierType.HORS_UE, typed)
+                )
+                assert found is not None
+                assert (found.id, found.identifier.value) == ("s1", "ＡＣＭＥ－１２３")
+    finally:
+        release_engine(engine)
+
+
+def test_revision_0004_stops_on_identifiers_that_fold_alike_and_changes_nothing(
+    empty_database: str | Path,
+) -> None:
+    engine = _at_revision_0003(
+        empty_database,
+        {
+            "s1": (IdentifierType.HORS_UE, "ACME-123"),
+            "s2": (IdentifierType.HORS_UE, "acme-123"),
+            "s3": (IdentifierType.HORS_UE, "Globex"),
+        },
+    )
+    try:
+        before = _rows(empty_database)
+        with pytest.raises(StructureAlreadyRegistered) as refused:
+            prepare(engine, upgrade=True)
+        assert refused.value.field == "identifier"
+        assert refused.value.params["identifier"] == "ACME-123 (id s1), acme-123 (id s2)"
+        assert _rows(empty_database) == before
+        assert current_revision(engine) == "0003"
     finally:
         release_engine(engine)
 

@@ -13,6 +13,8 @@ from chorus_onboarding import (
     IdentifierType,
     InvalidForm,
     NewStructureRegistration,
+    StructureAlreadyRegistered,
+    StructureNaming,
     StructureNotFound,
 )
 from tests.world import LOUISE, World
@@ -165,3 +167,46 @@ def test_an_existing_structure_registration_checks_every_field(world: World) -> 
             )
         )
     assert set(refused.value.codes()) == {"login_email", "last_name", "captcha", "siret"}
+
+
+# --- HORS_UE identity: one structure whatever the case, width or compatibility forms ---
+
+
+@pytest.mark.parametrize(
+    "again", ["ａｃｍｅ－１２３", "acme-123", "ＡＣＭＥ－１２３", " Acme-123 "]
+)
+def test_a_hors_ue_identifier_registers_one_structure_whatever_its_form(
+    world: World, again: str
+) -> None:
+    first = _new(world, PAUL, identifier_type="HORS_UE", identifier="ACME-123", **ADDRESS)
+    with pytest.raises(StructureAlreadyRegistered) as refused:
+        _new(world, LOUISE, identifier_type="HORS_UE", identifier=again, **ADDRESS)
+    assert refused.value.field == "identifier"
+    world.activate(PAUL)
+    (structure,) = world.service.managed_structures(Actor.user(first))
+    assert structure.identifier.value == "ACME-123", "the form first typed is the one shown"
+
+
+def test_a_hors_ue_structure_is_found_by_any_form_of_its_identifier(world: World) -> None:
+    _new(world, PAUL, identifier_type="HORS_UE", identifier="ACME-123", **ADDRESS)
+    searcher = world.user_without_structure("jeanne.durand@exemple.fr")
+    for typed in ("ACME-123", "acme-123", "ａｃｍｅ－１２３"):
+        (found,) = world.service.search_structures(
+            searcher, StructureNaming(identifier_type="HORS_UE", identifier=typed)
+        )
+        assert found.identifier.value == "ACME-123"
+
+
+def test_folding_hors_ue_identifiers_leaves_other_types_apart(world: World) -> None:
+    # The same text under another type is another structure, and a Tahiti
+    # number was already upper-cased: nothing there changes.
+    _new(world, PAUL, identifier_type="HORS_UE", identifier="a12345", **ADDRESS)
+    _new(world, LOUISE, identifier_type="TAHITI", identifier="a12345", **ADDRESS)
+    with pytest.raises(StructureAlreadyRegistered):
+        _new(
+            world,
+            "jeanne.durand@exemple.fr",
+            identifier_type="TAHITI",
+            identifier="A12345",
+            **ADDRESS,
+        )

@@ -10,6 +10,7 @@ from chorus_onboarding.domain.errors import InvalidSiren, InvalidSiret
 from chorus_onboarding.domain.identifiers import (
     EuVat,
     ForeignIdentifier,
+    IdentifierType,
     Pacage,
     Rcs,
     Ridet,
@@ -147,3 +148,23 @@ def test_a_structure_identifier_parses_back_from_its_type_and_value(
     else:
         assert StructureIdentifier(identifier.type, identifier.value) == identifier
     assert identifier.key.startswith(f"{identifier.type.value}:")
+
+
+def _full_width(text: str) -> str:
+    """ASCII letters, digits and punctuation as their full-width forms."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _ascii_case_swapped(text: str) -> str:
+    return "".join(c.swapcase() if c.isascii() else c for c in text)
+
+
+@given(ids.foreign_identifiers())
+def test_a_hors_ue_identity_ignores_ascii_case_and_width_and_folds_once(text: str) -> None:
+    identity = ForeignIdentifier.identity(text)
+    # Folding a folded value changes nothing: revision 0004 relies on it.
+    assert ForeignIdentifier.identity(identity) == identity
+    for variant in (_full_width(text), _ascii_case_swapped(text)):
+        if ForeignIdentifier.is_valid(variant):
+            same = StructureIdentifier(IdentifierType.HORS_UE, variant)
+            assert same.key == StructureIdentifier(IdentifierType.HORS_UE, text).key

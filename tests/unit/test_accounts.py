@@ -10,7 +10,7 @@ from chorus_onboarding import Account, AccountState, EmailAddress, InvalidTransi
 from chorus_onboarding.domain import events
 from chorus_onboarding.domain.accounts import normalise_secret_answer, person_name, secret_question
 from chorus_onboarding.domain.errors import ActivationExpired, InvalidInput, RequiredField
-from chorus_onboarding.domain.tokens import IssuedToken
+from chorus_onboarding.domain.tokens import IssuedToken, PendingToken
 
 NOW = datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)
 TOKEN = IssuedToken(link_id="clear-token", digest="digest-1")
@@ -174,3 +174,16 @@ def test_names_and_questions_are_checked() -> None:
         person_name(" ", "first_name")
     with pytest.raises(InvalidInput):
         secret_question("Q ?")
+
+
+def test_tokens_are_checked_when_built() -> None:
+    naive = datetime(2018, 1, 4, 9, 5, 10)
+    with pytest.raises(InvalidInput) as refused:
+        PendingToken(digest="", expires_at=NOW)
+    assert refused.value.field == "digest"
+    with pytest.raises(InvalidInput) as refused:
+        PendingToken(digest="d", expires_at=naive)
+    assert refused.value.field == "expires_at"
+    with pytest.raises(InvalidInput) as refused:
+        IssuedToken(link_id=None, digest="d")  # type: ignore[arg-type]
+    assert refused.value.field == "link_id"

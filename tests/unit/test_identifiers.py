@@ -388,20 +388,22 @@ def test_non_text_is_refused_for_type_and_blank_text_for_empty(validator: Valida
 
 
 @pytest.mark.parametrize(
-    ("kind", "text", "expected"),
+    ("kind", "text", "expected", "identity"),
     [
-        ("SIRET", "732 829 320 00074", "73282932000074"),
-        ("UE_HORS_FRANCE", "de136695976", "DE136695976"),
-        ("HORS_UE", " EIN  12-3456789 ", "EIN 12-3456789"),
-        ("RIDET", "123456.001", "0123456001"),
-        ("TAHITI", "a12345", "A12345"),
+        ("SIRET", "732 829 320 00074", "73282932000074", "73282932000074"),
+        ("UE_HORS_FRANCE", "de136695976", "DE136695976", "DE136695976"),
+        ("HORS_UE", " EIN  12-3456789 ", "EIN 12-3456789", "ein 12-3456789"),
+        ("RIDET", "123456.001", "0123456001", "0123456001"),
+        ("TAHITI", "a12345", "A12345", "A12345"),
     ],
 )
-def test_parse_dispatches_to_the_validator_of_the_type(kind: str, text: str, expected: str) -> None:
+def test_parse_dispatches_to_the_validator_of_the_type(
+    kind: str, text: str, expected: str, identity: str
+) -> None:
     identifier = StructureIdentifier.parse(kind, text)
     assert identifier == StructureIdentifier(IdentifierType(kind), expected)
     assert identifier is not None
-    assert identifier.key == f"{kind}:{expected}"
+    assert identifier.key == f"{kind}:{identity}"
     assert str(identifier) == expected
 
 
@@ -491,3 +493,45 @@ def test_the_key_tells_apart_equal_values_of_different_types() -> None:
     hors_ue = StructureIdentifier(IdentifierType.HORS_UE, "123456001")
     assert tahiti.key != hors_ue.key
     assert tahiti != hors_ue
+
+
+# --- HORS_UE identity: folded, the typed form kept for display -------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["ACME-123", "acme-123", "ＡＣＭＥ－１２３", "ａｃｍｅ－１２３", "  Acme-123 "]
+)
+def test_a_hors_ue_identifier_folds_case_width_and_compatibility_forms(typed: str) -> None:
+    identifier = StructureIdentifier.parse(IdentifierType.HORS_UE, typed)
+    assert identifier is not None
+    assert identifier.key == "HORS_UE:acme-123"
+    assert identifier.value == typed.strip(), "shown as typed"
+    assert identifier == StructureIdentifier(IdentifierType.HORS_UE, "ACME-123")
+    assert hash(identifier) == hash(StructureIdentifier(IdentifierType.HORS_UE, "ACME-123"))
+
+
+def test_folding_collapses_the_spaces_compatibility_forms_bring() -> None:
+    # NFKC turns "¨" into a space and a combining diaeresis, "ß" folds to "ss".
+    assert ForeignIdentifier.identity("Straße ¨ Nr ①") == "strasse ̈ nr 1"
+    assert ForeignIdentifier.identity("ﬁrma Ⅻ") == "firma xii"
+
+
+def test_a_hors_ue_identifier_whose_folded_form_is_too_long_is_refused() -> None:
+    # Each "ﷺ" folds into 18 characters: the key would not fit its column.
+    assert ForeignIdentifier.is_valid("ﷺ" * 6)
+    assert reason_of(ForeignIdentifier, "ﷺ" * 7) == "length"
+
+
+def test_the_keys_of_other_types_are_their_normalised_values() -> None:
+    assert StructureIdentifier(IdentifierType.SIRET, "732 829 320 00074").key == (
+        "SIRET:73282932000074"
+    )
+    assert StructureIdentifier(IdentifierType.TAHITI, "a12345").key == "TAHITI:A12345"
+    assert StructureIdentifier(IdentifierType.UE_HORS_FRANCE, "esa28015865").key == (
+        "UE_HORS_FRANCE:ESA28015865"
+    )
+    assert StructureIdentifier.assigned(IdentifierType.PARTICULIER, 7).key == (
+        "PARTICULIER:PART0000000007"
+    )
+    for kind in (Siren, Siret, Rcs, EuVat, Ridet, Tahiti, Pacage):
+        assert kind.identity("ANY value") == "ANY value"

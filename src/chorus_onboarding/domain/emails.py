@@ -1,8 +1,16 @@
 """Email addresses: syntax, normalisation and case-insensitive identity.
 
+Syntax and internationalised domains are checked by ``email-validator``
+(IDNA 2008 and UTS 46, as today's mail systems apply them); the domain is
+kept in its ASCII form, the one every mail server takes:
+
 >>> EmailAddress.parse(" Louise.Galfe@Exemple.FR ").value
 'Louise.Galfe@exemple.fr'
 >>> EmailAddress.parse("LOUISE@exemple.fr") == EmailAddress.parse("louise@EXEMPLE.fr")
+True
+>>> EmailAddress("hans@straße.de").value
+'hans@xn--strae-oqa.de'
+>>> EmailAddress("marie@café.fr") == EmailAddress("marie@xn--caf-dma.fr")
 True
 >>> EmailAddress.is_valid("louise@@exemple.fr")
 False
@@ -10,48 +18,139 @@ False
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Self
 
-from attrs import frozen
+import email_validator
+from attrs import field, frozen
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from .errors import EmailConfirmationMismatch, InvalidEmail
 
-# RFC 5322 dot-atom for the local part: what mail servers accept in practice,
-# without the quoted-string forms that no registration form should take.
-_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _MAX_LENGTH = 254
-_MAX_LOCAL = 64
 
 
-def _domain(text: str) -> str:
+def _checked(text: str) -> ValidatedEmail:
+    # No DNS from a domain library (deliverability is the mail relay's
+    # business); no quoted local parts, display names or IP literals (no
+    # registration form should take them); ``strict`` enforces the
+    # 64-character limit of a local part.
+    #
+    # No SMTPUTF8: an address with a non-ASCII local part ("élodie@exemple.fr")
+    # reaches its owner only if every server on the way speaks SMTPUTF8, which
+    # the portal's relay cannot promise, and an account whose activation email
+    # never arrives is stuck; refused at the form, the person gives another
+    # address. Non-ASCII *domains* are fine: they travel in their ASCII form.
+    return validate_email(
+        text,
+        allow_smtputf8=False,
+        allow_quoted_local=False,
+        allow_domain_literal=False,
+        allow_display_name=False,
+        strict=True,
+        check_deliverability=False,
+    )
+
+
+# Probes that tell which part of a refused address is at fault: a local part
+# and a domain that email-validator accepts whatever is paired with them.
+_SOUND_DOMAIN = "exemple.fr"
+_SOUND_LOCAL = "a"
+
+# An address that is already in the normal form ``validate`` returns: an
+# ASCII dot-atom local part of at most 64 characters, a lower-case LDH domain
+# of two labels or more, the last ending with a letter and not a special-use
+# name (".test", ".local"...). Loading stored addresses meets only this shape
+# (bar A-labels), and matching it costs a regex, not email-validator's full
+# pass. Anything with "--" (A-labels "xn--...", reserved R-LDH labels) takes
+# the full pass: only IDNA can tell a real A-label.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_SPECIAL_USE = email_validator.SPECIAL_USE_DOMAIN_NAMES
+_SPECIAL_LABELS = "|".join(re.escape(name) for name in _SPECIAL_USE if "." not in name)
+_SPECIAL_SUFFIXES = tuple(
+    f"{before}{name}" for name in _SPECIAL_USE if "." in name for before in "@."
+)
+_NORMAL = re.compile(
+    rf"(?=[^@]{{1,64}}@){_ATEXT}+(?:\.{_ATEXT}+)*"
+    rf"@(?:{_LABEL}\.)+(?!(?:{_SPECIAL_LABELS})\Z)(?:[a-z0-9][a-z0-9-]{{0,61}})?[a-z]",
+    re.ASCII,
+)
+
+
+def _is_normal(text: str) -> bool:
+    """Whether ``text`` is an address :meth:`EmailAddress.validate` returns unchanged."""
+    return (
+        len(text) <= _MAX_LENGTH
+        and "--" not in text
+        and _NORMAL.fullmatch(text) is not None
+        and not text.endswith(_SPECIAL_SUFFIXES)
+    )
+
+
+def _accepts(text: str) -> bool:
     try:
-        # IDNA turns "exemple.fr" with accents into its ASCII form, so that
-        # "café.fr" and "xn--caf-dma.fr" are one and the same address.
-        ascii_domain = text.encode("idna").decode("ascii").lower()
-    except UnicodeError as error:
-        raise InvalidEmail(reason="domain") from error
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
-        raise InvalidEmail(reason="domain")
-    if labels[-1].isdigit():
-        raise InvalidEmail(reason="domain")
-    return ascii_domain
+        _checked(text)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+_LOCAL_NORMAL = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*", re.ASCII)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_in_normal_form(domain: str) -> int | None:
+    """For a domain ``validate`` keeps as it is, the UTF-8 length of its Unicode form; else None."""
+    try:
+        checked = _checked(f"{_SOUND_LOCAL}@{domain}")
+    except EmailNotValidError:
+        return None
+    return len(checked.domain.encode()) if checked.ascii_domain == domain else None
+
+
+def _normalised(value: object) -> str:
+    # The converter of ``EmailAddress.value``. A stored address is already in
+    # normal form: most pass on a regex; those with an A-label domain are
+    # checked domain by domain, once per domain (accounts share domains), and
+    # part by part, as email-validator checks them; anything else is input
+    # and gets the full check.
+    if type(value) is str:
+        if _is_normal(value):
+            return value
+        local, _, domain = value.rpartition("@")
+        if (
+            "xn--" in domain
+            and len(value) <= _MAX_LENGTH
+            and len(local) <= 64
+            and _LOCAL_NORMAL.fullmatch(local) is not None
+        ):
+            unicode_length = _domain_in_normal_form(domain)
+            # email-validator also bounds the address with its domain in Unicode.
+            if unicode_length is not None and len(local) + 1 + unicode_length <= _MAX_LENGTH:
+                return value
+    return EmailAddress.validate(value)
 
 
 @frozen(eq=False, weakref_slot=False)
 class EmailAddress:
-    """A syntactically valid email address.
+    """A syntactically valid email address, in normal form.
+
+    Building one validates and normalises: ``EmailAddress(" A@Café.FR ")``
+    holds ``"A@xn--caf-dma.fr"``, and ``EmailAddress("not an email")`` raises
+    :class:`InvalidEmail`, so an invalid address cannot exist.
 
     ``value`` keeps the local part as typed (some servers are case-sensitive
-    there) and the domain in lower-case ASCII; identity (``==``, hashing, the
-    unique login key) uses :attr:`key`, which ignores case entirely, as the
-    portal does. Only ``value`` is stored: the key is derived when needed,
-    which keeps every loaded account a string lighter.
+    there) and the domain in lower-case ASCII (its A-label form under IDNA
+    2008 / UTS 46: ``straße.de`` is ``xn--strae-oqa.de``, not ``strasse.de``);
+    identity (``==``, hashing, the unique login key) uses :attr:`key`, which
+    ignores case entirely, as the portal does. Only ``value`` is stored: the
+    key is derived when needed, which keeps every loaded account a string
+    lighter. The local part must be ASCII (see :meth:`validate`).
     """
 
-    value: str
+    value: str = field(converter=_normalised)
 
     @property
     def key(self) -> str:
@@ -68,7 +167,14 @@ class EmailAddress:
 
     @classmethod
     def validate(cls, text: object) -> str:
-        """Return the normalised address or raise :class:`InvalidEmail`."""
+        """Return the normalised address or raise :class:`InvalidEmail`.
+
+        ``reason`` says what is wrong: ``type`` (not text), ``empty``,
+        ``length`` (more than 254 characters), ``format`` (no ``@``, or
+        nothing before it), ``local_part`` (what stands before the ``@``:
+        not an unquoted ASCII dot-atom of at most 64 characters) or
+        ``domain`` (not a domain name mail can reach, IDNA 2008 / UTS 46).
+        """
         if not isinstance(text, str):
             raise InvalidEmail(reason="type")
         text = text.strip()
@@ -79,12 +185,15 @@ class EmailAddress:
         local, at, domain = text.rpartition("@")
         if not at or not local:
             raise InvalidEmail(reason="format")
-        if len(local) > _MAX_LOCAL or not _LOCAL.fullmatch(local):
-            raise InvalidEmail(reason="local_part")
-        normalised = f"{local}@{_domain(domain)}"
-        if len(normalised) > _MAX_LENGTH:
-            raise InvalidEmail(reason="length")
-        return normalised
+        if not domain:
+            raise InvalidEmail(reason="domain")
+        try:
+            checked = _checked(text)
+        except EmailNotValidError:
+            raise InvalidEmail(reason=_reason(local, domain)) from None
+        # email-validator lowers some role names ("Postmaster"); the local
+        # part is kept as typed, its case being the owner's.
+        return f"{local}@{checked.ascii_domain}"
 
     @classmethod
     def is_valid(cls, text: object) -> bool:
@@ -111,6 +220,15 @@ class EmailAddress:
 
     def __str__(self) -> str:
         return self.value
+
+
+def _reason(local: str, domain: str) -> str:
+    """Which part of a refused address is wrong, each tried beside a sound partner."""
+    if not _accepts(f"{local}@{_SOUND_DOMAIN}"):
+        return "local_part"
+    if not _accepts(f"{_SOUND_LOCAL}@{domain}"):
+        return "domain"
+    return "length"
 
 
 def confirmed_login_email(typed: object, confirmation: object) -> EmailAddress:

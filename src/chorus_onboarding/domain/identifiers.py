@@ -179,6 +179,11 @@ class _Identifier(abc.ABC):
         return compact.translate({ord(c): None for c in cls.separators})
 
     @classmethod
+    def identity(cls, value: str) -> str:
+        """What tells two normalised values of this kind apart: the value itself, by default."""
+        return value
+
+    @classmethod
     @abc.abstractmethod
     def _normalise(cls, cleaned: str) -> str:
         """The checked, normalised value of ``cleaned``; each kind has its own rule."""
@@ -396,12 +401,20 @@ class Tahiti(_Identifier):
 class ForeignIdentifier(_Identifier):
     """The free identifier of a structure outside the EU (HORS_UE).
 
-    Kept as typed, with whitespace trimmed and collapsed to single spaces;
-    it must be printable and at most 80 characters.
+    Kept as typed, for display, with whitespace trimmed and collapsed to
+    single spaces; it must be printable and at most 80 characters. Its
+    identity (:meth:`identity`, behind :attr:`StructureIdentifier.key`)
+    ignores case, character width and compatibility forms, so that
+    ``ACME-123``, ``acme-123`` and ``ＡＣＭＥ－１２３`` name one structure:
+
+    >>> ForeignIdentifier.identity("ＡＣＭＥ－１２３") == ForeignIdentifier.identity("acme-123")
+    True
     """
 
     error = InvalidForeignIdentifier
     max_length: ClassVar[int] = 80
+    max_identity_length: ClassVar[int] = 120
+    """Folding can lengthen a value ("ß" is "ss"); the identity is stored within 128 characters."""
 
     @classmethod
     def _clean(cls, text: str) -> str:
@@ -413,7 +426,17 @@ class ForeignIdentifier(_Identifier):
             raise _RejectedError("length")
         if not cleaned.isprintable():
             raise _RejectedError("format")
+        if len(cls.identity(cleaned)) > cls.max_identity_length:
+            raise _RejectedError("length")
         return cleaned
+
+    @classmethod
+    def identity(cls, value: str) -> str:
+        """``value`` folded: NFKC, case folded (NFKC again, as Unicode's NFKC_Casefold does), spaces collapsed."""
+        compatible = unicodedata.normalize("NFKC", value)
+        folded = unicodedata.normalize("NFKC", compatible.casefold())
+        # NFKC turns ideographic and no-break spaces into plain ones: collapse after.
+        return " ".join(folded.split())
 
 
 @attrs.frozen
@@ -443,13 +466,15 @@ _ASSIGNED_SHAPES = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class StructureIdentifier:
     """A structure's identity on the portal: its identifier type and value.
 
     Construction validates ``value`` for ``type`` (and normalises it);
     identifiers of PARTICULIER and AUTRE must have the shape the library
-    assigns (``PART`` + 10 digits, ``IMMAT`` + 9 digits).
+    assigns (``PART`` + 10 digits, ``IMMAT`` + 9 digits). ``value`` is what
+    is shown; equality, hashing and the unique index use :attr:`key`, which
+    for HORS_UE folds case, width and compatibility forms.
     """
 
     type: IdentifierType
@@ -519,8 +544,23 @@ class StructureIdentifier:
 
     @property
     def key(self) -> str:
-        """``"TYPE:value"``, unique across types (e.g. ``"SIRET:73282932000074"``)."""
-        return f"{self.type.value}:{self.value}"
+        """``"TYPE:identity"``, unique across types (e.g. ``"SIRET:73282932000074"``).
+
+        The identity is the normalised value itself for every type but
+        HORS_UE, whose value is folded (:meth:`ForeignIdentifier.identity`):
+        ``"HORS_UE:acme-123"`` for ``"ＡＣＭＥ－１２３"`` as for ``"ACME-123"``.
+        """
+        validator = _VALIDATORS.get(self.type)
+        identity = self.value if validator is None else validator.identity(self.value)
+        return f"{self.type.value}:{identity}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StructureIdentifier):
+            return NotImplemented
+        return self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
     def __str__(self) -> str:
         return self.value

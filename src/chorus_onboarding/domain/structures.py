@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import define, field, frozen
+from attrs.validators import instance_of
 
 from . import events
 from .errors import (
@@ -23,27 +24,96 @@ from .espaces import Espace, Habilitation, OpenEspace
 from .identifiers import Rcs, StructureIdentifier
 from .text import printable_text
 
-_FRENCH_POSTAL_CODE = re.compile(r"(?!00)\d{5}")
-_COUNTRY = re.compile(r"[A-Z]{2}")
+_FRENCH_POSTAL_CODE = re.compile(r"(?!00)[0-9]{5}")
+# Postal codes elsewhere: letters, digits and hyphens ("SW1A1AA", "00-950",
+# "12345-6789"); the longest in use has 10 characters.
+_POSTAL_CODE = re.compile(r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*")
+_POSTAL_CODE_MAX = 12
 _TEXT_MAX = 200
+
+# ISO 3166-1 alpha-2: the officially assigned codes, and XK (Kosovo), which
+# the EU and most registers use although it is user-assigned.
+_ISO_3166 = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ "
+    "BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR "
+    "CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR "
+    "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU "
+    "ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ "
+    "LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ "
+    "MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF "
+    "PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI "
+    "SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR "
+    "TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW XK"
+)
+COUNTRY_CODES: frozenset[str] = frozenset(_ISO_3166.split())
+"""The country codes an address may have (ISO 3166-1 alpha-2, and XK)."""
 
 DEFAULT_SERVICE = "DEFAUT"
 """Code of the service every structure has: "Service par défaut de la structure"."""
+
+_SERVICE_CODE_MAX = 50
 
 
 def _text(value: object, field: str, *, required: bool = True) -> str:
     return printable_text(value, field, _TEXT_MAX, required=required)
 
 
+def _street(value: object) -> str:
+    return _text(value, "street")
+
+
+def _city(value: object) -> str:
+    return _text(value, "city")
+
+
+def _complement(value: object) -> str:
+    return _text(value, "complement", required=False)
+
+
+def _postal_code(value: object) -> str:
+    return _text(value, "postal_code").replace(" ", "")
+
+
+def _country(value: object) -> str:
+    code = _text(value, "country").upper()
+    if code not in COUNTRY_CODES:
+        raise InvalidInput(field="country", expected="code pays ISO à deux lettres")
+    return code
+
+
 @frozen
 class Address:
-    """A postal address; French postal codes are checked (5 digits)."""
+    """A postal address, checked and normalised however it is built.
 
-    street: str
-    postal_code: str
-    city: str
-    country: str = "FR"
-    complement: str = ""
+    Each line is printable text (no control or bidirectional formatting
+    character, such as U+202E, which would make it display otherwise than it
+    reads) of at most 200 characters, spacing collapsed; the country is a
+    known ISO 3166-1 code, upper case; a French postal code has 5 digits, any
+    other at most 12 letters, digits or hyphens, spaces dropped.
+    ``Address(...)`` and :meth:`parse` check alike, so no address breaks
+    these rules; an invalid part raises :class:`InvalidInput` or
+    :class:`RequiredField` naming it.
+    """
+
+    street: str = field(converter=_street)
+    postal_code: str = field(converter=_postal_code)
+    city: str = field(converter=_city)
+    country: str = field(default="FR", converter=_country)
+    complement: str = field(default="", converter=_complement)
+
+    def __attrs_post_init__(self) -> None:
+        # The one rule across parts: the country decides the postal code's shape.
+        code = self.postal_code
+        if self.country == "FR":
+            if not _FRENCH_POSTAL_CODE.fullmatch(code):
+                raise InvalidInput(
+                    field="postal_code", expected="code postal français à 5 chiffres"
+                )
+        elif len(code) > _POSTAL_CODE_MAX or not _POSTAL_CODE.fullmatch(code):
+            raise InvalidInput(
+                field="postal_code",
+                expected=f"code postal de {_POSTAL_CODE_MAX} lettres, chiffres ou tirets au plus",
+            )
 
     @classmethod
     def parse(
@@ -55,19 +125,13 @@ class Address:
         country: object = "FR",
         complement: object = None,
     ) -> Address:
-        """Check each part of an address typed in a form."""
-        country_code = _text(country, "country").upper()
-        if not _COUNTRY.fullmatch(country_code):
-            raise InvalidInput(field="country", expected="code pays ISO à deux lettres")
-        code = _text(postal_code, "postal_code").replace(" ", "")
-        if country_code == "FR" and not _FRENCH_POSTAL_CODE.fullmatch(code):
-            raise InvalidInput(field="postal_code", expected="code postal français à 5 chiffres")
+        """Check each part of an address typed in a form (``None`` is a blank part)."""
         return cls(
-            street=_text(street, "street"),
-            postal_code=code,
-            city=_text(city, "city"),
-            country=country_code,
-            complement=_text(complement, "complement", required=False),
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            country=country,
+            complement=complement,
         )
 
 
@@ -90,22 +154,42 @@ class StructureStatus(enum.Enum):
     INACTIF = "INACTIF"
 
 
+def service_code(value: object) -> str:
+    """A service code as typed: printable, at most 50 characters, spaces around dropped."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > _SERVICE_CODE_MAX
+        or not value.isprintable()
+    ):
+        raise InvalidInput(field="service", expected="code de service")
+    return value.strip()
+
+
+def _service_name(value: object) -> str:
+    return _text(value, "name")
+
+
 @frozen
 class Service:
-    """A sub-unit of a structure."""
+    """A sub-unit of a structure: a code (unique in it) and a name, both checked."""
 
-    code: str
-    name: str
+    code: str = field(converter=service_code)
+    name: str = field(converter=_service_name)
 
 
 @frozen
 class CompanyRecord:
-    """What the company register (SIRENE) knows of an establishment."""
+    """What the company register (SIRENE) knows of an establishment.
 
-    identifier: StructureIdentifier
-    name: str
-    address: Address
-    active: bool = True
+    Building one checks it: a structure identifier, the raison sociale as
+    :func:`company_name` takes it, an :class:`Address`.
+    """
+
+    identifier: StructureIdentifier = field(validator=instance_of(StructureIdentifier))
+    name: str = field(converter=company_name)
+    address: Address = field(validator=instance_of(Address))
+    active: bool = field(default=True, validator=instance_of(bool))
 
 
 @define(eq=False, weakref_slot=False)

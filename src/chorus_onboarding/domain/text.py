@@ -8,8 +8,11 @@ from .errors import InvalidInput, RequiredField
 def printable_text(value: object, field: str, maximum: int, *, required: bool = True) -> str:
     """``value`` with its spacing collapsed, if it is printable and short enough.
 
-    A missing or blank value raises :class:`RequiredField`, or gives ``""``
-    when the field is optional.
+    Printable in Python's sense: no control character and no format
+    character, which keeps out the bidirectional embeddings, overrides and
+    isolates (U+202A to U+202E, U+2066 to U+2069) that make a text display
+    otherwise than it reads. A missing or blank value raises
+    :class:`RequiredField`, or gives ``""`` when the field is optional.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:

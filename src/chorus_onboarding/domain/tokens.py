@@ -10,8 +10,25 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
-from attrs import frozen
+import attrs
+from attrs import field, frozen
+
+from .errors import InvalidInput
+
+
+def _text(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    # Digests and link ids come from the token port, whose format is its own:
+    # only an empty or non-text one is surely wrong.
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(field=attribute.name, expected="texte non vide")
+
+
+def _aware(_: Any, attribute: attrs.Attribute[datetime], value: object) -> None:
+    # A naive deadline cannot be compared with the clock's aware "now".
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise InvalidInput(field=attribute.name, expected="date et heure avec fuseau")
 
 
 @frozen
@@ -19,19 +36,22 @@ class IssuedToken:
     """A freshly issued link: its id (announced in an event) and its token's digest (kept).
 
     The token is not here: it is derived from ``link_id`` with a key the
-    domain never sees, when the email is written.
+    domain never sees, when the email is written. Both are non-empty text.
     """
 
-    link_id: str
-    digest: str
+    link_id: str = field(validator=_text)
+    digest: str = field(validator=_text)
 
 
 @frozen
 class PendingToken:
-    """A digest with its deadline: the stored side of a single-use link."""
+    """A digest with its deadline: the stored side of a single-use link.
 
-    digest: str
-    expires_at: datetime
+    The digest is non-empty text, the deadline a time zone-aware datetime.
+    """
+
+    digest: str = field(validator=_text)
+    expires_at: datetime = field(validator=_aware)
 
     @classmethod
     def issue(cls, token: IssuedToken, now: datetime, validity: timedelta) -> PendingToken:

@@ -11,7 +11,7 @@ from ..domain.choices import member_of
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
-from ..domain.structures import DEFAULT_SERVICE, Structure
+from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription
 from ..ports import UnitOfWork
 from .core import ServiceCore
@@ -34,18 +34,6 @@ def parse_habilitation(value: object) -> Habilitation:
         field="habilitation",
         expected="CONSULTATION_UNIQUEMENT ou MODIFICATION",
     )
-
-
-def service_code(value: object) -> str:
-    """A service code as typed (a short printable code)."""
-    if (
-        not isinstance(value, str)
-        or not value.strip()
-        or len(value) > 50
-        or not value.isprintable()
-    ):
-        raise InvalidInput(field="service", expected="code de service")
-    return value.strip()
 
 
 @frozen

@@ -28,6 +28,7 @@ from ..domain.structures import (
     Service,
     Structure,
     StructureStatus,
+    service_code,
 )
 from ..domain.structures import (
     company_name as checked_company_name,
@@ -38,7 +39,7 @@ from ..ports import UnitOfWork
 from .building import StructureBuilding, naming, purposes
 from .checks import FieldChecks
 from .core import flag_argument
-from .grants import CheckedGrant, GrantChecks, service_code
+from .grants import CheckedGrant, GrantChecks
 
 
 @frozen
@@ -291,7 +292,7 @@ class StructureUseCases(StructureBuilding, GrantChecks):
 
     def add_service(self, actor: Actor, structure_id: str, code: str, name: str) -> None:
         """Add a service to the structure (principal manager only)."""
-        service = Service(service_code(code), printable_text(name, "name", 200))
+        service = Service(code, name)
         with self._uow() as uow:
             _, structure = self._principal(uow, actor, structure_id)
             structure.add_service(service)
@@ -422,7 +423,15 @@ class StructureUseCases(StructureBuilding, GrantChecks):
 def _address(value: object) -> Address:
     if not isinstance(value, Address):
         raise InvalidInput(field="address", expected="Address")
-    return value
+    # Built anew, so that an instance of a subclass, or one pieced together
+    # around the constructor, is checked like any other before it is stored.
+    return Address.parse(
+        street=value.street,
+        postal_code=value.postal_code,
+        city=value.city,
+        country=value.country,
+        complement=value.complement,
+    )
 
 
 def _status(value: object) -> StructureStatus:

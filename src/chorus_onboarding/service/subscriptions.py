@@ -17,11 +17,11 @@ from ..domain.errors import (
 )
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
-from ..domain.structures import DEFAULT_SERVICE, Structure
+from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription, SubscriptionState
 from ..ports import UnitOfWork
 from .core import ServiceCore, note_argument
-from .grants import parse_habilitation, service_code
+from .grants import parse_habilitation
 
 
 @frozen

@@ -12,7 +12,11 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from stdnum import luhn
 
-from chorus_onboarding.domain.identifiers import IdentifierType, StructureIdentifier
+from chorus_onboarding.domain.identifiers import (
+    ForeignIdentifier,
+    IdentifierType,
+    StructureIdentifier,
+)
 
 LA_POSTE_SIREN = "356000000"
 """La Poste's SIREN: its SIRETs use a digit sum rule instead of Luhn."""
@@ -99,11 +103,24 @@ def rcs_numbers(draw: st.DrawFn) -> str:
 
 
 def foreign_identifiers() -> st.SearchStrategy[str]:
-    """Valid HORS_UE identifiers: printable, no surrounding or doubled spaces, ≤ 80 chars."""
+    """Valid HORS_UE identifiers: printable, no surrounding or doubled spaces, ≤ 80 chars.
+
+    Their folded identity stays within its 120 characters too (a few
+    compatibility characters, such as "ﷺ", fold into many).
+    """
     words = st.text(
         alphabet=st.characters(codec="utf-8", categories=["L", "N", "P"]), min_size=1, max_size=10
     )
-    return st.lists(words, min_size=1, max_size=6).map(" ".join).filter(lambda s: len(s) <= 80)
+    return (
+        st.lists(words, min_size=1, max_size=6)
+        .map(" ".join)
+        .filter(
+            lambda s: (
+                len(s) <= 80
+                and len(ForeignIdentifier.identity(s)) <= ForeignIdentifier.max_identity_length
+            )
+        )
+    )
 
 
 # A few real, valid numbers: generating EU VAT numbers for 26 national
