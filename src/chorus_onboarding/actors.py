@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import enum
+from typing import Any
 
-from attrs import frozen
+import attrs
+from attrs import field, frozen
+
+from .domain.errors import InvalidInput
 
 
 class ActorKind(enum.Enum):
@@ -12,6 +16,21 @@ class ActorKind(enum.Enum):
 
     USER = "USER"
     SUPPORT = "SUPPORT"
+
+
+def _kind(_: Any, attribute: attrs.Attribute[ActorKind], value: object) -> None:
+    if not isinstance(value, ActorKind):
+        raise InvalidInput(field="actor", expected="ActorKind")
+
+
+def _account_id(_: Any, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and (not isinstance(value, str) or not value or len(value) > 200):
+        raise InvalidInput(field="actor", expected="identifiant de compte")
+
+
+def _name(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or len(value) > 100 or not value.isprintable():
+        raise InvalidInput(field="actor", expected="nom de 100 caractères imprimables au plus")
 
 
 @frozen
@@ -22,9 +41,9 @@ class Actor:
     acts only while their account is active.
     """
 
-    kind: ActorKind
-    account_id: str | None = None
-    name: str = ""
+    kind: ActorKind = field(validator=_kind)
+    account_id: str | None = field(default=None, validator=_account_id)
+    name: str = field(default="", validator=_name)
 
     @classmethod
     def user(cls, account_id: str) -> Actor:

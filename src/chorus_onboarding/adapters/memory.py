@@ -180,8 +180,9 @@ class _Repository(Generic[E]):
             return None
         seen = self._uow.seen.get(entity_id)
         if seen is not None:
+            # Ids are unique across kinds: one loaded as another kind is none of this one.
             entity: E = seen[0]
-            return entity
+            return entity if isinstance(entity, self._table.kind.entity) else None
         with self._uow.store.lock:
             copy = self._table.copy_of(entity_id)
         if copy is not None:

@@ -229,7 +229,8 @@ class AttachmentUseCases(GrantChecks):
             try:
                 decide(attachment_id)
             except OnboardingError as error:
-                outcomes.append(BatchOutcome(str(attachment_id), error.code))
+                shown = attachment_id if isinstance(attachment_id, str) else "?"
+                outcomes.append(BatchOutcome(shown, error.code))
             else:
                 outcomes.append(BatchOutcome(attachment_id, None))
         return outcomes

@@ -56,6 +56,9 @@ SCHEMA_TABLE = "co_schema_version"
 SCHEMA_LOCK_KEY = int.from_bytes(b"chorusOB", "big")
 """The PostgreSQL advisory lock (``pg_advisory_xact_lock``) held while a schema is prepared."""
 
+_SCHEMA_WAIT_MS = 120_000
+"""How long preparing a database waits for another process preparing it (two minutes)."""
+
 UPGRADE_COMMAND = "python -m chorus_onboarding db upgrade"
 """The command that upgrades a database, as the library's errors name it."""
 
@@ -183,19 +186,28 @@ def _status(connection: Connection) -> SchemaStatus:
 def _locked(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that holds the schema lock until it commits."""
     with engine.connect() as connection:
+        restore: int | None = None
         if connection.dialect.name == "sqlite":
+            # Another process may be upgrading: wait for it as long as an
+            # upgrade may take, not the few seconds an ordinary write waits.
+            restore = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+            connection.exec_driver_sql(f"PRAGMA busy_timeout = {_SCHEMA_WAIT_MS}")
             # The write lock now, not at the first write: the second process
             # waits here (the busy timeout) instead of reading a schema that
             # is being created. pysqlite opens no transaction of its own
             # before DDL, so ours is the one every statement runs in.
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         elif connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {_SCHEMA_WAIT_MS}")
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         try:
             yield connection
         except BaseException:
             connection.rollback()
             raise
+        finally:
+            if restore is not None:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {restore}")
         connection.commit()
 
 

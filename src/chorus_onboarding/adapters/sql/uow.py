@@ -93,8 +93,9 @@ class _Repository(Generic[E]):
             return None
         seen = self._uow.seen.get(entity_id)
         if seen is not None:
+            # Ids are unique across kinds: one loaded as another kind is none of this one.
             entity: E = seen[0]
-            return entity
+            return entity if isinstance(entity, self._kind) else None
         found = self._where(self._table.c.id == entity_id)
         return found[0] if found else None
 
