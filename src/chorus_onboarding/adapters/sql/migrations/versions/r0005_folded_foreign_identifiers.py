@@ -86,4 +86,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """No way back: restore the backup taken before the upgrade."""
-    raise NotImplementedError("restore the backup taken before the upgrade")
+    raise RuntimeError("no way back: restore the backup taken before the upgrade")
