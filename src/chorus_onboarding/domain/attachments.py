@@ -72,7 +72,7 @@ class Attachment(events.RecordsEvents):
     def direct(
         cls, *, attachment_id: str, account_id: str, structure_id: str, by: str, now: datetime
     ) -> Attachment:
-        """An attachment made by a manager (or at a structure's creation): valid at once."""
+        """An attachment made at a structure's creation, for its creator: valid at once."""
         attachment = cls(
             id=attachment_id,
             account_id=account_id,
@@ -222,7 +222,7 @@ class Attachment(events.RecordsEvents):
         )
 
     def detach(self, *, by: str, now: datetime) -> None:
-        """The user leaves the structure (a manager detaches them)."""
+        """The user leaves the structure, or a manager detaches them (``by``)."""
         self._decide("detach", by, now)
         self._record(
             events.UserDetached(

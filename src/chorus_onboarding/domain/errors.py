@@ -455,7 +455,7 @@ class NotAttached(RuleViolation):
 
 
 class AlreadyAttached(RuleViolation):
-    """The user is attached already, or a request of theirs is pending."""
+    """The user is attached already, or a request or an invitation of theirs is pending."""
 
     code = "already_attached"
     message_fr = "Ce compte est déjà rattaché à la structure, ou une demande est en attente."

@@ -150,10 +150,10 @@ class AttachmentRequested(MembershipEvent):
 
 @frozen(kw_only=True)
 class AttachmentDecided(MembershipEvent):
-    """An attachment was validated or refused, or made directly by ``by``.
+    """An attachment was validated or refused by ``by``, or made directly.
 
-    ``direct`` attachments were made by a manager (or by the user creating
-    the structure, when ``by`` is the user themselves).
+    ``direct`` attachments are made at a structure's creation, for the user
+    creating it (``by`` is then the user themselves).
     """
 
     attachment_id: str

@@ -4,8 +4,9 @@ Each table keeps, beside the document, the columns that queries and the
 database's own guarantees need: versions against lost updates, and unique
 indexes (partial where only live rows count) so that the database itself
 refuses a second account with the same login email, a second structure
-with the same identifier, a second pending request of one user to one
-structure, or a second live subscription to one espace and service.
+with the same identifier, a second live attachment (asked, offered or
+validated) of one user to one structure, or a second live subscription to
+one espace and service.
 
 These tables describe the head revision only. The database gets them from
 the migrations (``migrations/versions``): a change here goes with a new
