@@ -71,6 +71,7 @@ from chorus_onboarding.domain.espaces import (
     EspaceParameters,
     Habilitation,
     OpenEspace,
+    Parameter,
 )
 from chorus_onboarding.domain.history import ManagerAction
 from chorus_onboarding.domain.identifiers import IdentifierType, StructureIdentifier
@@ -439,9 +440,15 @@ def _structures() -> list[Structure]:
                 OpenEspace(
                     espace=espace,
                     services=frozenset({"DEFAUT"}),
+                    # Each espace carries the parameter it asks for, so every
+                    # member of both catégories is stored somewhere.
                     parameters=EspaceParameters(
-                        categorie_prestataire=prestataires[number],
-                        categorie_beneficiaire=beneficiaires[number % len(beneficiaires)],
+                        categorie_prestataire=prestataires[number]
+                        if espace.required_parameter is Parameter.CATEGORIE_PRESTATAIRE
+                        else None,
+                        categorie_beneficiaire=beneficiaires[number % len(beneficiaires)]
+                        if espace.required_parameter is Parameter.CATEGORIE_BENEFICIAIRE
+                        else None,
                     ),
                 )
                 for espace in Espace

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
-from attrs import frozen
+import attrs
+from attrs import field, frozen
 
 from .choices import member_of
 from .errors import InvalidInput, InvalidPacage, RequiredField
@@ -173,6 +175,21 @@ DEFAULT_REGISTRATION_ESPACES: frozenset[Espace] = frozenset(
 """The espaces switched on by default on the registration screen (the seeds)."""
 
 
+_SERVICE_CODE_MAX = 50
+
+
+def service_code(value: object) -> str:
+    """A service code as typed: printable, at most 50 characters, spaces around dropped."""
+    if (
+        not isinstance(value, str)
+        or not value.strip()
+        or len(value) > _SERVICE_CODE_MAX
+        or not value.isprintable()
+    ):
+        raise InvalidInput(field="service", expected="code de service")
+    return value.strip()
+
+
 @frozen
 class EspaceParameters:
     """The parameters given when an espace is opened (only those it asks for)."""
@@ -230,15 +247,61 @@ class EspaceParameters:
         )
 
 
+def _is_espace(_: Any, attribute: attrs.Attribute[Espace], value: object) -> None:
+    if not isinstance(value, Espace):
+        raise InvalidInput(field="espace", expected="Espace")
+
+
+def _service_codes(values: object) -> frozenset[str]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field="services", expected="codes de service")
+    codes = frozenset(service_code(value) for value in values)
+    if not codes:
+        raise InvalidInput(field="services", expected="au moins un service")
+    return codes
+
+
+def _is_flag(_: Any, attribute: attrs.Attribute[bool], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidInput(field=attribute.name, expected="booléen")
+
+
+def _is_parameters(_: Any, attribute: attrs.Attribute[EspaceParameters], value: object) -> None:
+    if not isinstance(value, EspaceParameters):
+        raise InvalidInput(field="parameters", expected="EspaceParameters")
+
+
 @frozen
 class OpenEspace:
-    """An espace opened on a structure: its modes, services and parameters."""
+    """An espace opened on a structure: its modes, services and parameters.
 
-    espace: Espace
-    services: frozenset[str]
-    consultation: bool = True
-    modification: bool = True
-    parameters: EspaceParameters = EspaceParameters()
+    Checked when built: an espace, at least one service code, at least one
+    mode, and only the parameters this espace asks for.
+    """
+
+    espace: Espace = field(validator=_is_espace)
+    services: frozenset[str] = field(converter=_service_codes)
+    consultation: bool = field(default=True, validator=_is_flag)
+    modification: bool = field(default=True, validator=_is_flag)
+    parameters: EspaceParameters = field(factory=EspaceParameters, validator=_is_parameters)
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.consultation or self.modification):
+            raise InvalidInput(field="modification", expected="consultation ou modification")
+        asked = self.espace.required_parameter
+        given = self.parameters
+        if (given.categorie_prestataire is not None) != (asked is Parameter.CATEGORIE_PRESTATAIRE):
+            raise InvalidInput(
+                field="categorie_prestataire", expected=f"selon l'espace {self.espace.label}"
+            )
+        if (given.categorie_beneficiaire is not None) != (
+            asked is Parameter.CATEGORIE_BENEFICIAIRE
+        ):
+            raise InvalidInput(
+                field="categorie_beneficiaire", expected=f"selon l'espace {self.espace.label}"
+            )
+        if given.pacage is not None and asked is not Parameter.CATEGORIE_BENEFICIAIRE:
+            raise InvalidInput(field="pacage", expected=f"rien pour l'espace {self.espace.label}")
 
     def allows(self, habilitation: Habilitation) -> bool:
         """Whether the espace is open in the mode ``habilitation`` needs."""

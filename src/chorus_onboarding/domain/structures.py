@@ -21,6 +21,7 @@ from .errors import (
     UnknownService,
 )
 from .espaces import Espace, Habilitation, OpenEspace
+from .espaces import service_code as service_code
 from .identifiers import Rcs, StructureIdentifier
 from .text import printable_text
 
@@ -50,8 +51,6 @@ COUNTRY_CODES: frozenset[str] = frozenset(_ISO_3166.split())
 
 DEFAULT_SERVICE = "DEFAUT"
 """Code of the service every structure has: "Service par défaut de la structure"."""
-
-_SERVICE_CODE_MAX = 50
 
 
 def _text(value: object, field: str, *, required: bool = True) -> str:
@@ -152,18 +151,6 @@ class StructureStatus(enum.Enum):
 
     ACTIF = "ACTIF"
     INACTIF = "INACTIF"
-
-
-def service_code(value: object) -> str:
-    """A service code as typed: printable, at most 50 characters, spaces around dropped."""
-    if (
-        not isinstance(value, str)
-        or not value.strip()
-        or len(value) > _SERVICE_CODE_MAX
-        or not value.isprintable()
-    ):
-        raise InvalidInput(field="service", expected="code de service")
-    return value.strip()
 
 
 def _service_name(value: object) -> str:
