@@ -189,10 +189,10 @@ def _admin_service(arguments: argparse.Namespace) -> OnboardingService:
     These commands send no email themselves (a database-backed service never
     does; the relay does), so the demo parts it is built with are never used.
     """
-    target = _target(arguments)
+    from .wiring import existing_database
+
+    target = existing_database(_target(arguments))
     if isinstance(target, Path):
-        if not target.is_file():
-            raise InvalidInput(field="db", expected="fichier SQLite existant")
         return OnboardingService.sqlite(target, demo_ports=True)
     return OnboardingService.from_url(target, demo_ports=True)
 
@@ -200,24 +200,12 @@ def _admin_service(arguments: argparse.Namespace) -> OnboardingService:
 def _schema(arguments: argparse.Namespace) -> None:
     """``db upgrade`` and ``db current`` on an existing database."""
     try:
-        from sqlalchemy import make_url
-        from sqlalchemy.exc import ArgumentError
-
         from .adapters.sql import engines, migrate
     except ImportError as error:
         raise ExtraNotInstalled(extra="sql").with_cause(error) from None
-    target = _target(arguments)
-    if isinstance(target, str):
-        try:
-            url = make_url(target)
-        except (ArgumentError, ValueError) as error:
-            raise InvalidInput(field="url", expected="URL de base de données") from error
-        if url.get_backend_name() == "sqlite" and not url.query and url.database:
-            # Opened as --db would be, so checked the same way.
-            target = Path(url.database)
-    if isinstance(target, Path) and not target.is_file():
-        # Connecting would create it: a typo must not end as an empty database.
-        raise InvalidInput(field="db", expected="fichier SQLite existant")
+    from .wiring import existing_database
+
+    target = existing_database(_target(arguments))
     engine = (
         engines.sqlite_engine(target) if isinstance(target, Path) else engines.url_engine(target)
     )

@@ -8,11 +8,36 @@ from pathlib import Path
 
 from .adapters.runtime import SecretTokenGenerator, SystemClock
 from .domain.errors import ExtraNotInstalled, InvalidInput, PortRequired
-from .notifications import Links, Notifier, Templates
+from .notifications import Links, Templates
 from .ports import Clock, EventSubscriber, MailSender, TokenGenerator
 from .relay import OutboxRelay, RetryPolicy
-from .service.core import link_key
+from .service.core import Delivery, build_relay, link_key
 from .settings import OnboardingSettings
+
+
+def existing_database(target: str | Path) -> str | Path:
+    """``target`` as an existing SQLite file (a path, or a plain ``sqlite:///`` URL) or a URL.
+
+    An operator's command never creates a database: connecting to a mistyped
+    SQLite path would leave an empty file behind, so a missing one is refused.
+    """
+    if isinstance(target, str) and "://" in target:
+        try:
+            from sqlalchemy import make_url
+            from sqlalchemy.exc import ArgumentError
+        except ImportError as error:
+            raise ExtraNotInstalled(extra="sql").with_cause(error) from None
+        try:
+            url = make_url(target)
+        except (ArgumentError, ValueError) as error:
+            raise InvalidInput(field="url", expected="URL de base de données") from error
+        if url.get_backend_name() != "sqlite" or url.query or not url.database:
+            return target
+        target = url.database
+    path = Path(target)
+    if not path.is_file():
+        raise InvalidInput(field="db", expected="fichier SQLite existant")
+    return path
 
 
 def database_relay(
@@ -42,32 +67,24 @@ def database_relay(
         sql = importlib.import_module("chorus_onboarding.adapters.sql")
     except ImportError as error:
         raise ExtraNotInstalled(extra="sql").with_cause(error) from None
-    if isinstance(target, Path) or "://" not in str(target):
-        if not Path(target).is_file():
-            raise InvalidInput(field="db", expected="fichier SQLite existant")
-        engine = sql.sqlite_engine(target)
-    else:
-        engine = sql.url_engine(target)
+    found = existing_database(target)
+    engine = sql.sqlite_engine(found) if isinstance(found, Path) else sql.url_engine(found)
     engine = sql.prepare(engine)
     now = clock or SystemClock()
-    notifier = Notifier(
-        links=links or Links(settings.portal_url),
-        tokens=tokens or _tokens(settings),
+    delivery = Delivery(
+        links=links,
         templates=templates,
         language=language,
-        support_email=settings.support_email,
+        subscribers=tuple(subscribers),
+        retry_policy=policy,
     )
-    relay = OutboxRelay(
+    relay = build_relay(
+        settings,
+        delivery,
         outbox=sql.SqlOutbox(engine),
-        notifier=notifier,
         mailer=mailer,
         clock=now,
+        tokens=tokens or SecretTokenGenerator(link_key(settings)),
         unit_of_work=lambda: sql.SqlUnitOfWork(engine, now.now),
-        policy=policy,
-        subscribers=subscribers,
     )
     return relay, lambda: sql.release_engine(engine)
-
-
-def _tokens(settings: OnboardingSettings) -> TokenGenerator:
-    return SecretTokenGenerator(link_key(settings))

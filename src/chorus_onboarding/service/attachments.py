@@ -58,6 +58,15 @@ class BatchOutcome:
         return self.error is None
 
 
+def _live(uow: UnitOfWork, member: str, structure_id: str, now: datetime) -> list[Attachment]:
+    """The member's live attachments to the structure; an invitation past its time lapses first."""
+    live = [a for a in uow.attachments.for_member(member, structure_id) if a.state.is_live]
+    for lapsed in [a for a in live if a.lapsed(now)]:
+        lapsed.lapse(now=now)
+        live.remove(lapsed)
+    return live
+
+
 _MAX_BATCH = 1000
 """How many requests one batch decides."""
 
@@ -88,12 +97,7 @@ class AttachmentUseCases(GrantChecks):
         """A new pending request of ``account`` to ``structure``, announced to its managers."""
         if not structure.is_active:
             raise StructureInactive(field="structure_id")
-        now = self._now()
-        live = [a for a in uow.attachments.for_member(account.id, structure.id) if a.state.is_live]
-        for lapsed in [a for a in live if a.lapsed(now)]:
-            lapsed.lapse(now=now)
-            live.remove(lapsed)
-        if live:
+        if _live(uow, account.id, structure.id, self._now()):
             raise AlreadyAttached(field="structure_id")
         attachment = Attachment.request(
             attachment_id=self.ports.ids.new_id(),
@@ -277,10 +281,7 @@ class AttachmentUseCases(GrantChecks):
     def _offer(
         self, uow: UnitOfWork, structure: Structure, by: str, member: str, now: datetime
     ) -> None:
-        live = [a for a in uow.attachments.for_member(member, structure.id) if a.state.is_live]
-        for lapsed in [a for a in live if a.lapsed(now)]:
-            lapsed.lapse(now=now)
-            live.remove(lapsed)
+        live = _live(uow, member, structure.id, now)
         if any(a.state is AttachmentState.PENDING for a in live):
             # They asked to join: the invitation is their consent already given.
             next(a for a in live if a.state is AttachmentState.PENDING).validate(by=by, now=now)

@@ -129,6 +129,35 @@ def typed_question(text: object) -> str:
     return secret_question(text_argument(text, "secret_question"))
 
 
+def build_relay(
+    settings: OnboardingSettings,
+    delivery: Delivery,
+    *,
+    outbox: Outbox,
+    mailer: MailSender,
+    clock: Clock,
+    tokens: TokenGenerator,
+    unit_of_work: Callable[[], UnitOfWork],
+) -> OutboxRelay:
+    """The outbox relay of a deployment: its notifier's wording, links and subscribers."""
+    notifier = Notifier(
+        links=delivery.links or Links(settings.portal_url),
+        tokens=tokens,
+        templates=delivery.templates,
+        language=delivery.language,
+        support_email=settings.support_email,
+    )
+    return OutboxRelay(
+        outbox=outbox,
+        notifier=notifier,
+        mailer=mailer,
+        clock=clock,
+        unit_of_work=unit_of_work,
+        policy=delivery.retry_policy,
+        subscribers=delivery.subscribers,
+    )
+
+
 class ServiceCore:
     """State and helpers shared by the use-case groups of :class:`OnboardingService`."""
 
@@ -149,22 +178,16 @@ class ServiceCore:
         # yet the same on every try) and the forgotten-password challenges.
         self._secret = deployment_key(self.settings)
         self._dummy_hash: str | None = None
-        self.notifier = Notifier(
-            links=self.links,
-            tokens=ports.tokens,
-            templates=wiring.templates,
-            language=wiring.language,
-            support_email=self.settings.support_email,
-        )
-        self.relay = OutboxRelay(
+        self.relay = build_relay(
+            self.settings,
+            wiring,
             outbox=ports.outbox,
-            notifier=self.notifier,
             mailer=ports.mailer,
             clock=ports.clock,
+            tokens=ports.tokens,
             unit_of_work=ports.unit_of_work,
-            policy=wiring.retry_policy,
-            subscribers=wiring.subscribers,
         )
+        self.notifier = self.relay.notifier
         self._inline_delivery = wiring.inline
         self._workers: list[RelayWorker] = []
         self._closers: list[Callable[[], None]] = list(wiring.closers)
