@@ -11,7 +11,7 @@ from .domain.errors import ExtraNotInstalled, InvalidInput, PortRequired
 from .notifications import Links, Templates
 from .ports import Clock, EventSubscriber, MailSender, TokenGenerator
 from .relay import OutboxRelay, RetryPolicy
-from .service.core import Delivery, build_relay, link_key
+from .service.context import Delivery, build_relay, link_key
 from .settings import OnboardingSettings
 
 

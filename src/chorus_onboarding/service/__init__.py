@@ -4,7 +4,7 @@ from .access import Right, StructureUser
 from .account_management import AccountView
 from .attachments import AttachmentView, BatchOutcome
 from .authentication import LoginResult, PasswordResetChallenge
-from .core import Ports
+from .context import Ports
 from .facade import OnboardingService
 from .grants import EspaceGrant
 from .registration import Registration

@@ -14,8 +14,14 @@ from ..domain.emails import EmailAddress
 from ..domain.errors import Forbidden, InvalidInput, WrongCurrentPassword
 from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
+from .arguments import text_argument, typed_question
 from .checks import FieldChecks
-from .core import ServiceCore, text_argument, typed_question
+from .context import Context
+from .loaders import (
+    acting_account,
+    require_support,
+    target_account,
+)
 
 
 @frozen
@@ -54,154 +60,154 @@ _MAX_NAMES = 20
 """How many names the strength meter takes as guessable words."""
 
 
-class AccountManagementUseCases(ServiceCore):
-    """Journey 12 and the support team's actions on accounts."""
+def account(ctx: Context, actor: Actor, account_id: str | None = None) -> AccountView:
+    """The actor's own account (or, for support, any account)."""
+    with ctx.unit_of_work() as uow:
+        if account_id is None:
+            return AccountView.of(acting_account(uow, actor))
+        require_support(actor)
+        return AccountView.of(target_account(uow, account_id))
 
-    def account(self, actor: Actor, account_id: str | None = None) -> AccountView:
-        """The actor's own account (or, for support, any account)."""
-        with self._uow() as uow:
-            if account_id is None:
-                return AccountView.of(self._acting_account(uow, actor))
-            self._require_support(actor)
-            return AccountView.of(self._target_account(uow, account_id))
 
-    def password_strength(
-        self, password: str, *, login_email: str | None = None, names: Iterable[str] = ()
-    ) -> PasswordStrength:
-        """The "Complexité du mot de passe" meter for a password being typed."""
-        typed = text_argument(password, "password", maximum=4096)
-        if isinstance(names, str | bytes) or not isinstance(names, Iterable):
-            raise InvalidInput(field="names", expected="liste de noms")
-        # An endless iterable must not keep the meter waiting: a page has a few names.
-        given = list(itertools.islice(names, _MAX_NAMES + 1))
-        if len(given) > _MAX_NAMES:
-            raise InvalidInput(field="names", expected=f"{_MAX_NAMES} noms au plus")
-        hints = [hint[:100] for hint in (login_email, *given) if isinstance(hint, str)]
-        return self.ports.strength.estimate(typed, hints)
+def password_strength(
+    ctx: Context, password: str, *, login_email: str | None = None, names: Iterable[str] = ()
+) -> PasswordStrength:
+    """The "Complexité du mot de passe" meter for a password being typed."""
+    typed = text_argument(password, "password", maximum=4096)
+    if isinstance(names, str | bytes) or not isinstance(names, Iterable):
+        raise InvalidInput(field="names", expected="liste de noms")
+    # An endless iterable must not keep the meter waiting: a page has a few names.
+    given = list(itertools.islice(names, _MAX_NAMES + 1))
+    if len(given) > _MAX_NAMES:
+        raise InvalidInput(field="names", expected=f"{_MAX_NAMES} noms au plus")
+    hints = [hint[:100] for hint in (login_email, *given) if isinstance(hint, str)]
+    return ctx.ports.strength.estimate(typed, hints)
 
-    def _check_current_password(self, account: Account, current: object) -> None:
-        typed = text_argument(current, "current_password", maximum=4096)
-        if account.password_hash is None or not self.ports.hasher.verify(
-            account.password_hash, typed
-        ):
-            raise WrongCurrentPassword(field="current_password")
 
-    def change_contact_email(self, actor: Actor, new_contact_email: str) -> None:
-        """Change the contact email; the old and the new address are both told."""
-        new = EmailAddress.parse(new_contact_email, field="contact_email")
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            account.change_contact_email(new, self._now())
-            uow.commit()
-        self._hand_over()
+def _check_current_password(ctx: Context, account: Account, current: object) -> None:
+    typed = text_argument(current, "current_password", maximum=4096)
+    if account.password_hash is None or not ctx.ports.hasher.verify(account.password_hash, typed):
+        raise WrongCurrentPassword(field="current_password")
 
-    def change_password(
-        self, actor: Actor, *, current_password: str, new_password: str, password_confirmation: str
-    ) -> None:
-        """Change the password; the current one is required."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            self._check_current_password(account, current_password)
-            chosen = self._new_password(new_password, password_confirmation, account.login_email)
-            account.change_password(self.ports.hasher.hash(chosen), self._now())
-            uow.commit()
-        self._hand_over()
 
-    def change_secret_question(
-        self, actor: Actor, *, current_password: str, secret_question: str, secret_answer: str
-    ) -> None:
-        """Replace the secret question and its answer; the current password is required."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            self._check_current_password(account, current_password)
-            check = FieldChecks()
-            question = check("secret_question", lambda: typed_question(secret_question))
-            answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
-            check.done()
-            account.change_secret_question(
-                question.value, self.ports.hasher.hash(answer.value), self._now()
+def change_contact_email(ctx: Context, actor: Actor, new_contact_email: str) -> None:
+    """Change the contact email; the old and the new address are both told."""
+    new = EmailAddress.parse(new_contact_email, field="contact_email")
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        account.change_contact_email(new, ctx.now())
+        uow.commit()
+
+
+def change_password(
+    ctx: Context,
+    actor: Actor,
+    *,
+    current_password: str,
+    new_password: str,
+    password_confirmation: str,
+) -> None:
+    """Change the password; the current one is required."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        _check_current_password(ctx, account, current_password)
+        chosen = ctx.new_password(new_password, password_confirmation, account.login_email)
+        account.change_password(ctx.ports.hasher.hash(chosen), ctx.now())
+        uow.commit()
+
+
+def change_secret_question(
+    ctx: Context, actor: Actor, *, current_password: str, secret_question: str, secret_answer: str
+) -> None:
+    """Replace the secret question and its answer; the current password is required."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        _check_current_password(ctx, account, current_password)
+        check = FieldChecks()
+        question = check("secret_question", lambda: typed_question(secret_question))
+        answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
+        check.done()
+        account.change_secret_question(
+            question.value, ctx.ports.hasher.hash(answer.value), ctx.now()
+        )
+        uow.commit()
+
+
+def deactivate_account(ctx: Context, actor: Actor, account_id: str | None = None) -> None:
+    """Deactivate the actor's own account, or (support) anyone's."""
+    with ctx.unit_of_work() as uow:
+        if account_id is None:
+            account, by_owner = acting_account(uow, actor), True
+        else:
+            require_support(actor)
+            account, by_owner = target_account(uow, account_id), False
+        account.deactivate(ctx.now(), by_owner=by_owner)
+        uow.commit()
+
+
+def reactivate_account(ctx: Context, actor: Actor, account_id: str) -> None:
+    """Support reactivates a deactivated account; its owner is told."""
+    require_support(actor)
+    with ctx.unit_of_work() as uow:
+        account = target_account(uow, account_id)
+        account.reactivate(ctx.now())
+        uow.commit()
+
+
+def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
+    """Send a new activation email (cancelling the previous link); return its deadline.
+
+    For an account pending activation or expired. Support may, and so may
+    a manager of a structure the user is attached to or asks to join (the
+    action goes into that structure's history).
+    """
+    with ctx.unit_of_work() as uow:
+        account = target_account(uow, account_id)
+        managed = None
+        if not (isinstance(actor, Actor) and actor.is_support):
+            manager = acting_account(uow, actor)
+            managed = next(
+                (
+                    structure
+                    for attachment in uow.attachments.for_account(account.id)
+                    if attachment.state.is_live
+                    and (structure := uow.structures.get(attachment.structure_id)) is not None
+                    and structure.is_manager(manager.id)
+                ),
+                None,
             )
+            if managed is None:
+                raise Forbidden()
+        now = ctx.now()
+        account.issue_activation(ctx.ports.tokens.issue(), now, ctx.settings.activation_validity)
+        if managed is not None:
+            ctx.log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
+        uow.commit()
+    return now + ctx.settings.activation_validity
+
+
+def expire_overdue_activations(ctx: Context) -> int:
+    """The batch: every account pending activation past its deadline becomes EXPIRED.
+
+    Reads only the overdue accounts (the stores keep them ordered by
+    deadline), a batch at a time, one unit of work per batch; returns how
+    many were expired.
+    """
+    expired = 0
+    now = ctx.now()
+    batch = ctx.settings.expiry_batch_size
+    while True:
+        with ctx.unit_of_work() as uow:
+            ids = uow.accounts.overdue_activations(now, batch)
+            in_batch = 0
+            for account_id in ids:
+                account = uow.accounts.get(account_id)
+                if account is not None and account.activation_overdue(now):
+                    account.expire(now)
+                    in_batch += 1
             uow.commit()
-        self._hand_over()
-
-    def deactivate_account(self, actor: Actor, account_id: str | None = None) -> None:
-        """Deactivate the actor's own account, or (support) anyone's."""
-        with self._uow() as uow:
-            if account_id is None:
-                account, by_owner = self._acting_account(uow, actor), True
-            else:
-                self._require_support(actor)
-                account, by_owner = self._target_account(uow, account_id), False
-            account.deactivate(self._now(), by_owner=by_owner)
-            uow.commit()
-        self._hand_over()
-
-    def reactivate_account(self, actor: Actor, account_id: str) -> None:
-        """Support reactivates a deactivated account; its owner is told."""
-        self._require_support(actor)
-        with self._uow() as uow:
-            account = self._target_account(uow, account_id)
-            account.reactivate(self._now())
-            uow.commit()
-        self._hand_over()
-
-    def resend_activation(self, actor: Actor, account_id: str) -> datetime:
-        """Send a new activation email (cancelling the previous link); return its deadline.
-
-        For an account pending activation or expired. Support may, and so may
-        a manager of a structure the user is attached to or asks to join (the
-        action goes into that structure's history).
-        """
-        with self._uow() as uow:
-            account = self._target_account(uow, account_id)
-            managed = None
-            if not (isinstance(actor, Actor) and actor.is_support):
-                manager = self._acting_account(uow, actor)
-                managed = next(
-                    (
-                        structure
-                        for attachment in uow.attachments.for_account(account.id)
-                        if attachment.state.is_live
-                        and (structure := uow.structures.get(attachment.structure_id)) is not None
-                        and structure.is_manager(manager.id)
-                    ),
-                    None,
-                )
-                if managed is None:
-                    raise Forbidden()
-            now = self._now()
-            account.issue_activation(
-                self.ports.tokens.issue(), now, self.settings.activation_validity
-            )
-            if managed is not None:
-                self._log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
-            uow.commit()
-            deadline = now + self.settings.activation_validity
-        self._hand_over()
-        return deadline
-
-    def expire_overdue_activations(self) -> int:
-        """The batch: every account pending activation past its deadline becomes EXPIRED.
-
-        Reads only the overdue accounts (the stores keep them ordered by
-        deadline), a batch at a time, one unit of work per batch; returns how
-        many were expired.
-        """
-        expired = 0
-        now = self._now()
-        batch = self.settings.expiry_batch_size
-        while True:
-            with self._uow() as uow:
-                ids = uow.accounts.overdue_activations(now, batch)
-                in_batch = 0
-                for account_id in ids:
-                    account = uow.accounts.get(account_id)
-                    if account is not None and account.activation_overdue(now):
-                        account.expire(now)
-                        in_batch += 1
-                uow.commit()
-            expired += in_batch
-            # A short batch is the last; a batch that expired nothing would
-            # only ever return the same ids again.
-            if len(ids) < batch or in_batch == 0:
-                return expired
+        expired += in_batch
+        # A short batch is the last; a batch that expired nothing would
+        # only ever return the same ids again.
+        if len(ids) < batch or in_batch == 0:
+            return expired

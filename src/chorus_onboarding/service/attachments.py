@@ -25,8 +25,15 @@ from ..domain.errors import (
 from ..domain.history import ManagerActionKind
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
-from .core import note_argument
-from .grants import EspaceGrant, GrantChecks
+from .arguments import note_argument
+from .context import Context
+from .grants import EspaceGrant, checked_grants, grant
+from .loaders import (
+    acting_account,
+    as_manager,
+    existing_structure,
+    names,
+)
 
 
 @frozen
@@ -71,298 +78,309 @@ _MAX_BATCH = 1000
 """How many requests one batch decides."""
 
 
-class AttachmentUseCases(GrantChecks):
-    """Asking to join a structure, and everything managers do about members."""
+# --- helpers ---------------------------------------------------------------
 
-    # --- helpers ---------------------------------------------------------------
 
-    def _view(self, uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
-        user_name, login_email, structure_name = self._names(
-            uow, attachment.account_id, attachment.structure_id
+def _view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
+    user_name, login_email, structure_name = names(
+        uow, attachment.account_id, attachment.structure_id
+    )
+    return AttachmentView(
+        id=attachment.id,
+        account_id=attachment.account_id,
+        user_name=user_name,
+        login_email=login_email,
+        structure_id=attachment.structure_id,
+        structure_name=structure_name,
+        state=attachment.state,
+        requested_at=attachment.requested_at,
+        decided_at=attachment.decided_at,
+        reason=attachment.reason,
+    )
+
+
+def ask_to_join(
+    ctx: Context, uow: UnitOfWork, account: Account, structure: Structure
+) -> Attachment:
+    """A new pending request of ``account`` to ``structure``, announced to its managers."""
+    if not structure.is_active:
+        raise StructureInactive(field="structure_id")
+    if _live(uow, account.id, structure.id, ctx.now()):
+        raise AlreadyAttached(field="structure_id")
+    attachment = Attachment.request(
+        attachment_id=ctx.ports.ids.new_id(),
+        account_id=account.id,
+        structure_id=structure.id,
+        now=ctx.now(),
+    )
+    attachment.announce()
+    uow.attachments.add(attachment)
+    return attachment
+
+
+def _pending(
+    uow: UnitOfWork, actor: object, attachment_id: object
+) -> tuple[Account, Structure, Attachment]:
+    """The acting manager, the structure and the attachment they decide on."""
+    if not isinstance(attachment_id, str):
+        raise InvalidInput(field="attachment_id", expected="identifiant de demande")
+    manager = acting_account(uow, actor)
+    attachment = uow.attachments.get(attachment_id)
+    if attachment is None:
+        raise NotFound(field="attachment_id", what="La demande de rattachement")
+    structure = existing_structure(uow, attachment.structure_id)
+    if not structure.is_manager(manager.id):
+        raise Forbidden()
+    return manager, structure, attachment
+
+
+# --- the user's side ---------------------------------------------------------
+
+
+def request_attachment(ctx: Context, actor: Actor, structure_id: str) -> str:
+    """Ask to be attached to a structure found by search; its managers are told.
+
+    Returns the request's id; it stays pending until a manager decides.
+    """
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        attachment = ask_to_join(ctx, uow, account, existing_structure(uow, structure_id))
+        uow.commit()
+    return attachment.id
+
+
+def withdraw_attachment_request(ctx: Context, actor: Actor, attachment_id: str) -> None:
+    """Take back one's own pending request."""
+    if not isinstance(attachment_id, str):
+        raise InvalidInput(field="attachment_id", expected="identifiant de demande")
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        attachment = uow.attachments.get(attachment_id)
+        if attachment is None or attachment.account_id != account.id:
+            raise NotFound(field="attachment_id", what="La demande de rattachement")
+        attachment.withdraw(now=ctx.now())
+        uow.commit()
+
+
+def my_attachments(ctx: Context, actor: Actor) -> list[AttachmentView]:
+    """ "Mes rattachements aux structures": the actor's attachments, newest first."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        found = sorted(
+            uow.attachments.for_account(account.id),
+            key=lambda a: (a.requested_at, a.id),
+            reverse=True,
         )
-        return AttachmentView(
-            id=attachment.id,
-            account_id=attachment.account_id,
-            user_name=user_name,
-            login_email=login_email,
-            structure_id=attachment.structure_id,
-            structure_name=structure_name,
-            state=attachment.state,
-            requested_at=attachment.requested_at,
-            decided_at=attachment.decided_at,
-            reason=attachment.reason,
-        )
+        return [_view(uow, a) for a in found]
 
-    def _ask(self, uow: UnitOfWork, account: Account, structure: Structure) -> Attachment:
-        """A new pending request of ``account`` to ``structure``, announced to its managers."""
+
+# --- the managers' side ------------------------------------------------------
+
+
+def pending_attachment_requests(
+    ctx: Context, actor: Actor, structure_id: str
+) -> list[AttachmentView]:
+    """ "Les demandes de rattachement à une structure": what waits for a manager, oldest first."""
+    with ctx.unit_of_work() as uow:
+        _, structure = as_manager(uow, actor, structure_id)
+        waiting = [
+            a
+            for a in uow.attachments.for_structure(structure.id)
+            if a.state is AttachmentState.PENDING
+        ]
+        return [_view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))]
+
+
+def validate_attachment(
+    ctx: Context, actor: Actor, attachment_id: str, *, grants: Iterable[EspaceGrant] = ()
+) -> None:
+    """A manager accepts a request; the requester is told.
+
+    ``grants`` give the new member espace rights at once (subscriptions
+    validated on the spot); only the principal manager may grant them.
+    """
+    with ctx.unit_of_work() as uow:
+        manager, structure, attachment = _pending(uow, actor, attachment_id)
+        rights = checked_grants(structure, grants)
+        if rights and not structure.is_principal(manager.id):
+            raise Forbidden(field="grants")
+        now = ctx.now()
+        attachment.validate(by=manager.id, now=now)
+        ctx.log(
+            uow, structure, actor, ManagerActionKind.ATTACHMENT_VALIDATED, attachment.account_id
+        )
+        grant(ctx, uow, structure, actor, attachment.account_id, rights, now)
+        uow.commit()
+
+
+def refuse_attachment(ctx: Context, actor: Actor, attachment_id: str, *, reason: str = "") -> None:
+    """A manager turns a request down; the requester is told (with the reason, if any)."""
+    why = note_argument(reason, "reason")
+    with ctx.unit_of_work() as uow:
+        manager, structure, attachment = _pending(uow, actor, attachment_id)
+        attachment.refuse(
+            by=manager.id,
+            now=ctx.now(),
+            reason=why,
+        )
+        ctx.log(
+            uow,
+            structure,
+            actor,
+            ManagerActionKind.ATTACHMENT_REFUSED,
+            attachment.account_id,
+            why,
+        )
+        uow.commit()
+
+
+def _each(attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOutcome]:
+    if isinstance(attachment_ids, str | bytes) or not isinstance(attachment_ids, Iterable):
+        raise InvalidInput(field="attachment_ids", expected="liste d'identifiants")
+    # Never more than asked, never less: too many is refused, not cut short.
+    chosen = list(itertools.islice(attachment_ids, _MAX_BATCH + 1))
+    if len(chosen) > _MAX_BATCH:
+        raise InvalidInput(field="attachment_ids", expected=f"{_MAX_BATCH} identifiants au plus")
+    outcomes = []
+    for attachment_id in chosen:
+        try:
+            decide(attachment_id)
+        except OnboardingError as error:
+            shown = attachment_id if isinstance(attachment_id, str) else "?"
+            outcomes.append(BatchOutcome(shown, error.code))
+        else:
+            outcomes.append(BatchOutcome(attachment_id, None))
+    return outcomes
+
+
+def validate_attachments(
+    ctx: Context, actor: Actor, attachment_ids: Iterable[str]
+) -> list[BatchOutcome]:
+    """Validate many requests at once; each is decided on its own (one failure stops none)."""
+    return _each(attachment_ids, lambda one: validate_attachment(ctx, actor, one))
+
+
+def refuse_attachments(
+    ctx: Context, actor: Actor, attachment_ids: Iterable[str], *, reason: str = ""
+) -> list[BatchOutcome]:
+    """Refuse many requests at once; each is decided on its own."""
+    why = note_argument(reason, "reason")
+    return _each(attachment_ids, lambda one: refuse_attachment(ctx, actor, one, reason=why))
+
+
+def invite_user(ctx: Context, actor: Actor, structure_id: str, login_email: str) -> None:
+    """A manager invites a user by login email; the user accepts or declines.
+
+    No one is attached without their consent: the owner of the address
+    gets an invitation, valid ``settings.invitation_validity``, to answer
+    from "Mon compte" (:meth:`accept_invitation`, :meth:`decline_invitation`).
+    A pending request of theirs is validated at once (they asked). The
+    answer is the same (none) whether the address has an account or not,
+    is already a member or is already invited: an invitation tells a
+    stranger nothing. The structure's history keeps the address invited.
+    """
+    email = EmailAddress.parse(login_email, field="login_email")
+    with ctx.unit_of_work() as uow:
+        manager, structure = as_manager(uow, actor, structure_id)
         if not structure.is_active:
             raise StructureInactive(field="structure_id")
-        if _live(uow, account.id, structure.id, self._now()):
-            raise AlreadyAttached(field="structure_id")
-        attachment = Attachment.request(
-            attachment_id=self.ports.ids.new_id(),
-            account_id=account.id,
-            structure_id=structure.id,
-            now=self._now(),
-        )
-        attachment.announce()
-        uow.attachments.add(attachment)
-        return attachment
+        now = ctx.now()
+        account = uow.accounts.get_by_login_email(email)
+        if account is not None and account.is_active:
+            _offer(ctx, uow, structure, manager.id, account.id, now)
+        ctx.log(uow, structure, actor, ManagerActionKind.USER_INVITED, details=email.value)
+        uow.commit()
 
-    def _pending(
-        self, uow: UnitOfWork, actor: object, attachment_id: object
-    ) -> tuple[Account, Structure, Attachment]:
-        """The acting manager, the structure and the attachment they decide on."""
-        if not isinstance(attachment_id, str):
-            raise InvalidInput(field="attachment_id", expected="identifiant de demande")
-        manager = self._acting_account(uow, actor)
-        attachment = uow.attachments.get(attachment_id)
-        if attachment is None:
-            raise NotFound(field="attachment_id", what="La demande de rattachement")
-        structure = self._structure(uow, attachment.structure_id)
-        if not structure.is_manager(manager.id):
-            raise Forbidden()
-        return manager, structure, attachment
 
-    # --- the user's side ---------------------------------------------------------
-
-    def request_attachment(self, actor: Actor, structure_id: str) -> str:
-        """Ask to be attached to a structure found by search; its managers are told.
-
-        Returns the request's id; it stays pending until a manager decides.
-        """
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            attachment = self._ask(uow, account, self._structure(uow, structure_id))
-            uow.commit()
-        self._hand_over()
-        return attachment.id
-
-    def withdraw_attachment_request(self, actor: Actor, attachment_id: str) -> None:
-        """Take back one's own pending request."""
-        if not isinstance(attachment_id, str):
-            raise InvalidInput(field="attachment_id", expected="identifiant de demande")
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            attachment = uow.attachments.get(attachment_id)
-            if attachment is None or attachment.account_id != account.id:
-                raise NotFound(field="attachment_id", what="La demande de rattachement")
-            attachment.withdraw(now=self._now())
-            uow.commit()
-
-    def my_attachments(self, actor: Actor) -> list[AttachmentView]:
-        """ "Mes rattachements aux structures": the actor's attachments, newest first."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            found = sorted(
-                uow.attachments.for_account(account.id),
-                key=lambda a: (a.requested_at, a.id),
-                reverse=True,
+def _offer(
+    ctx: Context, uow: UnitOfWork, structure: Structure, by: str, member: str, now: datetime
+) -> None:
+    live = _live(uow, member, structure.id, now)
+    if any(a.state is AttachmentState.PENDING for a in live):
+        # They asked to join: the invitation is their consent already given.
+        next(a for a in live if a.state is AttachmentState.PENDING).validate(by=by, now=now)
+    elif not live:
+        uow.attachments.add(
+            Attachment.invite(
+                attachment_id=ctx.ports.ids.new_id(),
+                account_id=member,
+                structure_id=structure.id,
+                by=by,
+                now=now,
+                validity=ctx.settings.invitation_validity,
             )
-            return [self._view(uow, a) for a in found]
-
-    # --- the managers' side ------------------------------------------------------
-
-    def pending_attachment_requests(self, actor: Actor, structure_id: str) -> list[AttachmentView]:
-        """ "Les demandes de rattachement à une structure": what waits for a manager, oldest first."""
-        with self._uow() as uow:
-            _, structure = self._managed(uow, actor, structure_id)
-            waiting = [
-                a
-                for a in uow.attachments.for_structure(structure.id)
-                if a.state is AttachmentState.PENDING
-            ]
-            return [
-                self._view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))
-            ]
-
-    def validate_attachment(
-        self, actor: Actor, attachment_id: str, *, grants: Iterable[EspaceGrant] = ()
-    ) -> None:
-        """A manager accepts a request; the requester is told.
-
-        ``grants`` give the new member espace rights at once (subscriptions
-        validated on the spot); only the principal manager may grant them.
-        """
-        with self._uow() as uow:
-            manager, structure, attachment = self._pending(uow, actor, attachment_id)
-            rights = self._checked_grants(structure, grants)
-            if rights and not structure.is_principal(manager.id):
-                raise Forbidden(field="grants")
-            now = self._now()
-            attachment.validate(by=manager.id, now=now)
-            self._log(
-                uow, structure, actor, ManagerActionKind.ATTACHMENT_VALIDATED, attachment.account_id
-            )
-            self._grant(uow, structure, actor, attachment.account_id, rights, now)
-            uow.commit()
-        self._hand_over()
-
-    def refuse_attachment(self, actor: Actor, attachment_id: str, *, reason: str = "") -> None:
-        """A manager turns a request down; the requester is told (with the reason, if any)."""
-        why = note_argument(reason, "reason")
-        with self._uow() as uow:
-            manager, structure, attachment = self._pending(uow, actor, attachment_id)
-            attachment.refuse(
-                by=manager.id,
-                now=self._now(),
-                reason=why,
-            )
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.ATTACHMENT_REFUSED,
-                attachment.account_id,
-                why,
-            )
-            uow.commit()
-        self._hand_over()
-
-    def _each(self, attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOutcome]:
-        if isinstance(attachment_ids, str | bytes) or not isinstance(attachment_ids, Iterable):
-            raise InvalidInput(field="attachment_ids", expected="liste d'identifiants")
-        # Never more than asked, never less: too many is refused, not cut short.
-        chosen = list(itertools.islice(attachment_ids, _MAX_BATCH + 1))
-        if len(chosen) > _MAX_BATCH:
-            raise InvalidInput(
-                field="attachment_ids", expected=f"{_MAX_BATCH} identifiants au plus"
-            )
-        outcomes = []
-        for attachment_id in chosen:
-            try:
-                decide(attachment_id)
-            except OnboardingError as error:
-                shown = attachment_id if isinstance(attachment_id, str) else "?"
-                outcomes.append(BatchOutcome(shown, error.code))
-            else:
-                outcomes.append(BatchOutcome(attachment_id, None))
-        return outcomes
-
-    def validate_attachments(
-        self, actor: Actor, attachment_ids: Iterable[str]
-    ) -> list[BatchOutcome]:
-        """Validate many requests at once; each is decided on its own (one failure stops none)."""
-        return self._each(attachment_ids, lambda one: self.validate_attachment(actor, one))
-
-    def refuse_attachments(
-        self, actor: Actor, attachment_ids: Iterable[str], *, reason: str = ""
-    ) -> list[BatchOutcome]:
-        """Refuse many requests at once; each is decided on its own."""
-        why = note_argument(reason, "reason")
-        return self._each(
-            attachment_ids, lambda one: self.refuse_attachment(actor, one, reason=why)
         )
 
-    def invite_user(self, actor: Actor, structure_id: str, login_email: str) -> None:
-        """A manager invites a user by login email; the user accepts or declines.
 
-        No one is attached without their consent: the owner of the address
-        gets an invitation, valid ``settings.invitation_validity``, to answer
-        from "Mon compte" (:meth:`accept_invitation`, :meth:`decline_invitation`).
-        A pending request of theirs is validated at once (they asked). The
-        answer is the same (none) whether the address has an account or not,
-        is already a member or is already invited: an invitation tells a
-        stranger nothing. The structure's history keeps the address invited.
-        """
-        email = EmailAddress.parse(login_email, field="login_email")
-        with self._uow() as uow:
-            manager, structure = self._managed(uow, actor, structure_id)
-            if not structure.is_active:
-                raise StructureInactive(field="structure_id")
-            now = self._now()
-            account = uow.accounts.get_by_login_email(email)
-            if account is not None and account.is_active:
-                self._offer(uow, structure, manager.id, account.id, now)
-            self._log(uow, structure, actor, ManagerActionKind.USER_INVITED, details=email.value)
+def accept_invitation(ctx: Context, actor: Actor, attachment_id: str) -> None:
+    """The invited user accepts: they are attached; the manager who invited them is told."""
+    _answer_invitation(ctx, actor, attachment_id, accept=True)
+
+
+def decline_invitation(ctx: Context, actor: Actor, attachment_id: str) -> None:
+    """The invited user declines; the manager who invited them is told."""
+    _answer_invitation(ctx, actor, attachment_id, accept=False)
+
+
+def _answer_invitation(ctx: Context, actor: object, attachment_id: object, *, accept: bool) -> None:
+    if not isinstance(attachment_id, str):
+        raise InvalidInput(field="attachment_id", expected="identifiant d'invitation")
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        invitation = uow.attachments.get(attachment_id)
+        if (
+            invitation is None
+            or invitation.account_id != account.id
+            or invitation.state is not AttachmentState.INVITED
+        ):
+            raise NotFound(field="attachment_id", what="L'invitation")
+        now = ctx.now()
+        if invitation.lapsed(now):
+            invitation.lapse(now=now)
             uow.commit()
-        self._hand_over()
+            raise InvitationLapsed(field="attachment_id")
+        if accept:
+            invitation.accept(now=now)
+        else:
+            invitation.decline(now=now)
+        uow.commit()
 
-    def _offer(
-        self, uow: UnitOfWork, structure: Structure, by: str, member: str, now: datetime
-    ) -> None:
-        live = _live(uow, member, structure.id, now)
-        if any(a.state is AttachmentState.PENDING for a in live):
-            # They asked to join: the invitation is their consent already given.
-            next(a for a in live if a.state is AttachmentState.PENDING).validate(by=by, now=now)
-        elif not live:
-            uow.attachments.add(
-                Attachment.invite(
-                    attachment_id=self.ports.ids.new_id(),
-                    account_id=member,
-                    structure_id=structure.id,
-                    by=by,
-                    now=now,
-                    validity=self.settings.invitation_validity,
-                )
-            )
 
-    def accept_invitation(self, actor: Actor, attachment_id: str) -> None:
-        """The invited user accepts: they are attached; the manager who invited them is told."""
-        self._answer_invitation(actor, attachment_id, accept=True)
+def detach_user(ctx: Context, actor: Actor, structure_id: str, account_id: str) -> None:
+    """A manager detaches a user who left: their rights on the structure end with it.
 
-    def decline_invitation(self, actor: Actor, attachment_id: str) -> None:
-        """The invited user declines; the manager who invited them is told."""
-        self._answer_invitation(actor, attachment_id, accept=False)
+    The principal manager cannot be detached (the role must be
+    transferred first); a delegated manager detaches plain members only
+    (see :func:`~chorus_onboarding.domain.membership.ensure_may_detach`).
+    """
+    if not isinstance(account_id, str):
+        raise InvalidInput(field="account_id", expected="identifiant de compte")
+    with ctx.unit_of_work() as uow:
+        manager, structure = as_manager(uow, actor, structure_id)
+        _end_membership(ctx, uow, structure, manager.id, account_id)
+        ctx.log(uow, structure, actor, ManagerActionKind.USER_DETACHED, account_id)
+        uow.commit()
 
-    def _answer_invitation(self, actor: object, attachment_id: object, *, accept: bool) -> None:
-        if not isinstance(attachment_id, str):
-            raise InvalidInput(field="attachment_id", expected="identifiant d'invitation")
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            invitation = uow.attachments.get(attachment_id)
-            if (
-                invitation is None
-                or invitation.account_id != account.id
-                or invitation.state is not AttachmentState.INVITED
-            ):
-                raise NotFound(field="attachment_id", what="L'invitation")
-            now = self._now()
-            if invitation.lapsed(now):
-                invitation.lapse(now=now)
-                uow.commit()
-                self._hand_over()
-                raise InvitationLapsed(field="attachment_id")
-            if accept:
-                invitation.accept(now=now)
-            else:
-                invitation.decline(now=now)
-            uow.commit()
-        self._hand_over()
 
-    def detach_user(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """A manager detaches a user who left: their rights on the structure end with it.
+def leave_structure(ctx: Context, actor: Actor, structure_id: str) -> None:
+    """The actor leaves a structure they are attached to; their rights there end.
 
-        The principal manager cannot be detached (the role must be
-        transferred first); a delegated manager detaches plain members only
-        (see :func:`~chorus_onboarding.domain.membership.ensure_may_detach`).
-        """
-        if not isinstance(account_id, str):
-            raise InvalidInput(field="account_id", expected="identifiant de compte")
-        with self._uow() as uow:
-            manager, structure = self._managed(uow, actor, structure_id)
-            self._end_membership(uow, structure, manager.id, account_id)
-            self._log(uow, structure, actor, ManagerActionKind.USER_DETACHED, account_id)
-            uow.commit()
-        self._hand_over()
+    The principal manager cannot leave before handing the role over.
+    """
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        structure = existing_structure(uow, structure_id)
+        _end_membership(ctx, uow, structure, account.id, account.id)
+        ctx.log(uow, structure, actor, ManagerActionKind.USER_LEFT, account.id)
+        uow.commit()
 
-    def leave_structure(self, actor: Actor, structure_id: str) -> None:
-        """The actor leaves a structure they are attached to; their rights there end.
 
-        The principal manager cannot leave before handing the role over.
-        """
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            structure = self._structure(uow, structure_id)
-            self._end_membership(uow, structure, account.id, account.id)
-            self._log(uow, structure, actor, ManagerActionKind.USER_LEFT, account.id)
-            uow.commit()
-        self._hand_over()
-
-    def _end_membership(self, uow: UnitOfWork, structure: Structure, by: str, member: str) -> None:
-        valid = [a for a in uow.attachments.for_member(member, structure.id) if a.is_valid]
-        if not valid:
-            raise NotFound(field="account_id", what="Le rattachement")
-        subscriptions = uow.subscriptions.for_member(member, structure.id)
-        membership.ensure_may_detach(structure, by, member, subscriptions)
-        membership.detach(structure, valid[0], subscriptions, by=by, now=self._now())
+def _end_membership(
+    ctx: Context, uow: UnitOfWork, structure: Structure, by: str, member: str
+) -> None:
+    valid = [a for a in uow.attachments.for_member(member, structure.id) if a.is_valid]
+    if not valid:
+        raise NotFound(field="account_id", what="Le rattachement")
+    subscriptions = uow.subscriptions.for_member(member, structure.id)
+    membership.ensure_may_detach(structure, by, member, subscriptions)
+    membership.detach(structure, valid[0], subscriptions, by=by, now=ctx.now())

@@ -28,8 +28,9 @@ from ..domain.errors import (
 from ..notifications import paris_time
 from ..ports import UnitOfWork
 from . import challenges
+from .arguments import typed_question
 from .checks import FieldChecks
-from .core import ServiceCore, typed_question
+from .context import Context
 
 T = TypeVar("T")
 
@@ -72,260 +73,257 @@ def _link_target(uow: UnitOfWork, login_email: object, token: object) -> tuple[A
     return account, token
 
 
-class AuthenticationUseCases(ServiceCore):
-    """Journeys 5 (activate), 6 (log in) and 7 (forgotten password)."""
+# --- journey 5 -------------------------------------------------------------
 
-    # --- journey 5 -------------------------------------------------------------
 
-    def activate_account(
-        self,
-        *,
-        login_email: str,
-        token: str,
-        password: str,
-        password_confirmation: str,
-        secret_question: str,
-        secret_answer: str,
-    ) -> None:
-        """Follow the activation link: choose the password and the secret question.
+def activate_account(
+    ctx: Context,
+    *,
+    login_email: str,
+    token: str,
+    password: str,
+    password_confirmation: str,
+    secret_question: str,
+    secret_answer: str,
+) -> None:
+    """Follow the activation link: choose the password and the secret question.
 
-        A link past its deadline is refused with ``ActivationExpired`` and the
-        account shows EXPIRED until an activation email is resent.
-        """
-        with self._uow() as uow:
-            account, plain = _link_target(uow, login_email, token)
-            digest = self.ports.tokens.digest(plain)
-            now = self._now()
-            try:
-                account.check_activation(digest, now)
-            except ActivationExpired:
-                if account.state is AccountState.ACTIVATION_PENDING:
-                    account.expire(now)
-                    uow.commit()
-                deadline = account.activation.expires_at if account.activation else now
-                raise ActivationExpired(field="token", deadline=paris_time(deadline)) from None
-            check = FieldChecks()
-            chosen = check(
-                "password",
-                lambda: self._acceptable_password(
-                    password, password_confirmation, account.login_email
-                ),
-            )
-            question = check("secret_question", lambda: typed_question(secret_question))
-            answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
-            check.done()
-            account.activate(
-                digest=digest,
-                password_hash=self.ports.hasher.hash(chosen.value),
-                question=question.value,
-                answer_hash=self.ports.hasher.hash(answer.value),
-                now=now,
-            )
-            uow.commit()
-        self._hand_over()
-
-    # --- journey 6 -------------------------------------------------------------
-
-    def login(self, login_email: str, password: str) -> LoginResult:
-        """Log in with the login email and password.
-
-        Every failure that does not prove knowledge of the password is the same
-        ``AuthenticationFailed``, taking the same time, whether the email exists
-        or not, and also while logins are blocked after too many failures (the
-        owner is told by email). With the right password, an account that is
-        not active gets ``AccountNotActive``.
-        """
-        if not isinstance(password, str) or not password or len(password) > 4096:
-            raise AuthenticationFailed()
+    A link past its deadline is refused with ``ActivationExpired`` and the
+    account shows EXPIRED until an activation email is resent.
+    """
+    with ctx.unit_of_work() as uow:
+        account, plain = _link_target(uow, login_email, token)
+        digest = ctx.ports.tokens.digest(plain)
+        now = ctx.now()
         try:
-            email = EmailAddress.parse(login_email)
-        except InvalidEmail:
-            self._waste_a_verification(password)
-            raise AuthenticationFailed() from None
-        now = self._now()
-        limit, block = self.settings.max_failed_logins, self.settings.login_block
-        reserved = self._on_account(email, lambda a: a.reserve_login_check(now, limit, block))
-        if reserved is None or not reserved[1] or reserved[0].password_hash is None:
-            self._waste_a_verification(password)
-            self._hand_over()
-            raise AuthenticationFailed()
-        checked = reserved[0]
-        assert checked.password_hash is not None
-        if not self.ports.hasher.verify(checked.password_hash, password):
-            self._on_account(email, lambda a: a.confirm_login_failure(now, limit, block))
-            self._hand_over()
-            raise AuthenticationFailed()
-        if not checked.is_active:
-            self._on_account(email, lambda a: a.clear_login_failures())
-            raise AccountNotActive(state=checked.state.label)
-        rehashed = (
-            self.ports.hasher.hash(password)
-            if self.ports.hasher.needs_rehash(checked.password_hash)
-            else None
-        )
-        done = self._on_account(email, lambda a: a.record_login_success(now, rehashed), must=True)
-        assert done is not None
-        account = done[0]
-        return LoginResult(
-            account.id,
-            account.first_name,
-            account.last_name,
-            checked.last_login_at,
-            account.credentials_version,
-        )
-
-    def _on_account(
-        self, email: EmailAddress, change: Callable[[Account], T], *, must: bool = False
-    ) -> tuple[Account, T] | None:
-        """Apply ``change`` to the account with this login email and commit it, despite races.
-
-        Parallel logins on one account race for its version: the loser loads
-        the account again and retries, so no attempt is lost and none gets a
-        ``ConcurrencyConflict`` that an unknown email never would. Returns the
-        account and what ``change`` returned; None when there is no such
-        account, or when the races never end and ``must`` is false.
-        """
-        for _ in range(_RACE_RETRIES):
-            try:
-                with self._uow() as uow:
-                    account = uow.accounts.get_by_login_email(email)
-                    if account is None:
-                        return None
-                    outcome = change(account)
-                    uow.commit()
-                    return account, outcome
-            except ConcurrencyConflict:
-                continue
-        if must:
-            raise ConcurrencyConflict(what="Le compte")
-        return None
-
-    def session_is_current(self, account_id: str, credentials_version: int) -> bool:
-        """Whether a session opened at ``credentials_version`` may go on.
-
-        False once the password, the secret question or the account's state
-        changed since (a reset, a change in "Mon compte", a deactivation): the
-        host ends the session and asks for a new login.
-        """
-        if not isinstance(account_id, str) or isinstance(credentials_version, bool):
-            return False
-        if not isinstance(credentials_version, int):
-            return False
-        with self._uow() as uow:
-            account = uow.accounts.get(account_id)
-            return (
-                account is not None
-                and account.is_active
-                and account.credentials_version == credentials_version
-            )
-
-    # --- journey 7 -------------------------------------------------------------
-
-    def start_password_reset(self, login_email: str, captcha: str) -> PasswordResetChallenge:
-        """ "Mot de passe oublié", step 1: after the captcha, the secret question to ask.
-
-        Returns the question and a challenge that step 2
-        (:meth:`answer_secret_question`) requires. An unknown email gets a
-        plausible question too (always the same for that email), so the page
-        does not tell who has an account.
-        """
-        if not isinstance(captcha, str) or not self.ports.captcha.verify(captcha):
-            raise CaptchaRejected(field="captcha")
-        email = EmailAddress.parse(login_email, field="login_email")
-        with self._uow() as uow:
-            account = uow.accounts.get_by_login_email(email)
-        if account is not None and account.is_active and account.secret_question:
-            question = account.secret_question
-        else:
-            question = self._decoy_question(email)
-        # Whole seconds: the signed deadline is, and the two must agree.
-        expires_at = (self._now() + self.settings.reset_challenge_validity).replace(microsecond=0)
-        return PasswordResetChallenge(
-            question, challenges.sign(self._secret, email.key, expires_at), expires_at
-        )
-
-    def answer_secret_question(self, login_email: str, challenge: str, answer: str) -> None:
-        """Step 2: check the answer; if right, email a reset link to the login email.
-
-        The answer alone never changes the password. After too many wrong
-        answers in a row, answers are refused for a while; the refusal is the
-        same ``SecretAnswerRejected`` in every case (wrong answer, unknown
-        email, answers blocked), so it tells nothing about the account.
-        """
-        email = EmailAddress.parse(login_email, field="login_email")
-        now = self._now()
-        if not challenges.verify(self._secret, email.key, challenge, now):
-            raise ChallengeInvalid(field="challenge")
-        normalised = normalise_secret_answer(answer)
-        with self._uow() as uow:
-            account = uow.accounts.get_by_login_email(email)
-            if (
-                account is None
-                or not account.is_active
-                or account.secret_answer_hash is None
-                or account.answers_blocked(now)
-            ):
-                self._waste_a_verification(normalised)
-                raise SecretAnswerRejected(field="secret_answer")
-            if self.ports.hasher.verify(account.secret_answer_hash, normalised):
-                account.issue_password_reset(
-                    self.ports.tokens.issue(), now, self.settings.password_reset_validity
-                )
+            account.check_activation(digest, now)
+        except ActivationExpired:
+            if account.state is AccountState.ACTIVATION_PENDING:
+                account.expire(now)
                 uow.commit()
-                self._hand_over()
-                return
-            account.record_wrong_answer(
-                now, self.settings.max_wrong_answers, self.settings.answer_block
+            deadline = account.activation.expires_at if account.activation else now
+            raise ActivationExpired(field="token", deadline=paris_time(deadline)) from None
+        check = FieldChecks()
+        chosen = check(
+            "password",
+            lambda: ctx.acceptable_password(password, password_confirmation, account.login_email),
+        )
+        question = check("secret_question", lambda: typed_question(secret_question))
+        answer = check("secret_answer", lambda: normalise_secret_answer(secret_answer))
+        check.done()
+        account.activate(
+            digest=digest,
+            password_hash=ctx.ports.hasher.hash(chosen.value),
+            question=question.value,
+            answer_hash=ctx.ports.hasher.hash(answer.value),
+            now=now,
+        )
+        uow.commit()
+
+
+# --- journey 6 -------------------------------------------------------------
+
+
+def login(ctx: Context, login_email: str, password: str) -> LoginResult:
+    """Log in with the login email and password.
+
+    Every failure that does not prove knowledge of the password is the same
+    ``AuthenticationFailed``, taking the same time, whether the email exists
+    or not, and also while logins are blocked after too many failures (the
+    owner is told by email). With the right password, an account that is
+    not active gets ``AccountNotActive``.
+    """
+    if not isinstance(password, str) or not password or len(password) > 4096:
+        raise AuthenticationFailed()
+    try:
+        email = EmailAddress.parse(login_email)
+    except InvalidEmail:
+        ctx.waste_a_verification(password)
+        raise AuthenticationFailed() from None
+    now = ctx.now()
+    limit, block = ctx.settings.max_failed_logins, ctx.settings.login_block
+    reserved = _on_account(ctx, email, lambda a: a.reserve_login_check(now, limit, block))
+    if reserved is None or not reserved[1] or reserved[0].password_hash is None:
+        ctx.waste_a_verification(password)
+        raise AuthenticationFailed()
+    checked = reserved[0]
+    assert checked.password_hash is not None
+    if not ctx.ports.hasher.verify(checked.password_hash, password):
+        _on_account(ctx, email, lambda a: a.confirm_login_failure(now, limit, block))
+        raise AuthenticationFailed()
+    if not checked.is_active:
+        _on_account(ctx, email, lambda a: a.clear_login_failures())
+        raise AccountNotActive(state=checked.state.label)
+    rehashed = (
+        ctx.ports.hasher.hash(password)
+        if ctx.ports.hasher.needs_rehash(checked.password_hash)
+        else None
+    )
+    done = _on_account(ctx, email, lambda a: a.record_login_success(now, rehashed), must=True)
+    assert done is not None
+    account = done[0]
+    return LoginResult(
+        account.id,
+        account.first_name,
+        account.last_name,
+        checked.last_login_at,
+        account.credentials_version,
+    )
+
+
+def _on_account(
+    ctx: Context, email: EmailAddress, change: Callable[[Account], T], *, must: bool = False
+) -> tuple[Account, T] | None:
+    """Apply ``change`` to the account with this login email and commit it, despite races.
+
+    Parallel logins on one account race for its version: the loser loads
+    the account again and retries, so no attempt is lost and none gets a
+    ``ConcurrencyConflict`` that an unknown email never would. Returns the
+    account and what ``change`` returned; None when there is no such
+    account, or when the races never end and ``must`` is false.
+    """
+    for _ in range(_RACE_RETRIES):
+        try:
+            with ctx.unit_of_work() as uow:
+                account = uow.accounts.get_by_login_email(email)
+                if account is None:
+                    return None
+                outcome = change(account)
+                uow.commit()
+                return account, outcome
+        except ConcurrencyConflict:
+            continue
+    if must:
+        raise ConcurrencyConflict(what="Le compte")
+    return None
+
+
+def session_is_current(ctx: Context, account_id: str, credentials_version: int) -> bool:
+    """Whether a session opened at ``credentials_version`` may go on.
+
+    False once the password, the secret question or the account's state
+    changed since (a reset, a change in "Mon compte", a deactivation): the
+    host ends the session and asks for a new login.
+    """
+    if not isinstance(account_id, str) or isinstance(credentials_version, bool):
+        return False
+    if not isinstance(credentials_version, int):
+        return False
+    with ctx.unit_of_work() as uow:
+        account = uow.accounts.get(account_id)
+        return (
+            account is not None
+            and account.is_active
+            and account.credentials_version == credentials_version
+        )
+
+
+# --- journey 7 -------------------------------------------------------------
+
+
+def start_password_reset(ctx: Context, login_email: str, captcha: str) -> PasswordResetChallenge:
+    """ "Mot de passe oublié", step 1: after the captcha, the secret question to ask.
+
+    Returns the question and a challenge that step 2
+    (:meth:`answer_secret_question`) requires. An unknown email gets a
+    plausible question too (always the same for that email), so the page
+    does not tell who has an account.
+    """
+    if not isinstance(captcha, str) or not ctx.ports.captcha.verify(captcha):
+        raise CaptchaRejected(field="captcha")
+    email = EmailAddress.parse(login_email, field="login_email")
+    with ctx.unit_of_work() as uow:
+        account = uow.accounts.get_by_login_email(email)
+    if account is not None and account.is_active and account.secret_question:
+        question = account.secret_question
+    else:
+        question = ctx.decoy_question(email)
+    # Whole seconds: the signed deadline is, and the two must agree.
+    expires_at = (ctx.now() + ctx.settings.reset_challenge_validity).replace(microsecond=0)
+    return PasswordResetChallenge(
+        question, challenges.sign(ctx.secret, email.key, expires_at), expires_at
+    )
+
+
+def answer_secret_question(ctx: Context, login_email: str, challenge: str, answer: str) -> None:
+    """Step 2: check the answer; if right, email a reset link to the login email.
+
+    The answer alone never changes the password. After too many wrong
+    answers in a row, answers are refused for a while; the refusal is the
+    same ``SecretAnswerRejected`` in every case (wrong answer, unknown
+    email, answers blocked), so it tells nothing about the account.
+    """
+    email = EmailAddress.parse(login_email, field="login_email")
+    now = ctx.now()
+    if not challenges.verify(ctx.secret, email.key, challenge, now):
+        raise ChallengeInvalid(field="challenge")
+    normalised = normalise_secret_answer(answer)
+    with ctx.unit_of_work() as uow:
+        account = uow.accounts.get_by_login_email(email)
+        if (
+            account is None
+            or not account.is_active
+            or account.secret_answer_hash is None
+            or account.answers_blocked(now)
+        ):
+            ctx.waste_a_verification(normalised)
+            raise SecretAnswerRejected(field="secret_answer")
+        if ctx.ports.hasher.verify(account.secret_answer_hash, normalised):
+            account.issue_password_reset(
+                ctx.ports.tokens.issue(), now, ctx.settings.password_reset_validity
             )
             uow.commit()
-        self._hand_over()
-        raise SecretAnswerRejected(field="secret_answer")
+            return
+        account.record_wrong_answer(now, ctx.settings.max_wrong_answers, ctx.settings.answer_block)
+        uow.commit()
+    raise SecretAnswerRejected(field="secret_answer")
 
-    def reset_password(
-        self, *, login_email: str, token: str, new_password: str, password_confirmation: str
-    ) -> None:
-        """Follow the reset link and set a new password (the policy applies)."""
-        with self._uow() as uow:
-            account, plain = _link_target(uow, login_email, token)
-            digest = self.ports.tokens.digest(plain)
-            now = self._now()
-            account.check_password_reset(digest, now)
-            chosen = self._new_password(new_password, password_confirmation, account.login_email)
-            account.reset_password(digest=digest, new_hash=self.ports.hasher.hash(chosen), now=now)
-            uow.commit()
-        self._hand_over()
 
-    # --- reactivation by link --------------------------------------------------
+def reset_password(
+    ctx: Context, *, login_email: str, token: str, new_password: str, password_confirmation: str
+) -> None:
+    """Follow the reset link and set a new password (the policy applies)."""
+    with ctx.unit_of_work() as uow:
+        account, plain = _link_target(uow, login_email, token)
+        digest = ctx.ports.tokens.digest(plain)
+        now = ctx.now()
+        account.check_password_reset(digest, now)
+        chosen = ctx.new_password(new_password, password_confirmation, account.login_email)
+        account.reset_password(digest=digest, new_hash=ctx.ports.hasher.hash(chosen), now=now)
+        uow.commit()
 
-    def request_reactivation(self, login_email: str) -> None:
-        """A deactivated user asks to come back: a link goes to their contact email.
 
-        An account support deactivated gets no link: the request goes to
-        support (``ReactivationAskedOfSupport``), whose decision stands. One
-        request per account is heard every
-        ``settings.reactivation_request_interval``. Says nothing either way,
-        so that it tells no one which accounts exist.
-        """
-        email = EmailAddress.parse(login_email, field="login_email")
-        with self._uow() as uow:
-            account = uow.accounts.get_by_login_email(email)
-            now = self._now()
-            interval = self.settings.reactivation_request_interval
-            if account is None or not account.may_ask_reactivation(now, interval):
-                return
-            if account.deactivated_by_support:
-                account.ask_support_for_reactivation(now)
-            else:
-                account.request_reactivation(
-                    self.ports.tokens.issue(), now, self.settings.reactivation_validity
-                )
-            uow.commit()
-        self._hand_over()
+# --- reactivation by link --------------------------------------------------
 
-    def reactivate_with_link(self, *, login_email: str, token: str) -> None:
-        """Follow the emailed reactivation link: the account is active again."""
-        with self._uow() as uow:
-            account, plain = _link_target(uow, login_email, token)
-            account.reactivate(self._now(), digest=self.ports.tokens.digest(plain))
-            uow.commit()
-        self._hand_over()
+
+def request_reactivation(ctx: Context, login_email: str) -> None:
+    """A deactivated user asks to come back: a link goes to their contact email.
+
+    An account support deactivated gets no link: the request goes to
+    support (``ReactivationAskedOfSupport``), whose decision stands. One
+    request per account is heard every
+    ``settings.reactivation_request_interval``. Says nothing either way,
+    so that it tells no one which accounts exist.
+    """
+    email = EmailAddress.parse(login_email, field="login_email")
+    with ctx.unit_of_work() as uow:
+        account = uow.accounts.get_by_login_email(email)
+        now = ctx.now()
+        interval = ctx.settings.reactivation_request_interval
+        if account is None or not account.may_ask_reactivation(now, interval):
+            return
+        if account.deactivated_by_support:
+            account.ask_support_for_reactivation(now)
+        else:
+            account.request_reactivation(
+                ctx.ports.tokens.issue(), now, ctx.settings.reactivation_validity
+            )
+        uow.commit()
+
+
+def reactivate_with_link(ctx: Context, *, login_email: str, token: str) -> None:
+    """Follow the emailed reactivation link: the account is active again."""
+    with ctx.unit_of_work() as uow:
+        account, plain = _link_target(uow, login_email, token)
+        account.reactivate(ctx.now(), digest=ctx.ports.tokens.digest(plain))
+        uow.commit()

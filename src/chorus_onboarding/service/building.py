@@ -16,7 +16,7 @@ from ..domain.structures import Address, Purpose, Structure, company_name
 from ..forms import CompanyFields, StructureNaming
 from ..ports import UnitOfWork
 from .checks import Checked, FieldChecks
-from .core import ServiceCore
+from .context import Context
 
 
 def blank(value: object) -> bool:
@@ -65,89 +65,86 @@ def naming(form: StructureNaming, *, searching: bool = False) -> Naming:
     return Naming(kind, StructureIdentifier.parse(kind, form.identifier))
 
 
-class StructureBuilding(ServiceCore):
-    """What registration and "Saisir une nouvelle structure" share."""
+def check_structure_fields(
+    ctx: Context, check: FieldChecks, form: StructureNaming, company: CompanyFields
+) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
+    named = check("siret", lambda: naming(form))
+    rcs = check("rcs", lambda: None if blank(company.rcs) else _rcs(company.rcs, named.value))
+    described = check("company_name", lambda: _company(ctx, company, named.value))
+    return named, rcs, described
 
-    def _check_structure_fields(
-        self, check: FieldChecks, form: StructureNaming, company: CompanyFields
-    ) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
-        named = check("siret", lambda: naming(form))
-        rcs = check(
-            "rcs", lambda: None if blank(company.rcs) else self._rcs(company.rcs, named.value)
-        )
-        described = check("company_name", lambda: self._company(company, named.value))
-        return named, rcs, described
 
-    @staticmethod
-    def _rcs(text: object, named: Naming) -> Rcs:
-        rcs = Rcs.parse(text)
-        siret = named.siret
-        if siret is not None:
-            rcs.check_matches(siret)
-        return rcs
+def _rcs(text: object, named: Naming) -> Rcs:
+    rcs = Rcs.parse(text)
+    siret = named.siret
+    if siret is not None:
+        rcs.check_matches(siret)
+    return rcs
 
-    def _company(self, typed: CompanyFields, named: Naming) -> tuple[str, Address]:
-        """Name and address: typed, or for a SIRET what the company register knows."""
-        siret = named.siret
-        record = self.ports.directory.lookup(siret) if siret is not None else None
-        if record is not None and not record.active:
-            raise CompanyClosed(field="siret")
 
-        def pick(value: object, known: str | None) -> object:
-            return known if blank(value) and known else value
+def _company(ctx: Context, typed: CompanyFields, named: Naming) -> tuple[str, Address]:
+    """Name and address: typed, or for a SIRET what the company register knows."""
+    siret = named.siret
+    record = ctx.ports.directory.lookup(siret) if siret is not None else None
+    if record is not None and not record.active:
+        raise CompanyClosed(field="siret")
 
-        known = record.address if record else None
-        name = company_name(pick(typed.company_name, record.name if record else None))
-        address = Address.parse(
-            street=pick(typed.street, known.street if known else None),
-            complement=pick(typed.complement, known.complement if known else None),
-            postal_code=pick(typed.postal_code, known.postal_code if known else None),
-            city=pick(typed.city, known.city if known else None),
-            country=pick(typed.country, known.country if known else "FR"),
-        )
-        return name, address
+    def pick(value: object, known: str | None) -> object:
+        return known if blank(value) and known else value
 
-    def _create_structure(
-        self,
-        uow: UnitOfWork,
-        *,
-        named: Naming,
-        described: tuple[str, Address],
-        rcs: Rcs | None,
-        chosen_purposes: frozenset[Purpose],
-        espaces: Iterable[OpenEspace],
-        creator_id: str,
-        now: datetime,
-        agricultural_centre: bool = False,
-    ) -> Structure:
-        """A new structure, its creator principal manager and attached; not yet added."""
-        identifier = named.identifier or StructureIdentifier.assigned(
-            named.type, uow.structures.next_assigned_number()
-        )
-        if uow.structures.get_by_identifier(identifier) is not None:
-            field = "siret" if named.type is IdentifierType.SIRET else "identifier"
-            raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
-        name, address = described
-        structure = Structure.create(
-            structure_id=self.ports.ids.new_id(),
-            identifier=identifier,
-            company_name=name,
-            address=address,
-            principal_manager_id=creator_id,
-            purposes=chosen_purposes,
-            espaces=espaces,
-            rcs=rcs,
+    known = record.address if record else None
+    name = company_name(pick(typed.company_name, record.name if record else None))
+    address = Address.parse(
+        street=pick(typed.street, known.street if known else None),
+        complement=pick(typed.complement, known.complement if known else None),
+        postal_code=pick(typed.postal_code, known.postal_code if known else None),
+        city=pick(typed.city, known.city if known else None),
+        country=pick(typed.country, known.country if known else "FR"),
+    )
+    return name, address
+
+
+def create_structure_of(
+    ctx: Context,
+    uow: UnitOfWork,
+    *,
+    named: Naming,
+    described: tuple[str, Address],
+    rcs: Rcs | None,
+    chosen_purposes: frozenset[Purpose],
+    espaces: Iterable[OpenEspace],
+    creator_id: str,
+    now: datetime,
+    agricultural_centre: bool = False,
+) -> Structure:
+    """A new structure, its creator principal manager and attached; not yet added."""
+    identifier = named.identifier or StructureIdentifier.assigned(
+        named.type, uow.structures.next_assigned_number()
+    )
+    if uow.structures.get_by_identifier(identifier) is not None:
+        field = "siret" if named.type is IdentifierType.SIRET else "identifier"
+        raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
+    name, address = described
+    structure = Structure.create(
+        structure_id=ctx.ports.ids.new_id(),
+        identifier=identifier,
+        company_name=name,
+        address=address,
+        principal_manager_id=creator_id,
+        purposes=chosen_purposes,
+        espaces=espaces,
+        rcs=rcs,
+        now=now,
+        agricultural_centre=agricultural_centre,
+    )
+    uow.structures.add(structure)
+    uow.attachments.add(
+        Attachment.direct(
+            attachment_id=ctx.ports.ids.new_id(),
+            account_id=creator_id,
+            structure_id=structure.id,
+            by=creator_id,
             now=now,
-            agricultural_centre=agricultural_centre,
         )
-        uow.structures.add(structure)
-        uow.attachments.add(
-            Attachment.direct(
-                attachment_id=self.ports.ids.new_id(),
-                account_id=creator_id,
-                structure_id=structure.id,
-                by=creator_id,
-                now=now,
-            )
-        )
-        return structure
+    )
+    return structure

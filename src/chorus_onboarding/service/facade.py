@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, Self, TypedDict, Unpack
 
 import attrs
 
@@ -37,25 +37,23 @@ from ..ports import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-from ..relay import RetryPolicy
+from ..notifications import Notifier
+from ..relay import OutboxRelay, RelayWorker, RetryPolicy
 from ..settings import OnboardingSettings
-from .access import AccessUseCases
-from .account_management import AccountManagementUseCases
-from .authentication import AuthenticationUseCases
-from .core import Delivery, Ports, link_key
-from .registration import RegistrationUseCases
-from .structures import StructureUseCases
-from .subscriptions import SubscriptionUseCases
+from . import (
+    access,
+    account_management,
+    attachments,
+    authentication,
+    registration,
+    structures,
+    subscriptions,
+)
+from .context import Context, Delivery, Ports, link_key
+from .use_cases import command, query
 
 
-class OnboardingService(
-    RegistrationUseCases,
-    AuthenticationUseCases,
-    AccountManagementUseCases,
-    StructureUseCases,
-    SubscriptionUseCases,
-    AccessUseCases,
-):
+class OnboardingService:
     """Everything a portal does to get people and companies onto Chorus Pro.
 
     Each method is one use case in one unit of work: it checks its input and
@@ -65,8 +63,156 @@ class OnboardingService(
     Bad input raises the library's errors (``OnboardingError``), never anything
     else, and a failed call leaves nothing half-written.
 
+    The use cases are functions of a shared :class:`~.context.Context`, one
+    module per journey (``service/registration.py``, ``service/attachments.py``...);
+    this class holds the context and delegates each method to its function.
     Build one with a factory: :meth:`in_memory` needs no setup.
     """
+
+    def __init__(
+        self,
+        ports: Ports,
+        settings: OnboardingSettings | None = None,
+        *,
+        delivery: Delivery | None = None,
+    ) -> None:
+        self._context = Context(ports, settings, delivery=delivery)
+
+    # --- journeys 1 to 4: registration -------------------------------------------
+
+    lookup_company = query(registration.lookup_company)
+    register_with_new_structure = command(registration.register_with_new_structure)
+    register_for_existing_structure = command(registration.register_for_existing_structure)
+    registered_structure = query(structures.registered_structure)
+
+    # --- journeys 5 to 7: activation, login, forgotten password ------------------
+
+    activate_account = command(authentication.activate_account)
+    login = command(authentication.login)
+    session_is_current = query(authentication.session_is_current)
+    start_password_reset = query(authentication.start_password_reset)
+    answer_secret_question = command(authentication.answer_secret_question)
+    reset_password = command(authentication.reset_password)
+    request_reactivation = command(authentication.request_reactivation)
+    reactivate_with_link = command(authentication.reactivate_with_link)
+
+    # --- journey 12: "Mon compte", and support's part ---------------------------
+
+    account = query(account_management.account)
+    password_strength = query(account_management.password_strength)
+    change_contact_email = command(account_management.change_contact_email)
+    change_password = command(account_management.change_password)
+    change_secret_question = command(account_management.change_secret_question)
+    deactivate_account = command(account_management.deactivate_account)
+    reactivate_account = command(account_management.reactivate_account)
+    resend_activation = command(account_management.resend_activation)
+    expire_overdue_activations = command(account_management.expire_overdue_activations)
+
+    # --- journeys 8 and 9: structures and their settings --------------------------
+
+    search_structures = query(structures.search_structures)
+    structure = query(structures.structure)
+    managed_structures = query(structures.managed_structures)
+    manager_history = query(structures.manager_history)
+    create_structure = command(structures.create_structure)
+    modify_structure = command(structures.modify_structure)
+    set_agricultural_centre = command(structures.set_agricultural_centre)
+    add_service = command(structures.add_service)
+    open_espace = command(structures.open_espace)
+    close_espace = command(structures.close_espace)
+    grant_manager = command(structures.grant_manager)
+    revoke_manager = command(structures.revoke_manager)
+    transfer_principal_manager = command(structures.transfer_principal_manager)
+    appoint_principal_manager = command(structures.appoint_principal_manager)
+
+    # --- journeys 8 and 11: attachments, invitations, leaving ----------------------
+
+    request_attachment = command(attachments.request_attachment)
+    withdraw_attachment_request = command(attachments.withdraw_attachment_request)
+    my_attachments = query(attachments.my_attachments)
+    pending_attachment_requests = query(attachments.pending_attachment_requests)
+    validate_attachment = command(attachments.validate_attachment)
+    refuse_attachment = command(attachments.refuse_attachment)
+    validate_attachments = command(attachments.validate_attachments)
+    refuse_attachments = command(attachments.refuse_attachments)
+    invite_user = command(attachments.invite_user)
+    accept_invitation = command(attachments.accept_invitation)
+    decline_invitation = command(attachments.decline_invitation)
+    detach_user = command(attachments.detach_user)
+    leave_structure = command(attachments.leave_structure)
+
+    # --- journey 10: subscriptions to espaces ------------------------------------
+
+    request_subscription = command(subscriptions.request_subscription)
+    cancel_subscription = command(subscriptions.cancel_subscription)
+    validate_subscription = command(subscriptions.validate_subscription)
+    refuse_subscription = command(subscriptions.refuse_subscription)
+    revoke_subscription = command(subscriptions.revoke_subscription)
+    pending_subscription_requests = query(subscriptions.pending_subscription_requests)
+    my_subscriptions = query(subscriptions.my_subscriptions)
+
+    # --- access, computed live ---------------------------------------------------
+
+    can_access = query(access.can_access)
+    structure_users = query(access.structure_users)
+    export_structure_users = query(access.export_structure_users)
+
+    # --- wiring and delivery -------------------------------------------------------
+
+    @property
+    def ports(self) -> Ports:
+        """The ports this service was wired with."""
+        return self._context.ports
+
+    @property
+    def settings(self) -> OnboardingSettings:
+        """The settings this service was wired with."""
+        return self._context.settings
+
+    @property
+    def relay(self) -> OutboxRelay:
+        """The outbox relay that delivers this service's events."""
+        return self._context.relay
+
+    @property
+    def notifier(self) -> Notifier:
+        """What turns events into emails: recipients, wording, links."""
+        return self._context.relay.notifier
+
+    def deliver_notifications(self, limit: int = 100) -> int:
+        """Run the outbox relay once now: send up to ``limit`` due entries; how many went.
+
+        The in-memory service does this after every use case; a database-backed
+        one leaves it to the relay worker (``python -m chorus_onboarding relay``)
+        or to :meth:`start_relay`, so that no use case waits for the mail server.
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise InvalidInput(field="limit", expected="nombre entier de 1 à 10 000")
+        return self._context.relay.run_once(limit).sent
+
+    def start_relay(self, *, interval: float = 5.0, batch_size: int = 100) -> RelayWorker:
+        """Run the outbox relay in a background thread of this process; :meth:`close` stops it.
+
+        For a single-process host; a deployment with several processes runs
+        one worker instead (``python -m chorus_onboarding relay``).
+        """
+        worker = RelayWorker(
+            self._context.relay, interval=interval, batch_size=batch_size
+        ).start_thread()
+        self._context.workers.append(worker)
+        return worker
+
+    def close(self) -> None:
+        """Stop the relay threads started here and release the database connections."""
+        self._context.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- factories -------------------------------------------------------------
 
     @classmethod
     def in_memory(

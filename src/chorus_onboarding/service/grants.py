@@ -14,7 +14,7 @@ from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription
 from ..ports import UnitOfWork
-from .core import ServiceCore
+from .context import Context
 
 
 @frozen
@@ -45,61 +45,58 @@ class CheckedGrant:
     service: str
 
 
-class GrantChecks(ServiceCore):
-    """Checking and giving espace rights."""
+def checked_grants(structure: Structure, grants: object) -> list[CheckedGrant]:
+    if isinstance(grants, str | bytes) or not isinstance(grants, Iterable):
+        raise InvalidInput(field="grants", expected="liste d'EspaceGrant")
+    checked = []
+    for grant in grants:
+        if not isinstance(grant, EspaceGrant):
+            raise InvalidInput(field="grants", expected="EspaceGrant")
+        right = CheckedGrant(
+            Espace.parse(grant.espace),
+            parse_habilitation(grant.habilitation),
+            service_code(grant.service),
+        )
+        structure.check_offers(right.espace, right.service, right.habilitation)
+        checked.append(right)
+    return checked
 
-    @staticmethod
-    def _checked_grants(structure: Structure, grants: object) -> list[CheckedGrant]:
-        if isinstance(grants, str | bytes) or not isinstance(grants, Iterable):
-            raise InvalidInput(field="grants", expected="liste d'EspaceGrant")
-        checked = []
-        for grant in grants:
-            if not isinstance(grant, EspaceGrant):
-                raise InvalidInput(field="grants", expected="EspaceGrant")
-            right = CheckedGrant(
-                Espace.parse(grant.espace),
-                parse_habilitation(grant.habilitation),
-                service_code(grant.service),
-            )
-            structure.check_offers(right.espace, right.service, right.habilitation)
-            checked.append(right)
-        return checked
 
-    def _grant(
-        self,
-        uow: UnitOfWork,
-        structure: Structure,
-        actor: object,
-        account_id: str,
-        rights: Iterable[CheckedGrant],
-        now: datetime,
-    ) -> None:
-        held = {
-            (s.service, s.espace)
-            for s in uow.subscriptions.for_member(account_id, structure.id)
-            if s.state.is_live
-        }
-        for right in rights:
-            if (right.service, right.espace) in held:
-                continue
-            uow.subscriptions.add(
-                Subscription.granted(
-                    subscription_id=self.ports.ids.new_id(),
-                    account_id=account_id,
-                    structure_id=structure.id,
-                    espace=right.espace,
-                    service=right.service,
-                    habilitation=right.habilitation,
-                    by=structure.principal_manager_id,
-                    now=now,
-                )
+def grant(
+    ctx: Context,
+    uow: UnitOfWork,
+    structure: Structure,
+    actor: object,
+    account_id: str,
+    rights: Iterable[CheckedGrant],
+    now: datetime,
+) -> None:
+    held = {
+        (s.service, s.espace)
+        for s in uow.subscriptions.for_member(account_id, structure.id)
+        if s.state.is_live
+    }
+    for right in rights:
+        if (right.service, right.espace) in held:
+            continue
+        uow.subscriptions.add(
+            Subscription.granted(
+                subscription_id=ctx.ports.ids.new_id(),
+                account_id=account_id,
+                structure_id=structure.id,
+                espace=right.espace,
+                service=right.service,
+                habilitation=right.habilitation,
+                by=structure.principal_manager_id,
+                now=now,
             )
-            held.add((right.service, right.espace))
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.SUBSCRIPTION_GRANTED,
-                account_id,
-                f"{right.espace.label} / {right.service} / {right.habilitation.value}",
-            )
+        )
+        held.add((right.service, right.espace))
+        ctx.log(
+            uow,
+            structure,
+            actor,
+            ManagerActionKind.SUBSCRIPTION_GRANTED,
+            account_id,
+            f"{right.espace.label} / {right.service} / {right.habilitation.value}",
+        )

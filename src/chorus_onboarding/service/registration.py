@@ -21,10 +21,11 @@ from ..domain.identifiers import IdentifierType, Siret
 from ..domain.structures import DEFAULT_SERVICE, CompanyRecord
 from ..forms import ExistingStructureRegistration, NewStructureRegistration, PersonFields
 from ..ports import UnitOfWork
-from .attachments import AttachmentUseCases
-from .building import StructureBuilding, blank, naming, purposes
+from .arguments import flag_argument
+from .attachments import ask_to_join
+from .building import blank, check_structure_fields, create_structure_of, naming, purposes
 from .checks import Checked, FieldChecks
-from .core import flag_argument
+from .context import Context
 
 
 @frozen
@@ -51,149 +52,151 @@ class _Person:
     consent: Checked[bool]
 
 
-class RegistrationUseCases(StructureBuilding, AttachmentUseCases):
-    """Journeys 1 to 4, and the look-up that pre-fills the forms."""
+def lookup_company(ctx: Context, siret: object) -> CompanyRecord | None:
+    """What the company register knows of ``siret``, to pre-fill the form."""
+    return ctx.ports.directory.lookup(Siret.parse(siret, field="siret"))
 
-    def lookup_company(self, siret: object) -> CompanyRecord | None:
-        """What the company register knows of ``siret``, to pre-fill the form."""
-        return self.ports.directory.lookup(Siret.parse(siret, field="siret"))
 
-    def _captcha(self, response: object) -> None:
-        if not isinstance(response, str) or not self.ports.captcha.verify(response):
-            raise CaptchaRejected(field="captcha")
+def _captcha(ctx: Context, response: object) -> None:
+    if not isinstance(response, str) or not ctx.ports.captcha.verify(response):
+        raise CaptchaRejected(field="captcha")
 
-    def _check_person(self, check: FieldChecks, form: PersonFields) -> _Person:
-        person = _Person(
-            email=check(
-                "login_email",
-                lambda: confirmed_login_email(form.login_email, form.login_email_confirmation),
+
+def _check_person(ctx: Context, check: FieldChecks, form: PersonFields) -> _Person:
+    person = _Person(
+        email=check(
+            "login_email",
+            lambda: confirmed_login_email(form.login_email, form.login_email_confirmation),
+        ),
+        last_name=check("last_name", lambda: person_name(form.last_name, "last_name")),
+        first_name=check("first_name", lambda: person_name(form.first_name, "first_name")),
+        contact=check(
+            "contact_email",
+            lambda: (
+                None
+                if blank(form.contact_email)
+                else EmailAddress.parse(form.contact_email, field="contact_email")
             ),
-            last_name=check("last_name", lambda: person_name(form.last_name, "last_name")),
-            first_name=check("first_name", lambda: person_name(form.first_name, "first_name")),
-            contact=check(
-                "contact_email",
-                lambda: (
-                    None
-                    if blank(form.contact_email)
-                    else EmailAddress.parse(form.contact_email, field="contact_email")
-                ),
-            ),
-            consent=check(
-                "survey_consent", lambda: flag_argument(form.survey_consent, "survey_consent")
+        ),
+        consent=check(
+            "survey_consent", lambda: flag_argument(form.survey_consent, "survey_consent")
+        ),
+    )
+    check("captcha", lambda: _captcha(ctx, form.captcha))
+    return person
+
+
+def _new_account(ctx: Context, uow: UnitOfWork, person: _Person, now: datetime) -> Account:
+    if uow.accounts.get_by_login_email(person.email.value) is not None:
+        raise LoginEmailTaken(field="login_email")
+    account = Account.register(
+        account_id=ctx.ports.ids.new_id(),
+        login_email=person.email.value,
+        last_name=person.last_name.value,
+        first_name=person.first_name.value,
+        contact_email=person.contact.value,
+        survey_consent=person.consent.value,
+        now=now,
+    )
+    account.issue_activation(ctx.ports.tokens.issue(), now, ctx.settings.activation_validity)
+    uow.accounts.add(account)
+    return account
+
+
+def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
+    chosen = ctx.settings.registration_espaces if form.espaces is None else espace_set(form.espaces)
+    return tuple(
+        OpenEspace(
+            espace=espace,
+            services=frozenset({DEFAULT_SERVICE}),
+            parameters=EspaceParameters.for_espace(
+                espace,
+                categorie_prestataire=form.categorie_prestataire
+                if espace is Espace.MEMOIRES_FRAIS_JUSTICE
+                else None,
+                categorie_beneficiaire=form.categorie_beneficiaire
+                if espace is Espace.DEMANDE_REMBOURSEMENT_TIC
+                else None,
+                pacage=form.pacage if espace is Espace.DEMANDE_REMBOURSEMENT_TIC else None,
             ),
         )
-        check("captcha", lambda: self._captcha(form.captcha))
-        return person
+        for espace in sorted(chosen, key=lambda e: e.value)
+    )
 
-    def _new_account(self, uow: UnitOfWork, person: _Person, now: datetime) -> Account:
-        if uow.accounts.get_by_login_email(person.email.value) is not None:
-            raise LoginEmailTaken(field="login_email")
-        account = Account.register(
-            account_id=self.ports.ids.new_id(),
-            login_email=person.email.value,
-            last_name=person.last_name.value,
-            first_name=person.first_name.value,
-            contact_email=person.contact.value,
-            survey_consent=person.consent.value,
+
+def register_with_new_structure(ctx: Context, form: NewStructureRegistration) -> Registration:
+    """Journeys 1 and 2: create the account and its new structure; the activation email goes out.
+
+    The registrant becomes the structure's principal manager, attached to
+    it. Every field is checked and all failures are reported together
+    (``InvalidForm``).
+    """
+    if not isinstance(form, NewStructureRegistration):
+        raise InvalidInput(field="form", expected="NewStructureRegistration")
+    check = FieldChecks()
+    person = _check_person(ctx, check, form)
+    named, rcs, described = check_structure_fields(ctx, check, form, form)
+    chosen_purposes = check("purposes", lambda: purposes(form.purposes))
+    espaces = check("espaces", lambda: _espaces(ctx, form))
+    check.done()
+    with ctx.unit_of_work() as uow:
+        now = ctx.now()
+        account = _new_account(ctx, uow, person, now)
+        structure = create_structure_of(
+            ctx,
+            uow,
+            named=named.value,
+            described=described.value,
+            rcs=rcs.value,
+            chosen_purposes=chosen_purposes.value,
+            espaces=espaces.value,
+            creator_id=account.id,
             now=now,
         )
-        account.issue_activation(self.ports.tokens.issue(), now, self.settings.activation_validity)
-        uow.accounts.add(account)
-        return account
-
-    def _espaces(self, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
-        chosen = (
-            self.settings.registration_espaces if form.espaces is None else espace_set(form.espaces)
-        )
-        return tuple(
-            OpenEspace(
-                espace=espace,
-                services=frozenset({DEFAULT_SERVICE}),
-                parameters=EspaceParameters.for_espace(
-                    espace,
-                    categorie_prestataire=form.categorie_prestataire
-                    if espace is Espace.MEMOIRES_FRAIS_JUSTICE
-                    else None,
-                    categorie_beneficiaire=form.categorie_beneficiaire
-                    if espace is Espace.DEMANDE_REMBOURSEMENT_TIC
-                    else None,
-                    pacage=form.pacage if espace is Espace.DEMANDE_REMBOURSEMENT_TIC else None,
-                ),
-            )
-            for espace in sorted(chosen, key=lambda e: e.value)
-        )
-
-    def register_with_new_structure(self, form: NewStructureRegistration) -> Registration:
-        """Journeys 1 and 2: create the account and its new structure; the activation email goes out.
-
-        The registrant becomes the structure's principal manager, attached to
-        it. Every field is checked and all failures are reported together
-        (``InvalidForm``).
-        """
-        if not isinstance(form, NewStructureRegistration):
-            raise InvalidInput(field="form", expected="NewStructureRegistration")
-        check = FieldChecks()
-        person = self._check_person(check, form)
-        named, rcs, described = self._check_structure_fields(check, form, form)
-        chosen_purposes = check("purposes", lambda: purposes(form.purposes))
-        espaces = check("espaces", lambda: self._espaces(form))
-        check.done()
-        with self._uow() as uow:
-            now = self._now()
-            account = self._new_account(uow, person, now)
-            structure = self._create_structure(
-                uow,
-                named=named.value,
-                described=described.value,
-                rcs=rcs.value,
-                chosen_purposes=chosen_purposes.value,
-                espaces=espaces.value,
-                creator_id=account.id,
-                now=now,
-            )
-            self._log(
-                uow,
-                structure,
-                Actor.user(account.id),
-                ManagerActionKind.STRUCTURE_CREATED,
-                account.id,
-                "inscription",
-            )
-            uow.commit()
-        self._hand_over()
-        return Registration(account.id, structure.id, self._deadline(account, now))
-
-    def register_for_existing_structure(self, form: ExistingStructureRegistration) -> Registration:
-        """Journeys 3 and 4: create an account for a structure already on the portal.
-
-        With a SIRET, the structure must exist and an attachment request goes
-        to its managers at once. Without a SIRET, the account is created alone
-        ("Mon compte" asks for the attachment later).
-        """
-        if not isinstance(form, ExistingStructureRegistration):
-            raise InvalidInput(field="form", expected="ExistingStructureRegistration")
-        check = FieldChecks()
-        person = self._check_person(check, form)
-        named = check("siret", lambda: naming(form, searching=True))
-        check.done()
-        with self._uow() as uow:
-            structure = None
-            if named.value.type is IdentifierType.SIRET and named.value.identifier is not None:
-                structure = uow.structures.get_by_identifier(named.value.identifier)
-                if structure is None:
-                    raise StructureNotFound(field="siret")
-            now = self._now()
-            account = self._new_account(uow, person, now)
-            attachment = self._ask(uow, account, structure) if structure is not None else None
-            uow.commit()
-        self._hand_over()
-        return Registration(
+        ctx.log(
+            uow,
+            structure,
+            Actor.user(account.id),
+            ManagerActionKind.STRUCTURE_CREATED,
             account.id,
-            structure.id if structure else None,
-            self._deadline(account, now),
-            attachment.id if attachment else None,
+            "inscription",
         )
+        uow.commit()
+    return Registration(account.id, structure.id, _deadline(account, now))
 
-    @staticmethod
-    def _deadline(account: Account, now: datetime) -> datetime:
-        return account.activation.expires_at if account.activation else now
+
+def register_for_existing_structure(
+    ctx: Context, form: ExistingStructureRegistration
+) -> Registration:
+    """Journeys 3 and 4: create an account for a structure already on the portal.
+
+    With a SIRET, the structure must exist and an attachment request goes
+    to its managers at once. Without a SIRET, the account is created alone
+    ("Mon compte" asks for the attachment later).
+    """
+    if not isinstance(form, ExistingStructureRegistration):
+        raise InvalidInput(field="form", expected="ExistingStructureRegistration")
+    check = FieldChecks()
+    person = _check_person(ctx, check, form)
+    named = check("siret", lambda: naming(form, searching=True))
+    check.done()
+    with ctx.unit_of_work() as uow:
+        structure = None
+        if named.value.type is IdentifierType.SIRET and named.value.identifier is not None:
+            structure = uow.structures.get_by_identifier(named.value.identifier)
+            if structure is None:
+                raise StructureNotFound(field="siret")
+        now = ctx.now()
+        account = _new_account(ctx, uow, person, now)
+        attachment = ask_to_join(ctx, uow, account, structure) if structure is not None else None
+        uow.commit()
+    return Registration(
+        account.id,
+        structure.id if structure else None,
+        _deadline(account, now),
+        attachment.id if attachment else None,
+    )
+
+
+def _deadline(account: Account, now: datetime) -> datetime:
+    return account.activation.expires_at if account.activation else now

@@ -36,10 +36,20 @@ from ..domain.structures import (
 from ..domain.text import printable_text
 from ..forms import NewStructure, StructureNaming
 from ..ports import UnitOfWork
-from .building import StructureBuilding, naming, purposes
+from .arguments import flag_argument
+from .building import check_structure_fields, create_structure_of, naming, purposes
 from .checks import FieldChecks
-from .core import flag_argument
-from .grants import CheckedGrant, GrantChecks
+from .context import Context
+from .grants import CheckedGrant, grant
+from .loaders import (
+    acting_account,
+    as_manager,
+    as_principal,
+    existing_structure,
+    is_member,
+    require_support,
+    target_account,
+)
 
 
 @frozen
@@ -123,301 +133,323 @@ class StructureSummary:
         )
 
 
-class StructureUseCases(StructureBuilding, GrantChecks):
-    """Finding, creating and setting up structures."""
+def _member_account(uow: UnitOfWork, structure: Structure, account_id: object) -> Account:
+    """An active account with a validated attachment to ``structure``."""
+    target = target_account(uow, account_id)
+    if not target.is_active or not is_member(uow, target.id, structure.id):
+        raise NotAttached(field="account_id")
+    return target
 
-    def _member_account(self, uow: UnitOfWork, structure: Structure, account_id: object) -> Account:
-        """An active account with a validated attachment to ``structure``."""
-        target = self._target_account(uow, account_id)
-        if not target.is_active or not self._is_member(uow, target.id, structure.id):
-            raise NotAttached(field="account_id")
-        return target
 
-    # --- reading ---------------------------------------------------------------
+# --- reading ---------------------------------------------------------------
 
-    def search_structures(
-        self, actor: Actor, naming_form: StructureNaming
-    ) -> list[StructureSummary]:
-        """ "Demander un rattachement": find a structure by identifier type and identifier."""
-        with self._uow() as uow:
-            self._acting_account(uow, actor)
-        return self._find(naming_form)
 
-    def registered_structure(self, naming_form: StructureNaming) -> StructureSummary | None:
-        """Journey 3's form: the structure already on the portal, shown (not editable) to the registrant.
+def search_structures(
+    ctx: Context, actor: Actor, naming_form: StructureNaming
+) -> list[StructureSummary]:
+    """ "Demander un rattachement": find a structure by identifier type and identifier."""
+    with ctx.unit_of_work() as uow:
+        acting_account(uow, actor)
+    return _find(ctx, naming_form)
 
-        Public, like the company register: a structure's identifier, name and
-        town are public facts; nothing else is shown.
-        """
-        found = self._find(naming_form)
-        return found[0] if found else None
 
-    def _find(self, naming_form: object) -> list[StructureSummary]:
-        if not isinstance(naming_form, StructureNaming):
-            raise InvalidInput(field="form", expected="StructureNaming")
-        named = naming(naming_form, searching=True)
-        with self._uow() as uow:
-            found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
-            return [StructureSummary.of(found)] if found is not None else []
+def registered_structure(ctx: Context, naming_form: StructureNaming) -> StructureSummary | None:
+    """Journey 3's form: the structure already on the portal, shown (not editable) to the registrant.
 
-    def structure(self, actor: Actor, structure_id: str) -> StructureView:
-        """A structure as its members see it (support sees them all)."""
-        with self._uow() as uow:
-            structure = self._structure(uow, structure_id)
-            if not (isinstance(actor, Actor) and actor.is_support):
-                account = self._acting_account(uow, actor)
-                if not self._is_member(uow, account.id, structure.id):
-                    raise Forbidden()
-            return StructureView.of(structure)
+    Public, like the company register: a structure's identifier, name and
+    town are public facts; nothing else is shown.
+    """
+    found = _find(ctx, naming_form)
+    return found[0] if found else None
 
-    def managed_structures(self, actor: Actor) -> list[StructureView]:
-        """The structures the actor manages (as principal or delegated manager), oldest first."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            structures = uow.structures.managed_by(account.id)
-        return [StructureView.of(s) for s in sorted(structures, key=lambda s: (s.created_at, s.id))]
 
-    def manager_history(self, actor: Actor, structure_id: str) -> list[ManagerAction]:
-        """Every manager action on the structure, oldest first (managers and support)."""
-        with self._uow() as uow:
-            if isinstance(actor, Actor) and actor.is_support:
-                structure = self._structure(uow, structure_id)
-            else:
-                _, structure = self._managed(uow, actor, structure_id)
-            return uow.history.for_structure(structure.id)
+def _find(ctx: Context, naming_form: object) -> list[StructureSummary]:
+    if not isinstance(naming_form, StructureNaming):
+        raise InvalidInput(field="form", expected="StructureNaming")
+    named = naming(naming_form, searching=True)
+    with ctx.unit_of_work() as uow:
+        found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
+        return [StructureSummary.of(found)] if found is not None else []
 
-    # --- journey 8 ---------------------------------------------------------------
 
-    def create_structure(self, actor: Actor, form: NewStructure) -> str:
-        """ "Saisir une nouvelle structure": the creator becomes its principal manager.
+def structure(ctx: Context, actor: Actor, structure_id: str) -> StructureView:
+    """A structure as its members see it (support sees them all)."""
+    with ctx.unit_of_work() as uow:
+        structure = existing_structure(uow, structure_id)
+        if not (isinstance(actor, Actor) and actor.is_support):
+            account = acting_account(uow, actor)
+            if not is_member(uow, account.id, structure.id):
+                raise Forbidden()
+        return StructureView.of(structure)
 
-        Data are pre-filled from the company register for a SIRET; the status
-        is "actif"; the "centre de gestion agricole" flag is optional. The
-        registration's default espaces are opened (those that ask for no
-        parameter; the others are opened with :meth:`open_espace`).
-        """
-        if not isinstance(form, NewStructure):
-            raise InvalidInput(field="form", expected="NewStructure")
+
+def managed_structures(ctx: Context, actor: Actor) -> list[StructureView]:
+    """The structures the actor manages (as principal or delegated manager), oldest first."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        structures = uow.structures.managed_by(account.id)
+    return [StructureView.of(s) for s in sorted(structures, key=lambda s: (s.created_at, s.id))]
+
+
+def manager_history(ctx: Context, actor: Actor, structure_id: str) -> list[ManagerAction]:
+    """Every manager action on the structure, oldest first (managers and support)."""
+    with ctx.unit_of_work() as uow:
+        if isinstance(actor, Actor) and actor.is_support:
+            structure = existing_structure(uow, structure_id)
+        else:
+            _, structure = as_manager(uow, actor, structure_id)
+        return uow.history.for_structure(structure.id)
+
+
+# --- journey 8 ---------------------------------------------------------------
+
+
+def create_structure(ctx: Context, actor: Actor, form: NewStructure) -> str:
+    """ "Saisir une nouvelle structure": the creator becomes its principal manager.
+
+    Data are pre-filled from the company register for a SIRET; the status
+    is "actif"; the "centre de gestion agricole" flag is optional. The
+    registration's default espaces are opened (those that ask for no
+    parameter; the others are opened with :meth:`open_espace`).
+    """
+    if not isinstance(form, NewStructure):
+        raise InvalidInput(field="form", expected="NewStructure")
+    check = FieldChecks()
+    named, rcs, described = check_structure_fields(ctx, check, form, form)
+    chosen_purposes = check("purposes", lambda: purposes(form.purposes))
+    centre = check(
+        "agricultural_centre",
+        lambda: flag_argument(form.agricultural_centre, "agricultural_centre"),
+    )
+    check.done()
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        now = ctx.now()
+        structure = create_structure_of(
+            ctx,
+            uow,
+            named=named.value,
+            described=described.value,
+            rcs=rcs.value,
+            chosen_purposes=chosen_purposes.value,
+            espaces=[
+                OpenEspace(espace=espace, services=frozenset({DEFAULT_SERVICE}))
+                for espace in sorted(ctx.settings.registration_espaces, key=lambda e: e.value)
+                # Espaces that ask for parameters are opened later, with them.
+                if espace.required_parameter is None
+            ],
+            creator_id=account.id,
+            now=now,
+            agricultural_centre=centre.value,
+        )
+        ctx.log(uow, structure, actor, ManagerActionKind.STRUCTURE_CREATED, account.id)
+        uow.commit()
+    return structure.id
+
+
+# --- the principal manager's settings ----------------------------------------
+
+
+def modify_structure(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    *,
+    company_name: str | None = None,
+    label: str | None = None,
+    address: Address | None = None,
+    status: StructureStatus | str | None = None,
+) -> None:
+    """Change the structure's general information (principal manager only); None keeps a value."""
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
         check = FieldChecks()
-        named, rcs, described = self._check_structure_fields(check, form, form)
-        chosen_purposes = check("purposes", lambda: purposes(form.purposes))
-        centre = check(
-            "agricultural_centre",
-            lambda: flag_argument(form.agricultural_centre, "agricultural_centre"),
+        name = check(
+            "company_name",
+            lambda: (
+                structure.company_name
+                if company_name is None
+                else checked_company_name(company_name)
+            ),
         )
+        text = check(
+            "label",
+            lambda: (
+                structure.label
+                if label is None
+                else printable_text(label, "label", 200, required=False)
+            ),
+        )
+        place = check(
+            "address", lambda: structure.address if address is None else _address(address)
+        )
+        state = check("status", lambda: structure.status if status is None else _status(status))
         check.done()
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            now = self._now()
-            structure = self._create_structure(
-                uow,
-                named=named.value,
-                described=described.value,
-                rcs=rcs.value,
-                chosen_purposes=chosen_purposes.value,
-                espaces=[
-                    OpenEspace(espace=espace, services=frozenset({DEFAULT_SERVICE}))
-                    for espace in sorted(self.settings.registration_espaces, key=lambda e: e.value)
-                    # Espaces that ask for parameters are opened later, with them.
-                    if espace.required_parameter is None
-                ],
-                creator_id=account.id,
-                now=now,
-                agricultural_centre=centre.value,
-            )
-            self._log(uow, structure, actor, ManagerActionKind.STRUCTURE_CREATED, account.id)
-            uow.commit()
-        return structure.id
-
-    # --- the principal manager's settings ----------------------------------------
-
-    def modify_structure(
-        self,
-        actor: Actor,
-        structure_id: str,
-        *,
-        company_name: str | None = None,
-        label: str | None = None,
-        address: Address | None = None,
-        status: StructureStatus | str | None = None,
-    ) -> None:
-        """Change the structure's general information (principal manager only); None keeps a value."""
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            check = FieldChecks()
-            name = check(
-                "company_name",
-                lambda: (
-                    structure.company_name
-                    if company_name is None
-                    else checked_company_name(company_name)
-                ),
-            )
-            text = check(
-                "label",
-                lambda: (
-                    structure.label
-                    if label is None
-                    else printable_text(label, "label", 200, required=False)
-                ),
-            )
-            place = check(
-                "address", lambda: structure.address if address is None else _address(address)
-            )
-            state = check("status", lambda: structure.status if status is None else _status(status))
-            check.done()
-            structure.modify(
-                company_name=name.value, label=text.value, address=place.value, status=state.value
-            )
-            self._log(uow, structure, actor, ManagerActionKind.STRUCTURE_MODIFIED)
-            uow.commit()
-
-    def set_agricultural_centre(self, actor: Actor, structure_id: str, flag: bool) -> None:
-        """Flag (or unflag) the structure as a centre de gestion agricole (principal manager only).
-
-        Refused while "Demande de remboursement TIC" is open on it.
-        """
-        chosen = flag_argument(flag, "agricultural_centre")
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            structure.flag_agricultural_centre(chosen)
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.STRUCTURE_MODIFIED,
-                details=f"centre de gestion agricole : {chosen}",
-            )
-            uow.commit()
-
-    def add_service(self, actor: Actor, structure_id: str, code: str, name: str) -> None:
-        """Add a service to the structure (principal manager only)."""
-        service = Service(code, name)
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            structure.add_service(service)
-            self._log(uow, structure, actor, ManagerActionKind.SERVICE_ADDED, details=service.code)
-            uow.commit()
-
-    def open_espace(
-        self,
-        actor: Actor,
-        structure_id: str,
-        espace: Espace | str,
-        *,
-        services: Iterable[str] | None = None,
-        consultation: bool = True,
-        modification: bool = True,
-        categorie_prestataire: CategoriePrestataire | str | None = None,
-        categorie_beneficiaire: CategorieBeneficiaire | str | None = None,
-        pacage: str | None = None,
-    ) -> None:
-        """Journey 9: open an espace on the structure (principal manager only).
-
-        For consultation and/or modification, on one or more services (the
-        default one if none is named). "Demande de remboursement TIC" asks for
-        the catégorie de bénéficiaire and, if needed, the PACAGE number, and
-        is refused on a centre de gestion agricole. Opening an espace already
-        open changes how it is open.
-        """
-        chosen = Espace.parse(espace)
-        modes = (
-            flag_argument(consultation, "consultation"),
-            flag_argument(modification, "modification"),
+        structure.modify(
+            company_name=name.value, label=text.value, address=place.value, status=state.value
         )
-        if not any(modes):
-            raise RequiredField(field="consultation")
-        parameters = EspaceParameters.for_espace(
-            chosen,
-            categorie_prestataire=categorie_prestataire,
-            categorie_beneficiaire=categorie_beneficiaire,
-            pacage=pacage,
+        ctx.log(uow, structure, actor, ManagerActionKind.STRUCTURE_MODIFIED)
+        uow.commit()
+
+
+def set_agricultural_centre(ctx: Context, actor: Actor, structure_id: str, flag: bool) -> None:
+    """Flag (or unflag) the structure as a centre de gestion agricole (principal manager only).
+
+    Refused while "Demande de remboursement TIC" is open on it.
+    """
+    chosen = flag_argument(flag, "agricultural_centre")
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        structure.flag_agricultural_centre(chosen)
+        ctx.log(
+            uow,
+            structure,
+            actor,
+            ManagerActionKind.STRUCTURE_MODIFIED,
+            details=f"centre de gestion agricole : {chosen}",
         )
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            structure.open(
-                OpenEspace(
-                    espace=chosen,
-                    services=_services(services, structure),
-                    consultation=modes[0],
-                    modification=modes[1],
-                    parameters=parameters,
-                )
+        uow.commit()
+
+
+def add_service(ctx: Context, actor: Actor, structure_id: str, code: str, name: str) -> None:
+    """Add a service to the structure (principal manager only)."""
+    service = Service(code, name)
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        structure.add_service(service)
+        ctx.log(uow, structure, actor, ManagerActionKind.SERVICE_ADDED, details=service.code)
+        uow.commit()
+
+
+def open_espace(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    espace: Espace | str,
+    *,
+    services: Iterable[str] | None = None,
+    consultation: bool = True,
+    modification: bool = True,
+    categorie_prestataire: CategoriePrestataire | str | None = None,
+    categorie_beneficiaire: CategorieBeneficiaire | str | None = None,
+    pacage: str | None = None,
+) -> None:
+    """Journey 9: open an espace on the structure (principal manager only).
+
+    For consultation and/or modification, on one or more services (the
+    default one if none is named). "Demande de remboursement TIC" asks for
+    the catégorie de bénéficiaire and, if needed, the PACAGE number, and
+    is refused on a centre de gestion agricole. Opening an espace already
+    open changes how it is open.
+    """
+    chosen = Espace.parse(espace)
+    modes = (
+        flag_argument(consultation, "consultation"),
+        flag_argument(modification, "modification"),
+    )
+    if not any(modes):
+        raise RequiredField(field="consultation")
+    parameters = EspaceParameters.for_espace(
+        chosen,
+        categorie_prestataire=categorie_prestataire,
+        categorie_beneficiaire=categorie_beneficiaire,
+        pacage=pacage,
+    )
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        structure.open(
+            OpenEspace(
+                espace=chosen,
+                services=_services(services, structure),
+                consultation=modes[0],
+                modification=modes[1],
+                parameters=parameters,
             )
-            self._log(uow, structure, actor, ManagerActionKind.ESPACE_OPENED, details=chosen.label)
-            uow.commit()
+        )
+        ctx.log(uow, structure, actor, ManagerActionKind.ESPACE_OPENED, details=chosen.label)
+        uow.commit()
 
-    def close_espace(self, actor: Actor, structure_id: str, espace: Espace | str) -> None:
-        """Close an espace (principal manager only); subscriptions to it stop giving access."""
-        chosen = Espace.parse(espace)
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            structure.close(chosen)
-            self._log(uow, structure, actor, ManagerActionKind.ESPACE_CLOSED, details=chosen.label)
-            uow.commit()
 
-    # --- managers ------------------------------------------------------------------
+def close_espace(ctx: Context, actor: Actor, structure_id: str, espace: Espace | str) -> None:
+    """Close an espace (principal manager only); subscriptions to it stop giving access."""
+    chosen = Espace.parse(espace)
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        structure.close(chosen)
+        ctx.log(uow, structure, actor, ManagerActionKind.ESPACE_CLOSED, details=chosen.label)
+        uow.commit()
 
-    def grant_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """Delegate managing rights to an active attached user (principal manager only)."""
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            target = self._member_account(uow, structure, account_id)
-            structure.grant_manager(target.id)
-            self._log(uow, structure, actor, ManagerActionKind.MANAGER_GRANTED, target.id)
-            uow.commit()
 
-    def revoke_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """Take delegated managing rights back (principal manager only)."""
-        if not isinstance(account_id, str):
-            raise InvalidInput(field="account_id", expected="identifiant de compte")
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            structure.revoke_manager(account_id)
-            self._log(uow, structure, actor, ManagerActionKind.MANAGER_REVOKED, account_id)
-            uow.commit()
+# --- managers ------------------------------------------------------------------
 
-    def transfer_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """Hand the principal manager role to another active attached user.
 
-        The former principal manager stays a (delegated) manager and is given
-        validated subscriptions to every espace open at the time, so that the
-        transfer takes no access away from them.
-        """
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            target = self._member_account(uow, structure, account_id)
-            former = structure.principal_manager_id
-            structure.make_principal(target.id, keep_former=True)
-            self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_TRANSFERRED, target.id)
-            # The principal manager needed no subscription; as a delegated
-            # manager now, the former one keeps working through explicit rights.
-            rights = [
-                CheckedGrant(
-                    opened.espace,
-                    Habilitation.MODIFICATION
-                    if opened.modification
-                    else Habilitation.CONSULTATION_UNIQUEMENT,
-                    service,
-                )
-                for opened in structure.espaces
-                for service in sorted(opened.services)
-            ]
-            self._grant(uow, structure, actor, former, rights, self._now())
-            uow.commit()
+def grant_manager(ctx: Context, actor: Actor, structure_id: str, account_id: str) -> None:
+    """Delegate managing rights to an active attached user (principal manager only)."""
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        target = _member_account(uow, structure, account_id)
+        structure.grant_manager(target.id)
+        ctx.log(uow, structure, actor, ManagerActionKind.MANAGER_GRANTED, target.id)
+        uow.commit()
 
-    def appoint_principal_manager(self, actor: Actor, structure_id: str, account_id: str) -> None:
-        """Support appoints a principal manager when the previous one is gone.
 
-        The former principal manager keeps no managing right.
-        """
-        self._require_support(actor)
-        with self._uow() as uow:
-            structure = self._structure(uow, structure_id)
-            target = self._member_account(uow, structure, account_id)
-            structure.make_principal(target.id, keep_former=False)
-            self._log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
-            uow.commit()
+def revoke_manager(ctx: Context, actor: Actor, structure_id: str, account_id: str) -> None:
+    """Take delegated managing rights back (principal manager only)."""
+    if not isinstance(account_id, str):
+        raise InvalidInput(field="account_id", expected="identifiant de compte")
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        structure.revoke_manager(account_id)
+        ctx.log(uow, structure, actor, ManagerActionKind.MANAGER_REVOKED, account_id)
+        uow.commit()
+
+
+def transfer_principal_manager(
+    ctx: Context, actor: Actor, structure_id: str, account_id: str
+) -> None:
+    """Hand the principal manager role to another active attached user.
+
+    The former principal manager stays a (delegated) manager and is given
+    validated subscriptions to every espace open at the time, so that the
+    transfer takes no access away from them.
+    """
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        target = _member_account(uow, structure, account_id)
+        former = structure.principal_manager_id
+        structure.make_principal(target.id, keep_former=True)
+        ctx.log(uow, structure, actor, ManagerActionKind.PRINCIPAL_TRANSFERRED, target.id)
+        # The principal manager needed no subscription; as a delegated
+        # manager now, the former one keeps working through explicit rights.
+        rights = [
+            CheckedGrant(
+                opened.espace,
+                Habilitation.MODIFICATION
+                if opened.modification
+                else Habilitation.CONSULTATION_UNIQUEMENT,
+                service,
+            )
+            for opened in structure.espaces
+            for service in sorted(opened.services)
+        ]
+        grant(ctx, uow, structure, actor, former, rights, ctx.now())
+        uow.commit()
+
+
+def appoint_principal_manager(
+    ctx: Context, actor: Actor, structure_id: str, account_id: str
+) -> None:
+    """Support appoints a principal manager when the previous one is gone.
+
+    The former principal manager keeps no managing right.
+    """
+    require_support(actor)
+    with ctx.unit_of_work() as uow:
+        structure = existing_structure(uow, structure_id)
+        target = _member_account(uow, structure, account_id)
+        structure.make_principal(target.id, keep_former=False)
+        ctx.log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
+        uow.commit()
 
 
 def _address(value: object) -> Address:

@@ -20,8 +20,16 @@ from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription, SubscriptionState
 from ..ports import UnitOfWork
-from .core import ServiceCore, note_argument
+from .arguments import note_argument
+from .context import Context
 from .grants import parse_habilitation
+from .loaders import (
+    acting_account,
+    as_principal,
+    existing_structure,
+    is_member,
+    names,
+)
 
 
 @frozen
@@ -43,191 +51,192 @@ class SubscriptionView:
     reason: str
 
 
-class SubscriptionUseCases(ServiceCore):
-    """Asking for espace rights, and the principal manager's answers."""
+def _subscription_view(uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
+    user_name, _, structure_name = names(uow, subscription.account_id, subscription.structure_id)
+    return SubscriptionView(
+        id=subscription.id,
+        account_id=subscription.account_id,
+        user_name=user_name,
+        structure_id=subscription.structure_id,
+        structure_name=structure_name,
+        espace=subscription.espace,
+        service=subscription.service,
+        habilitation=subscription.habilitation,
+        state=subscription.state,
+        request_date=subscription.request_date,
+        comment=subscription.comment,
+        requested_at=subscription.requested_at,
+        reason=subscription.reason,
+    )
 
-    def _subscription_view(self, uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
-        user_name, _, structure_name = self._names(
-            uow, subscription.account_id, subscription.structure_id
+
+def _request_date(ctx: Context, value: object) -> date:
+    if value is None:
+        return ctx.now().date()
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInput(field="request_date", expected="date")
+    return value
+
+
+def request_subscription(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    espace: Espace | str,
+    *,
+    habilitation: Habilitation | str = Habilitation.CONSULTATION_UNIQUEMENT,
+    service: str = DEFAULT_SERVICE,
+    request_date: date | None = None,
+    comment: str = "",
+) -> str:
+    """Ask the principal manager for a right on an open espace; returns the request's id.
+
+    Needs a validated attachment to the structure and the espace open on
+    that service in the mode asked. The request is EN_COURS_DE_VALIDATION
+    until the principal manager validates or refuses it.
+    """
+    wanted = parse_habilitation(habilitation)
+    chosen = Espace.parse(espace)
+    code = service_code(service)
+    start = _request_date(ctx, request_date)
+    note = note_argument(comment, "comment")
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        structure = existing_structure(uow, structure_id)
+        if not structure.is_active:
+            raise StructureInactive(field="structure_id")
+        if not is_member(uow, account.id, structure.id):
+            raise NotAttached(field="structure_id")
+        if structure.is_principal(account.id):
+            raise PrincipalHasAllRights(field="structure_id")
+        structure.check_offers(chosen, code, wanted)
+        if any(
+            s.state.is_live and s.espace is chosen and s.service == code
+            for s in uow.subscriptions.for_member(account.id, structure.id)
+        ):
+            raise SubscriptionExists(field="espace")
+        subscription = Subscription.ask(
+            subscription_id=ctx.ports.ids.new_id(),
+            account_id=account.id,
+            structure_id=structure.id,
+            espace=chosen,
+            service=code,
+            habilitation=wanted,
+            request_date=start,
+            comment=note,
+            now=ctx.now(),
         )
-        return SubscriptionView(
-            id=subscription.id,
-            account_id=subscription.account_id,
-            user_name=user_name,
-            structure_id=subscription.structure_id,
-            structure_name=structure_name,
-            espace=subscription.espace,
-            service=subscription.service,
-            habilitation=subscription.habilitation,
-            state=subscription.state,
-            request_date=subscription.request_date,
-            comment=subscription.comment,
-            requested_at=subscription.requested_at,
-            reason=subscription.reason,
-        )
+        subscription.announce()
+        uow.subscriptions.add(subscription)
+        uow.commit()
+    return subscription.id
 
-    def _request_date(self, value: object) -> date:
-        if value is None:
-            return self._now().date()
-        if isinstance(value, datetime) or not isinstance(value, date):
-            raise InvalidInput(field="request_date", expected="date")
-        return value
 
-    def request_subscription(
-        self,
-        actor: Actor,
-        structure_id: str,
-        espace: Espace | str,
-        *,
-        habilitation: Habilitation | str = Habilitation.CONSULTATION_UNIQUEMENT,
-        service: str = DEFAULT_SERVICE,
-        request_date: date | None = None,
-        comment: str = "",
-    ) -> str:
-        """Ask the principal manager for a right on an open espace; returns the request's id.
-
-        Needs a validated attachment to the structure and the espace open on
-        that service in the mode asked. The request is EN_COURS_DE_VALIDATION
-        until the principal manager validates or refuses it.
-        """
-        wanted = parse_habilitation(habilitation)
-        chosen = Espace.parse(espace)
-        code = service_code(service)
-        start = self._request_date(request_date)
-        note = note_argument(comment, "comment")
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            structure = self._structure(uow, structure_id)
-            if not structure.is_active:
-                raise StructureInactive(field="structure_id")
-            if not self._is_member(uow, account.id, structure.id):
-                raise NotAttached(field="structure_id")
-            if structure.is_principal(account.id):
-                raise PrincipalHasAllRights(field="structure_id")
-            structure.check_offers(chosen, code, wanted)
-            if any(
-                s.state.is_live and s.espace is chosen and s.service == code
-                for s in uow.subscriptions.for_member(account.id, structure.id)
-            ):
-                raise SubscriptionExists(field="espace")
-            subscription = Subscription.ask(
-                subscription_id=self.ports.ids.new_id(),
-                account_id=account.id,
-                structure_id=structure.id,
-                espace=chosen,
-                service=code,
-                habilitation=wanted,
-                request_date=start,
-                comment=note,
-                now=self._now(),
-            )
-            subscription.announce()
-            uow.subscriptions.add(subscription)
-            uow.commit()
-        self._hand_over()
-        return subscription.id
-
-    def cancel_subscription(self, actor: Actor, subscription_id: str) -> None:
-        """The user gives up one of their subscriptions (asked or granted)."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            subscription = self._subscription(uow, subscription_id)
-            if subscription.account_id != account.id:
-                raise NotFound(field="subscription_id", what="L'abonnement")
-            subscription.cancel(by=account.id, now=self._now())
-            uow.commit()
-
-    def _subscription(self, uow: UnitOfWork, subscription_id: object) -> Subscription:
-        if not isinstance(subscription_id, str):
-            raise InvalidInput(field="subscription_id", expected="identifiant d'abonnement")
-        subscription = uow.subscriptions.get(subscription_id)
-        if subscription is None:
+def cancel_subscription(ctx: Context, actor: Actor, subscription_id: str) -> None:
+    """The user gives up one of their subscriptions (asked or granted)."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        subscription = _subscription(uow, subscription_id)
+        if subscription.account_id != account.id:
             raise NotFound(field="subscription_id", what="L'abonnement")
-        return subscription
+        subscription.cancel(by=account.id, now=ctx.now())
+        uow.commit()
 
-    def _decided(
-        self, uow: UnitOfWork, actor: object, subscription_id: object
-    ) -> tuple[str, Structure, Subscription]:
-        subscription = self._subscription(uow, subscription_id)
-        principal, structure = self._principal(uow, actor, subscription.structure_id)
-        return principal.id, structure, subscription
 
-    def validate_subscription(self, actor: Actor, subscription_id: str) -> None:
-        """The principal manager grants the right asked; the user is told.
+def _subscription(uow: UnitOfWork, subscription_id: object) -> Subscription:
+    if not isinstance(subscription_id, str):
+        raise InvalidInput(field="subscription_id", expected="identifiant d'abonnement")
+    subscription = uow.subscriptions.get(subscription_id)
+    if subscription is None:
+        raise NotFound(field="subscription_id", what="L'abonnement")
+    return subscription
 
-        The user must still be attached and the espace still open as asked.
-        """
-        with self._uow() as uow:
-            by, structure, subscription = self._decided(uow, actor, subscription_id)
-            if not self._is_member(uow, subscription.account_id, structure.id):
-                raise NotAttached(field="subscription_id")
-            structure.check_offers(
-                subscription.espace, subscription.service, subscription.habilitation
-            )
-            subscription.validate(by=by, now=self._now())
-            self._log(
-                uow,
-                structure,
-                actor,
-                ManagerActionKind.SUBSCRIPTION_VALIDATED,
-                subscription.account_id,
-                subscription.espace.label,
-            )
-            uow.commit()
-        self._hand_over()
 
-    def refuse_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
-        """The principal manager turns a request down; the user is told."""
-        self._close(
-            actor, subscription_id, reason, "refuse", ManagerActionKind.SUBSCRIPTION_REFUSED
+def _decided(
+    ctx: Context, uow: UnitOfWork, actor: object, subscription_id: object
+) -> tuple[str, Structure, Subscription]:
+    subscription = _subscription(uow, subscription_id)
+    principal, structure = as_principal(uow, actor, subscription.structure_id)
+    return principal.id, structure, subscription
+
+
+def validate_subscription(ctx: Context, actor: Actor, subscription_id: str) -> None:
+    """The principal manager grants the right asked; the user is told.
+
+    The user must still be attached and the espace still open as asked.
+    """
+    with ctx.unit_of_work() as uow:
+        by, structure, subscription = _decided(ctx, uow, actor, subscription_id)
+        if not is_member(uow, subscription.account_id, structure.id):
+            raise NotAttached(field="subscription_id")
+        structure.check_offers(subscription.espace, subscription.service, subscription.habilitation)
+        subscription.validate(by=by, now=ctx.now())
+        ctx.log(
+            uow,
+            structure,
+            actor,
+            ManagerActionKind.SUBSCRIPTION_VALIDATED,
+            subscription.account_id,
+            subscription.espace.label,
         )
+        uow.commit()
 
-    def revoke_subscription(self, actor: Actor, subscription_id: str, *, reason: str = "") -> None:
-        """The principal manager withdraws a granted right; the user is told."""
-        self._close(
-            actor, subscription_id, reason, "revoke", ManagerActionKind.SUBSCRIPTION_REVOKED
+
+def refuse_subscription(
+    ctx: Context, actor: Actor, subscription_id: str, *, reason: str = ""
+) -> None:
+    """The principal manager turns a request down; the user is told."""
+    _close(ctx, actor, subscription_id, reason, "refuse", ManagerActionKind.SUBSCRIPTION_REFUSED)
+
+
+def revoke_subscription(
+    ctx: Context, actor: Actor, subscription_id: str, *, reason: str = ""
+) -> None:
+    """The principal manager withdraws a granted right; the user is told."""
+    _close(ctx, actor, subscription_id, reason, "revoke", ManagerActionKind.SUBSCRIPTION_REVOKED)
+
+
+def _close(
+    ctx: Context,
+    actor: object,
+    subscription_id: object,
+    reason: object,
+    event: str,
+    kind: ManagerActionKind,
+) -> None:
+    why = note_argument(reason, "reason")
+    with ctx.unit_of_work() as uow:
+        by, structure, subscription = _decided(ctx, uow, actor, subscription_id)
+        decide = subscription.refuse if event == "refuse" else subscription.revoke
+        decide(by=by, now=ctx.now(), reason=why)
+        ctx.log(uow, structure, actor, kind, subscription.account_id, why)
+        uow.commit()
+
+
+def pending_subscription_requests(
+    ctx: Context, actor: Actor, structure_id: str
+) -> list[SubscriptionView]:
+    """The requests waiting for the principal manager, oldest first."""
+    with ctx.unit_of_work() as uow:
+        _, structure = as_principal(uow, actor, structure_id)
+        waiting = [
+            s
+            for s in uow.subscriptions.for_structure(structure.id)
+            if s.state is SubscriptionState.EN_COURS_DE_VALIDATION
+        ]
+        return [
+            _subscription_view(uow, s)
+            for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
+        ]
+
+
+def my_subscriptions(ctx: Context, actor: Actor) -> list[SubscriptionView]:
+    """ "Mes abonnements aux espaces": the actor's subscriptions, newest first."""
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        mine = sorted(
+            uow.subscriptions.for_account(account.id),
+            key=lambda s: (s.requested_at, s.id),
+            reverse=True,
         )
-
-    def _close(
-        self,
-        actor: object,
-        subscription_id: object,
-        reason: object,
-        event: str,
-        kind: ManagerActionKind,
-    ) -> None:
-        why = note_argument(reason, "reason")
-        with self._uow() as uow:
-            by, structure, subscription = self._decided(uow, actor, subscription_id)
-            decide = subscription.refuse if event == "refuse" else subscription.revoke
-            decide(by=by, now=self._now(), reason=why)
-            self._log(uow, structure, actor, kind, subscription.account_id, why)
-            uow.commit()
-        self._hand_over()
-
-    def pending_subscription_requests(
-        self, actor: Actor, structure_id: str
-    ) -> list[SubscriptionView]:
-        """The requests waiting for the principal manager, oldest first."""
-        with self._uow() as uow:
-            _, structure = self._principal(uow, actor, structure_id)
-            waiting = [
-                s
-                for s in uow.subscriptions.for_structure(structure.id)
-                if s.state is SubscriptionState.EN_COURS_DE_VALIDATION
-            ]
-            return [
-                self._subscription_view(uow, s)
-                for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
-            ]
-
-    def my_subscriptions(self, actor: Actor) -> list[SubscriptionView]:
-        """ "Mes abonnements aux espaces": the actor's subscriptions, newest first."""
-        with self._uow() as uow:
-            account = self._acting_account(uow, actor)
-            mine = sorted(
-                uow.subscriptions.for_account(account.id),
-                key=lambda s: (s.requested_at, s.id),
-                reverse=True,
-            )
-            return [self._subscription_view(uow, s) for s in mine]
+        return [_subscription_view(uow, s) for s in mine]

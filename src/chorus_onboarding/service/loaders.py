@@ -1,0 +1,89 @@
+"""Loading what a use case acts on, and who acts: the checks every use case starts with.
+
+Each loader answers junk and strangers with the library's errors: an actor who
+is not an active user is ``Forbidden``, an id that is not text is
+``InvalidInput``, an unknown one ``NotFound``.
+"""
+
+from __future__ import annotations
+
+from ..actors import Actor
+from ..domain.accounts import Account, AccountState
+from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.structures import Structure
+from ..ports import UnitOfWork
+
+
+def acting_account(uow: UnitOfWork, actor: object) -> Account:
+    """The active account behind a user actor; anyone else is refused."""
+    if not isinstance(actor, Actor) or actor.account_id is None:
+        raise Forbidden()
+    account = uow.accounts.get(actor.account_id)
+    if account is None or account.state is not AccountState.ACTIVE:
+        raise Forbidden()
+    return account
+
+
+def target_account(uow: UnitOfWork, account_id: object) -> Account:
+    """The account a use case acts on, by id."""
+    if not isinstance(account_id, str):
+        raise InvalidInput(field="account_id", expected="identifiant de compte")
+    account = uow.accounts.get(account_id)
+    if account is None:
+        raise NotFound(what="Le compte")
+    return account
+
+
+def is_support(actor: object) -> bool:
+    """Whether ``actor`` is the support team."""
+    return isinstance(actor, Actor) and actor.is_support
+
+
+def require_support(actor: object) -> None:
+    """Refuse anyone but the support team."""
+    if not is_support(actor):
+        raise Forbidden()
+
+
+def existing_structure(uow: UnitOfWork, structure_id: object) -> Structure:
+    """The structure a use case acts on, by id."""
+    if not isinstance(structure_id, str):
+        raise InvalidInput(field="structure_id", expected="identifiant de structure")
+    structure = uow.structures.get(structure_id)
+    if structure is None:
+        raise NotFound(field="structure_id", what="La structure")
+    return structure
+
+
+def as_manager(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Account, Structure]:
+    """The acting manager (principal or delegated) and the structure they manage."""
+    account = acting_account(uow, actor)
+    structure = existing_structure(uow, structure_id)
+    if not structure.is_manager(account.id):
+        raise Forbidden()
+    return account, structure
+
+
+def as_principal(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Account, Structure]:
+    """The acting principal manager and their structure."""
+    account = acting_account(uow, actor)
+    structure = existing_structure(uow, structure_id)
+    if not structure.is_principal(account.id):
+        raise Forbidden()
+    return account, structure
+
+
+def names(uow: UnitOfWork, account_id: str, structure_id: str) -> tuple[str, str, str]:
+    """(user's name, login email, structure's name) for the lists the pages show."""
+    account = uow.accounts.get(account_id)
+    structure = uow.structures.get(structure_id)
+    return (
+        f"{account.first_name} {account.last_name}" if account else "",
+        account.login_email.value if account else "",
+        structure.company_name if structure else "",
+    )
+
+
+def is_member(uow: UnitOfWork, account_id: str, structure_id: str) -> bool:
+    """Whether the account holds a validated attachment to the structure."""
+    return any(a.is_valid for a in uow.attachments.for_member(account_id, structure_id))
