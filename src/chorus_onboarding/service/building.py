@@ -68,6 +68,7 @@ def naming(form: StructureNaming, *, searching: bool = False) -> Naming:
 def check_structure_fields(
     ctx: Context, check: FieldChecks, form: StructureNaming, company: CompanyFields
 ) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
+    """Check the fields naming and describing a structure, each under its own name."""
     named = check("siret", lambda: naming(form))
     rcs = check("rcs", lambda: None if blank(company.rcs) else _rcs(company.rcs, named.value))
     described = check("company_name", lambda: _company(ctx, company, named.value))

@@ -46,6 +46,7 @@ class CheckedGrant:
 
 
 def checked_grants(structure: Structure, grants: object) -> list[CheckedGrant]:
+    """The rights asked for, each checked against what the structure offers."""
     if isinstance(grants, str | bytes) or not isinstance(grants, Iterable):
         raise InvalidInput(field="grants", expected="liste d'EspaceGrant")
     checked = []
@@ -71,6 +72,7 @@ def grant(
     rights: Iterable[CheckedGrant],
     now: datetime,
 ) -> None:
+    """Give ``account_id`` the rights as validated subscriptions (those held already are kept)."""
     held = {
         (s.service, s.espace)
         for s in uow.subscriptions.for_member(account_id, structure.id)
