@@ -42,14 +42,10 @@ from harness import Result, Row, Settings, Target, frozen_heap, gc_paused
 from stdnum import luhn
 
 from chorus_onboarding import (
-    SUGGESTED_SECRET_QUESTIONS,
-    Account,
     AccountState,
     Actor,
     Address,
-    Attachment,
     CompanyRecord,
-    EmailAddress,
     Espace,
     ExistingStructureRegistration,
     Habilitation,
@@ -57,16 +53,18 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingService,
     Purpose,
-    Structure,
-    StructureIdentifier,
-    Subscription,
 )
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
+from chorus_onboarding.domain.accounts import SUGGESTED_SECRET_QUESTIONS, Account
+from chorus_onboarding.domain.attachments import Attachment
+from chorus_onboarding.domain.emails import EmailAddress
 from chorus_onboarding.domain.espaces import OpenEspace
-from chorus_onboarding.domain.structures import DEFAULT_SERVICE
+from chorus_onboarding.domain.identifiers import StructureIdentifier
+from chorus_onboarding.domain.structures import DEFAULT_SERVICE, Structure
+from chorus_onboarding.domain.subscriptions import Subscription
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
 
 TITLE = "access checks against the store's size, and full onboardings through the facade"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from chorus_onboarding import (
     Actor,
-    CategorieBeneficiaire,
     Espace,
     EspaceGrant,
     ExistingStructureRegistration,
@@ -21,10 +20,11 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingService,
     StructureNaming,
-    TicOnAgriculturalCentre,
 )
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.domain.espaces import CategorieBeneficiaire
+from chorus_onboarding.errors import TicOnAgriculturalCentre
 from chorus_onboarding.testing.fakes import FrozenClock, link_parameters
 
 PASSWORD = "Ma-Ferme-En-Ligne-2024"

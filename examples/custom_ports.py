@@ -25,16 +25,15 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingService,
     OnboardingSettings,
-    Ports,
-    Siret,
-    StructureIdentifier,
 )
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.hashing import Argon2Hasher
 from chorus_onboarding.adapters.memory import MemoryOutbox, MemoryStore, MemoryUnitOfWork
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator, UuidIdGenerator
 from chorus_onboarding.adapters.strength import ZxcvbnStrengthMeter
+from chorus_onboarding.domain.identifiers import Siret, StructureIdentifier
 from chorus_onboarding.ports import OutgoingEmail
+from chorus_onboarding.service import Ports
 
 FARM_SIRET = "31415926000012"
 # The key link tokens are derived with: in production, read it from your

@@ -1,73 +1,42 @@
 """Onboarding on Chorus Pro, the French state's e-invoicing portal, as a pure domain library.
 
 Start with :class:`OnboardingService`, for instance ``OnboardingService.in_memory()``.
+
+The top level holds what a caller of the service passes and receives: the
+service and its settings, the actor, the forms, the results, and the values
+found in them. The rest lives in its own module:
+
+- every error, :class:`OnboardingError` and its subclasses:
+  ``chorus_onboarding.errors``;
+- the ports a host may implement (``UnitOfWork``, ``MailSender``,
+  ``CompanyDirectory``...) and the records they exchange:
+  ``chorus_onboarding.ports``; ``Ports``, the bundle a service is built
+  with: ``chorus_onboarding.service``;
+- the entities, their lifecycles and the identifiers:
+  ``chorus_onboarding.domain.*`` (``domain.accounts`` for ``Account``,
+  ``ACCOUNT_LIFECYCLE`` and ``SUGGESTED_SECRET_QUESTIONS``;
+  ``domain.structures``, ``domain.attachments``, ``domain.subscriptions``;
+  ``domain.identifiers`` for ``Siret``, ``StructureIdentifier``...;
+  ``domain.espaces`` for ``OpenEspace`` and the categories;
+  ``domain.history`` for ``ManagerAction``; ``domain.emails``;
+  ``domain.events``);
+- ``ActorKind``: ``chorus_onboarding.actors``;
+- the adapters (memory, SQL, SMTP...): ``chorus_onboarding.adapters``; the
+  emails' links and wording: ``chorus_onboarding.notifications``; the
+  outbox relay: ``chorus_onboarding.relay``;
+- the kit for testing a host (fakes, contract suites, Hypothesis
+  strategies): ``chorus_onboarding.testing``.
 """
 
-from .actors import Actor, ActorKind
-from .domain.accounts import ACCOUNT_LIFECYCLE, SUGGESTED_SECRET_QUESTIONS, Account, AccountState
-from .domain.attachments import ATTACHMENT_LIFECYCLE, Attachment, AttachmentState
-from .domain.emails import EmailAddress
-from .domain.errors import (
-    AccountNotActive,
-    ActivationExpired,
-    AlreadyAttached,
-    AlreadyExists,
-    AuthenticationFailed,
-    CaptchaRejected,
-    ChallengeInvalid,
-    ConcurrencyConflict,
-    ContactEmailUnchanged,
-    DeliveryRefused,
-    EspaceNotOpen,
-    ExtraNotInstalled,
-    Forbidden,
-    InvalidForm,
-    InvalidIdentifier,
-    InvalidInput,
-    InvalidTransition,
-    InvitationLapsed,
-    LoginEmailTaken,
-    NotAttached,
-    NotFound,
-    OnboardingError,
-    PasswordRejected,
-    PortRequired,
-    PrincipalHasAllRights,
-    PrincipalMustTransferFirst,
-    PrincipalOnly,
-    ResetLinkExpired,
-    RuleViolation,
-    SchemaOutdated,
-    SecretAnswerRejected,
-    StorageUnavailable,
-    StoredDataUnreadable,
-    StructureAlreadyRegistered,
-    StructureInactive,
-    StructureNotFound,
-    SubscriptionExists,
-    TicOnAgriculturalCentre,
-    TokenInvalid,
-    UnknownService,
-    ValidationError,
-    WrongCurrentPassword,
-)
-from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace, Habilitation
-from .domain.history import ManagerAction, ManagerActionKind
-from .domain.identifiers import (
-    EuVat,
-    ForeignIdentifier,
-    IdentifierType,
-    Pacage,
-    Rcs,
-    Ridet,
-    Siren,
-    Siret,
-    StructureIdentifier,
-    Tahiti,
-)
-from .domain.passwords import CharacterGroup, PasswordPolicy, PasswordStrength
-from .domain.structures import Address, CompanyRecord, Purpose, Service, Structure, StructureStatus
-from .domain.subscriptions import SUBSCRIPTION_LIFECYCLE, Subscription, SubscriptionState
+from .actors import Actor
+from .domain.accounts import AccountState
+from .domain.attachments import AttachmentState
+from .domain.errors import OnboardingError
+from .domain.espaces import Espace, Habilitation
+from .domain.identifiers import IdentifierType
+from .domain.passwords import PasswordPolicy, PasswordStrength
+from .domain.structures import Address, CompanyRecord, Purpose, Service, StructureStatus
+from .domain.subscriptions import SubscriptionState
 from .forms import (
     ExistingStructureRegistration,
     NewStructure,
@@ -82,7 +51,6 @@ from .service import (
     LoginResult,
     OnboardingService,
     PasswordResetChallenge,
-    Ports,
     Registration,
     Right,
     StructureSummary,
@@ -93,103 +61,37 @@ from .service import (
 from .settings import OnboardingSettings
 
 __all__ = [
-    "ACCOUNT_LIFECYCLE",
-    "ATTACHMENT_LIFECYCLE",
-    "SUBSCRIPTION_LIFECYCLE",
-    "SUGGESTED_SECRET_QUESTIONS",
-    "Account",
-    "AccountNotActive",
     "AccountState",
     "AccountView",
-    "ActivationExpired",
     "Actor",
-    "ActorKind",
     "Address",
-    "AlreadyAttached",
-    "AlreadyExists",
-    "Attachment",
     "AttachmentState",
     "AttachmentView",
-    "AuthenticationFailed",
     "BatchOutcome",
-    "CaptchaRejected",
-    "CategorieBeneficiaire",
-    "CategoriePrestataire",
-    "ChallengeInvalid",
-    "CharacterGroup",
     "CompanyRecord",
-    "ConcurrencyConflict",
-    "ContactEmailUnchanged",
-    "DeliveryRefused",
-    "EmailAddress",
     "Espace",
     "EspaceGrant",
-    "EspaceNotOpen",
-    "EuVat",
     "ExistingStructureRegistration",
-    "ExtraNotInstalled",
-    "Forbidden",
-    "ForeignIdentifier",
     "Habilitation",
     "IdentifierType",
-    "InvalidForm",
-    "InvalidIdentifier",
-    "InvalidInput",
-    "InvalidTransition",
-    "InvitationLapsed",
-    "LoginEmailTaken",
     "LoginResult",
-    "ManagerAction",
-    "ManagerActionKind",
     "NewStructure",
     "NewStructureRegistration",
-    "NotAttached",
-    "NotFound",
     "OnboardingError",
     "OnboardingService",
     "OnboardingSettings",
-    "Pacage",
     "PasswordPolicy",
-    "PasswordRejected",
     "PasswordResetChallenge",
     "PasswordStrength",
-    "PortRequired",
-    "Ports",
-    "PrincipalHasAllRights",
-    "PrincipalMustTransferFirst",
-    "PrincipalOnly",
     "Purpose",
-    "Rcs",
     "Registration",
-    "ResetLinkExpired",
-    "Ridet",
     "Right",
-    "RuleViolation",
-    "SchemaOutdated",
-    "SecretAnswerRejected",
     "Service",
-    "Siren",
-    "Siret",
-    "StorageUnavailable",
-    "StoredDataUnreadable",
-    "Structure",
-    "StructureAlreadyRegistered",
-    "StructureIdentifier",
-    "StructureInactive",
     "StructureNaming",
-    "StructureNotFound",
     "StructureStatus",
     "StructureSummary",
     "StructureUser",
     "StructureView",
-    "Subscription",
-    "SubscriptionExists",
     "SubscriptionState",
     "SubscriptionView",
-    "Tahiti",
-    "TicOnAgriculturalCentre",
-    "TokenInvalid",
-    "UnknownService",
-    "ValidationError",
-    "WrongCurrentPassword",
 ]

@@ -3,7 +3,10 @@
 Each has an in-memory adapter in ``chorus_onboarding.adapters`` so the whole
 library runs with no setup; a host application plugs its own (database,
 mail server, company register, captcha service) by satisfying the same
-protocol.
+protocol. The records the ports exchange (``OutgoingEmail``, ``OutboxEntry``,
+``DeadLetter``, ``Person``, ``StructureFacts``) are here too; the entities
+they carry are in ``chorus_onboarding.domain``, and ``Ports``, the bundle a
+service is built with, in ``chorus_onboarding.service``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,32 @@ from .domain.passwords import PasswordStrength
 from .domain.structures import CompanyRecord, Structure
 from .domain.subscriptions import Subscription
 from .domain.tokens import IssuedToken
+
+__all__ = [
+    "AccountRepository",
+    "AttachmentRepository",
+    "CaptchaVerifier",
+    "Clock",
+    "CompanyDirectory",
+    "DeadLetter",
+    "EventSubscriber",
+    "HistoryRepository",
+    "IdGenerator",
+    "MailSender",
+    "MailSession",
+    "NotificationFacts",
+    "Outbox",
+    "OutboxEntry",
+    "OutgoingEmail",
+    "PasswordHasher",
+    "PasswordStrengthMeter",
+    "Person",
+    "StructureFacts",
+    "StructureRepository",
+    "SubscriptionRepository",
+    "TokenGenerator",
+    "UnitOfWork",
+]
 
 
 class Clock(Protocol):

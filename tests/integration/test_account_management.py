@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chorus_onboarding import (
-    AccountState,
-    Actor,
+from chorus_onboarding import AccountState, Actor
+from chorus_onboarding.domain.errors import InvalidEmail
+from chorus_onboarding.errors import (
     ContactEmailUnchanged,
     Forbidden,
     InvalidTransition,
@@ -15,7 +15,6 @@ from chorus_onboarding import (
     TokenInvalid,
     WrongCurrentPassword,
 )
-from chorus_onboarding.domain.errors import InvalidEmail
 from tests.world import LOUISE, PASSWORD, World
 
 CONTACT = "contact@dressing-louise.fr"

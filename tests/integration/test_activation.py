@@ -7,10 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from chorus_onboarding import (
-    AccountState,
+from chorus_onboarding import AccountState, Actor
+from chorus_onboarding.errors import (
     ActivationExpired,
-    Actor,
     Forbidden,
     InvalidForm,
     InvalidTransition,

@@ -7,17 +7,19 @@ import pytest
 from chorus_onboarding import (
     AccountState,
     Actor,
-    AlreadyAttached,
     AttachmentState,
     EspaceGrant,
+    NewStructure,
+    StructureNaming,
+)
+from chorus_onboarding.domain.history import ManagerActionKind
+from chorus_onboarding.errors import (
+    AlreadyAttached,
     Forbidden,
     InvalidTransition,
     InvitationLapsed,
-    ManagerActionKind,
-    NewStructure,
     NotFound,
     RuleViolation,
-    StructureNaming,
 )
 from tests.world import LOUISE, LOUISE_SIRET, World
 

@@ -23,17 +23,7 @@ from sqlalchemy import create_engine, make_url, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from chorus_onboarding import (
-    Actor,
-    ConcurrencyConflict,
-    EmailAddress,
-    InvalidInput,
-    OnboardingService,
-    OnboardingSettings,
-    StorageUnavailable,
-    StoredDataUnreadable,
-    StructureNaming,
-)
+from chorus_onboarding import Actor, OnboardingService, OnboardingSettings, StructureNaming
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.sql import (
@@ -46,6 +36,13 @@ from chorus_onboarding.adapters.sql import (
 )
 from chorus_onboarding.adapters.sql import engines as sql_engines
 from chorus_onboarding.adapters.sql.uow import _failure
+from chorus_onboarding.domain.emails import EmailAddress
+from chorus_onboarding.errors import (
+    ConcurrencyConflict,
+    InvalidInput,
+    StorageUnavailable,
+    StoredDataUnreadable,
+)
 from chorus_onboarding.ports import OutgoingEmail
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.postgres import empty_postgres, require_postgres

@@ -6,15 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from chorus_onboarding import (
-    Actor,
-    OnboardingService,
-    OnboardingSettings,
-    TokenInvalid,
-)
+from chorus_onboarding import Actor, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
+from chorus_onboarding.errors import TokenInvalid
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.world import ANSWER, LOUISE, PASSWORD, QUESTION, World, build_world
 

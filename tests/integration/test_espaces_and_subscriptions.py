@@ -10,22 +10,24 @@ from chorus_onboarding import (
     Actor,
     Address,
     Espace,
-    EspaceNotOpen,
     ExistingStructureRegistration,
+    NewStructure,
+    StructureStatus,
+    SubscriptionState,
+)
+from chorus_onboarding.domain.errors import InvalidPacage, RequiredField
+from chorus_onboarding.errors import (
+    EspaceNotOpen,
     Forbidden,
     InvalidForm,
     InvalidInput,
     InvalidTransition,
-    NewStructure,
     NotAttached,
     PrincipalHasAllRights,
-    StructureStatus,
     SubscriptionExists,
-    SubscriptionState,
     TicOnAgriculturalCentre,
     UnknownService,
 )
-from chorus_onboarding.domain.errors import InvalidPacage, RequiredField
 from tests.world import LOUISE, World
 
 PAUL = "paul.martin@exemple.fr"

@@ -30,7 +30,6 @@ from hypothesis import strategies as st
 
 from chorus_onboarding import (
     Actor,
-    ActorKind,
     Address,
     Espace,
     EspaceGrant,
@@ -40,6 +39,7 @@ from chorus_onboarding import (
     OnboardingSettings,
     StructureStatus,
 )
+from chorus_onboarding.actors import ActorKind
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import Argon2Hasher, FastInsecureHasher

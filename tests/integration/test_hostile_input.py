@@ -8,20 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from chorus_onboarding import (
-    Actor,
-    AuthenticationFailed,
-    ChallengeInvalid,
-    InvalidInput,
-    OnboardingError,
-    OnboardingService,
-    OnboardingSettings,
-    TokenInvalid,
-)
+from chorus_onboarding import Actor, OnboardingError, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import Argon2Hasher, FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.errors import (
+    AuthenticationFailed,
+    ChallengeInvalid,
+    InvalidInput,
+    TokenInvalid,
+)
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.postgres import empty_postgres, require_postgres
 from tests.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World, build_world

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chorus_onboarding import Actor, PrincipalMustTransferFirst, PrincipalOnly
+from chorus_onboarding import Actor
+from chorus_onboarding.errors import PrincipalMustTransferFirst, PrincipalOnly
 from tests.world import World, build_world
 
 

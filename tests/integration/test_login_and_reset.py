@@ -7,20 +7,19 @@ from datetime import timedelta
 
 import pytest
 
-from chorus_onboarding import (
-    SUGGESTED_SECRET_QUESTIONS,
+from chorus_onboarding import Actor, OnboardingService
+from chorus_onboarding.adapters.hashing import FastInsecureHasher
+from chorus_onboarding.domain.accounts import SUGGESTED_SECRET_QUESTIONS
+from chorus_onboarding.errors import (
     AccountNotActive,
-    Actor,
     AuthenticationFailed,
     CaptchaRejected,
     ChallengeInvalid,
     InvalidForm,
-    OnboardingService,
     ResetLinkExpired,
     SecretAnswerRejected,
     TokenInvalid,
 )
-from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 NEW_PASSWORD = "Nouveau-Départ-2025"

@@ -32,16 +32,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, create_engine, inspect, make_url, select, text
 from sqlalchemy.engine import Connection, Engine
 
-from chorus_onboarding import (
-    InvalidInput,
-    ManagerActionKind,
-    OnboardingService,
-    OnboardingSettings,
-    SchemaOutdated,
-    StorageUnavailable,
-    StoredDataUnreadable,
-    StructureAlreadyRegistered,
-)
+from chorus_onboarding import OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
@@ -73,11 +64,18 @@ from chorus_onboarding.domain.espaces import (
     OpenEspace,
     Parameter,
 )
-from chorus_onboarding.domain.history import ManagerAction
+from chorus_onboarding.domain.history import ManagerAction, ManagerActionKind
 from chorus_onboarding.domain.identifiers import IdentifierType, StructureIdentifier
 from chorus_onboarding.domain.states import AttachmentState, SubscriptionState
 from chorus_onboarding.domain.structures import Address, Purpose, Structure, StructureStatus
 from chorus_onboarding.domain.subscriptions import Subscription
+from chorus_onboarding.errors import (
+    InvalidInput,
+    SchemaOutdated,
+    StorageUnavailable,
+    StoredDataUnreadable,
+    StructureAlreadyRegistered,
+)
 from chorus_onboarding.testing.contract import NOW, account
 from tests.postgres import require_postgres
 from tests.world import TEST_SECRET_KEY

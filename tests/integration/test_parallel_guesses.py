@@ -9,16 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from chorus_onboarding import (
-    AuthenticationFailed,
-    OnboardingError,
-    OnboardingService,
-    OnboardingSettings,
-)
+from chorus_onboarding import OnboardingError, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.errors import AuthenticationFailed
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.postgres import empty_postgres, require_postgres
 from tests.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World

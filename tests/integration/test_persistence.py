@@ -18,9 +18,6 @@ from sqlalchemy import select
 from chorus_onboarding import (
     AccountState,
     Actor,
-    ConcurrencyConflict,
-    InvalidForm,
-    LoginEmailTaken,
     NewStructureRegistration,
     OnboardingError,
     OnboardingService,
@@ -32,6 +29,7 @@ from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.sql.schema import outbox
+from chorus_onboarding.errors import ConcurrencyConflict, InvalidForm, LoginEmailTaken
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from tests.postgres import empty_postgres, require_postgres
 from tests.world import ANSWER, LOUISE, PASSWORD, TEST_SECRET_KEY, World

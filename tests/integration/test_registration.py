@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from chorus_onboarding import (
-    Actor,
-    Espace,
+from chorus_onboarding import Actor, Espace, Purpose, StructureView
+from chorus_onboarding.domain.accounts import AccountState
+from chorus_onboarding.domain.structures import DEFAULT_SERVICE
+from chorus_onboarding.errors import (
     InvalidForm,
     InvalidIdentifier,
     LoginEmailTaken,
-    Purpose,
     StructureAlreadyRegistered,
-    StructureView,
 )
-from chorus_onboarding.domain.accounts import AccountState
-from chorus_onboarding.domain.structures import DEFAULT_SERVICE
 from tests.world import FARM_SIRET, LOUISE, LOUISE_SIRET, World
 
 

@@ -11,12 +11,10 @@ from chorus_onboarding import (
     AttachmentState,
     ExistingStructureRegistration,
     IdentifierType,
-    InvalidForm,
     NewStructureRegistration,
-    StructureAlreadyRegistered,
     StructureNaming,
-    StructureNotFound,
 )
+from chorus_onboarding.errors import InvalidForm, StructureAlreadyRegistered, StructureNotFound
 from tests.world import LOUISE, World
 
 PAUL = "paul.martin@exemple.fr"

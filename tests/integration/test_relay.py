@@ -19,13 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chorus_onboarding import (
-    AuthenticationFailed,
-    NewStructureRegistration,
-    OnboardingService,
-    OnboardingSettings,
-    TokenInvalid,
-)
+from chorus_onboarding import NewStructureRegistration, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
@@ -33,6 +27,7 @@ from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.smtp import SmtpMailSender
 from chorus_onboarding.adapters.sql.schema import SCHEMA_VERSION, outbox
 from chorus_onboarding.domain.errors import PortRequired
+from chorus_onboarding.errors import AuthenticationFailed, TokenInvalid
 from chorus_onboarding.ports import MailSession, OutgoingEmail
 from chorus_onboarding.relay import RetryPolicy
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters

@@ -14,27 +14,29 @@ import pytest
 
 from chorus_onboarding import (
     Actor,
-    EmailAddress,
     EspaceGrant,
-    EuVat,
     ExistingStructureRegistration,
-    ForeignIdentifier,
     IdentifierType,
     NewStructure,
     NewStructureRegistration,
     OnboardingError,
     OnboardingService,
-    Pacage,
     PasswordPolicy,
+    StructureNaming,
+)
+from chorus_onboarding.domain.emails import EmailAddress
+from chorus_onboarding.domain.identifiers import (
+    EuVat,
+    ForeignIdentifier,
+    Pacage,
     Rcs,
     Ridet,
     Siren,
     Siret,
     StructureIdentifier,
-    StructureNaming,
     Tahiti,
-    ValidationError,
 )
+from chorus_onboarding.errors import ValidationError
 from chorus_onboarding.notifications import Links, Templates
 from chorus_onboarding.relay import RelayWorker
 from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world

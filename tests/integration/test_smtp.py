@@ -15,11 +15,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from chorus_onboarding import InvalidInput, NewStructureRegistration, OnboardingService
+from chorus_onboarding import NewStructureRegistration, OnboardingService
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.adapters.smtp import SmtpMailSender
 from chorus_onboarding.domain.errors import DeliveryRefused
+from chorus_onboarding.errors import InvalidInput
 from chorus_onboarding.ports import OutgoingEmail
 from chorus_onboarding.testing.fakes import FrozenClock
 

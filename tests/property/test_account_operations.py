@@ -15,7 +15,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from chorus_onboarding import ACCOUNT_LIFECYCLE, AccountState, Actor, OnboardingError
+from chorus_onboarding import AccountState, Actor, OnboardingError
+from chorus_onboarding.domain.accounts import ACCOUNT_LIFECYCLE
 from tests.world import LOUISE, PASSWORD, World, build_world
 
 S = AccountState

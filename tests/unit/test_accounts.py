@@ -6,11 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chorus_onboarding import Account, AccountState, EmailAddress, InvalidTransition, TokenInvalid
+from chorus_onboarding import AccountState
 from chorus_onboarding.domain import events
-from chorus_onboarding.domain.accounts import normalise_secret_answer, person_name, secret_question
+from chorus_onboarding.domain.accounts import (
+    Account,
+    normalise_secret_answer,
+    person_name,
+    secret_question,
+)
+from chorus_onboarding.domain.emails import EmailAddress
 from chorus_onboarding.domain.errors import ActivationExpired, InvalidInput, RequiredField
 from chorus_onboarding.domain.tokens import IssuedToken, PendingToken
+from chorus_onboarding.errors import InvalidTransition, TokenInvalid
 
 NOW = datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)
 TOKEN = IssuedToken(link_id="clear-token", digest="digest-1")

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from chorus_onboarding import EmailAddress
-from chorus_onboarding.domain.emails import confirmed_login_email
+from chorus_onboarding.domain.emails import EmailAddress, confirmed_login_email
 from chorus_onboarding.domain.errors import EmailConfirmationMismatch, InvalidEmail
 
 

@@ -6,8 +6,10 @@ import enum
 
 import pytest
 
-from chorus_onboarding import ACCOUNT_LIFECYCLE, AccountState, InvalidTransition
+from chorus_onboarding import AccountState
+from chorus_onboarding.domain.accounts import ACCOUNT_LIFECYCLE
 from chorus_onboarding.domain.lifecycle import Lifecycle, Transition
+from chorus_onboarding.errors import InvalidTransition
 
 
 class Light(enum.Enum):

@@ -7,26 +7,26 @@ from datetime import UTC, datetime
 import pytest
 
 from chorus_onboarding import (
-    ATTACHMENT_LIFECYCLE,
-    SUBSCRIPTION_LIFECYCLE,
     Address,
-    Attachment,
     AttachmentState,
     Espace,
-    EspaceNotOpen,
     Habilitation,
     IdentifierType,
-    InvalidTransition,
     Purpose,
-    Structure,
-    StructureIdentifier,
-    Subscription,
     SubscriptionState,
+)
+from chorus_onboarding.domain.attachments import ATTACHMENT_LIFECYCLE, Attachment
+from chorus_onboarding.domain.espaces import CategorieBeneficiaire, EspaceParameters, OpenEspace
+from chorus_onboarding.domain.events import AttachmentDecided, UserDetached
+from chorus_onboarding.domain.identifiers import StructureIdentifier
+from chorus_onboarding.domain.structures import Structure
+from chorus_onboarding.domain.subscriptions import SUBSCRIPTION_LIFECYCLE, Subscription
+from chorus_onboarding.errors import (
+    EspaceNotOpen,
+    InvalidTransition,
     TicOnAgriculturalCentre,
     UnknownService,
 )
-from chorus_onboarding.domain.espaces import CategorieBeneficiaire, EspaceParameters, OpenEspace
-from chorus_onboarding.domain.events import AttachmentDecided, UserDetached
 
 NOW = datetime(2018, 1, 4, tzinfo=UTC)
 TIC = OpenEspace(

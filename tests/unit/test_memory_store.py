@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from chorus_onboarding import Account, EmailAddress
 from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
+from chorus_onboarding.domain.accounts import Account
+from chorus_onboarding.domain.emails import EmailAddress
 from chorus_onboarding.domain.tokens import IssuedToken
 
 NOW = datetime(2018, 1, 4, tzinfo=UTC)

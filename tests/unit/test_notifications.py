@@ -84,7 +84,7 @@ def test_a_two_recipient_event_interrupted_half_way_completes_without_duplicates
 
 
 def test_delivery_refuses_a_silly_limit() -> None:
-    from chorus_onboarding import InvalidInput
+    from chorus_onboarding.errors import InvalidInput
 
     with pytest.raises(InvalidInput):
         build_world().service.deliver_notifications(0)
