@@ -18,7 +18,7 @@ found in them. The rest lives in its own module:
   ``domain.structures``, ``domain.attachments``, ``domain.subscriptions``;
   ``domain.identifiers`` for ``Siret``, ``StructureIdentifier``...;
   ``domain.espaces`` for ``OpenEspace`` and the categories;
-  ``domain.history`` for ``ManagerAction``; ``domain.emails``;
+  ``domain.emails``;
   ``domain.events``);
 - ``ActorKind``: ``chorus_onboarding.actors``;
 - the adapters (memory, SQL, SMTP...): ``chorus_onboarding.adapters``; the
@@ -33,6 +33,7 @@ from .domain.accounts import AccountState
 from .domain.attachments import AttachmentState
 from .domain.errors import OnboardingError
 from .domain.espaces import Espace, Habilitation
+from .domain.history import ManagerAction
 from .domain.identifiers import IdentifierType
 from .domain.passwords import PasswordPolicy, PasswordStrength
 from .domain.structures import Address, CompanyRecord, Purpose, Service, StructureStatus
@@ -75,6 +76,7 @@ __all__ = [
     "Habilitation",
     "IdentifierType",
     "LoginResult",
+    "ManagerAction",
     "NewStructure",
     "NewStructureRegistration",
     "OnboardingError",
