@@ -41,9 +41,9 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingError,
     OnboardingService,
-    ValidationError,
 )
 from chorus_onboarding.adapters.snapshots import snapshot
+from chorus_onboarding.errors import ValidationError
 from tests.world import World, build_world
 
 EMAILS = [f"user{number}@exemple.fr" for number in range(5)]
