@@ -113,6 +113,7 @@ def test_every_page_is_found() -> None:
         "embedding.md",
         "lifecycles.md",
         "persistence.md",
+        "rules.md",
     } <= names
 
 

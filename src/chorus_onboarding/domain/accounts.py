@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from attrs import define, field
@@ -22,11 +23,13 @@ from attrs import define, field
 from . import events
 from .emails import EmailAddress
 from .errors import (
+    AccountNotActive,
     ActivationExpired,
     ContactEmailUnchanged,
     InvalidInput,
     ResetLinkExpired,
     TokenInvalid,
+    WrongCurrentPassword,
 )
 from .lifecycle import Lifecycle, Transition
 from .text import printable_text
@@ -196,6 +199,15 @@ class Account(events.RecordsEvents):
         """Whether logins are refused for now after too many failures."""
         return self.login_blocked_until is not None and now < self.login_blocked_until
 
+    def session_is_current(self, credentials_version: int) -> bool:
+        """Whether a session opened at ``credentials_version`` may go on.
+
+        Only while the account is active and its credentials have not changed
+        since (a new password, a new secret question, a reset, a
+        deactivation): after that the user logs in again.
+        """
+        return self.is_active and self.credentials_version == credentials_version
+
     # --- activation -------------------------------------------------------
 
     def issue_activation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
@@ -297,6 +309,16 @@ class Account(events.RecordsEvents):
         """The right password was given (the account may not be active): the count starts again."""
         self.failed_logins = 0
 
+    def ensure_may_log_in(self) -> None:
+        """Raise :class:`AccountNotActive` unless the account is ACTIVE.
+
+        Only an active account logs in: one pending activation, expired or
+        deactivated is refused, with its state. Call it once the password has
+        proved right, so that the refusal tells the state only to the owner.
+        """
+        if not self.is_active:
+            raise AccountNotActive(state=self.state.label)
+
     def record_login_success(self, now: datetime, rehashed_password: str | None = None) -> None:
         """A good login clears the failure count (and stores a stronger hash if given)."""
         self.failed_logins = 0
@@ -329,8 +351,18 @@ class Account(events.RecordsEvents):
         self.password_reset = None
         self.reactivation = None
 
+    def check_current_password(self, typed: str, verify: Callable[[str, str], bool]) -> None:
+        """Raise :class:`WrongCurrentPassword` unless ``typed`` is the account's password.
+
+        Changing the password or the secret question from "Mon compte" needs
+        the current password. ``verify(hash, password)`` is the password
+        hasher's check (the domain never hashes).
+        """
+        if self.password_hash is None or not verify(self.password_hash, typed):
+            raise WrongCurrentPassword(field="current_password")
+
     def change_password(self, new_hash: str, now: datetime) -> None:
-        """Store a new password hash (the caller checked the current password)."""
+        """Store a new password hash (after :meth:`check_current_password`)."""
         self._require_active("change_password")
         self.password_hash = new_hash
         self._credentials_changed()

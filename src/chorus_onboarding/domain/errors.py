@@ -454,6 +454,32 @@ class NotAttached(RuleViolation):
     message_en = "This account is not attached to the structure."
 
 
+class PrincipalRoleNeedsActiveMember(NotAttached):
+    """The principal manager role goes only to an active user validly attached to the structure."""
+
+    code = "principal_role_needs_active_member"
+    message_fr = (
+        "Le rôle de gestionnaire principal ne peut être confié qu'à un utilisateur actif "
+        "rattaché à la structure."
+    )
+    message_en = (
+        "The principal manager role can only go to an active user attached to the structure."
+    )
+
+
+class ManagerNeedsActiveMember(NotAttached):
+    """Managing rights are delegated only to an active user validly attached to the structure."""
+
+    code = "manager_needs_active_member"
+    message_fr = (
+        "Les droits de gestionnaire ne peuvent être délégués qu'à un utilisateur actif "
+        "rattaché à la structure."
+    )
+    message_en = (
+        "Managing rights can only be delegated to an active user attached to the structure."
+    )
+
+
 class AlreadyAttached(RuleViolation):
     """The user is attached already, or a request or an invitation of theirs is pending."""
 
@@ -650,6 +676,44 @@ class PrincipalOnly(Forbidden):
     code = "principal_only"
     message_fr = "Seul le gestionnaire principal de la structure peut effectuer cette action."
     message_en = "Only the structure's principal manager can do this."
+
+
+class ManagersOnly(Forbidden):
+    """Only a manager of the structure (principal or delegated) may do this."""
+
+    code = "managers_only"
+    message_fr = "Seuls les gestionnaires de la structure peuvent effectuer cette action."
+    message_en = "Only the structure's managers can do this."
+
+
+class MembersOnly(Forbidden):
+    """Only a user attached to the structure (or support) may see its data."""
+
+    code = "members_only"
+    message_fr = "Seuls les utilisateurs rattachés à la structure peuvent la consulter."
+    message_en = "Only users attached to the structure can see it."
+
+
+class ActorNotActive(Forbidden):
+    """The acting user's account is unknown or not active: it has no right at all."""
+
+    code = "actor_not_active"
+    message_fr = "Seul un utilisateur dont le compte est actif peut effectuer cette action."
+    message_en = "Only a user whose account is active can do this."
+
+
+class ActivationResendNotAllowed(Forbidden):
+    """Only support, or a manager of a structure the user belongs to or asks to join, resends."""
+
+    code = "activation_resend_not_allowed"
+    message_fr = (
+        "Seuls le support et les gestionnaires d'une structure à laquelle l'utilisateur est "
+        "rattaché (ou demande à l'être) peuvent lui renvoyer le courriel d'activation."
+    )
+    message_en = (
+        "Only support, or a manager of a structure the user belongs to (or asks to join), "
+        "can resend the activation email."
+    )
 
 
 class ConcurrencyConflict(OnboardingError):

@@ -17,6 +17,7 @@ from .errors import (
     InvalidInput,
     NotFound,
     RuleViolation,
+    StructureInactive,
     TicOnAgriculturalCentre,
     UnknownService,
 )
@@ -265,6 +266,15 @@ class Structure(events.RecordsEvents):
         opened = self.opened(espace)
         return opened is not None and service in opened.services and opened.allows(habilitation)
 
+    def check_active(self) -> None:
+        """Raise :class:`StructureInactive` unless the structure is ACTIF.
+
+        Nothing new happens on an inactive structure: no one asks to join it,
+        is invited to it or asks for a subscription on it.
+        """
+        if not self.is_active:
+            raise StructureInactive(field="structure_id")
+
     def check_offers(self, espace: Espace, service: str, habilitation: Habilitation) -> None:
         """Raise :class:`EspaceNotOpen` unless :meth:`offers`."""
         if self.service(service) is None:
@@ -326,7 +336,13 @@ class Structure(events.RecordsEvents):
         self.services = (*self.services, service)
 
     def grant_manager(self, account_id: str) -> None:
-        """Delegate managing rights to an attached user."""
+        """Delegate managing rights to ``account_id``; refused to whoever manages already.
+
+        Only an active user validly attached to the structure may receive
+        them, which the structure cannot check: it holds neither accounts nor
+        attachments. :func:`~chorus_onboarding.domain.membership.delegate_managing`
+        checks that first, then calls this.
+        """
         if self.is_manager(account_id):
             raise AlreadyExists(field="account_id", what="Ce gestionnaire")
         self.managers = self.managers | {account_id}
@@ -343,6 +359,16 @@ class Structure(events.RecordsEvents):
         With ``keep_former`` the former principal manager keeps managing as a
         delegated manager (a transfer must not lock them out); without, they
         keep no right (support appoints a successor to someone gone).
+
+        The role goes only to an active user validly attached to the
+        structure ("transférer le rôle à un autre utilisateur rattaché
+        actif"). The structure cannot check that: the account's state and the
+        attachments are other entities it does not hold. Call
+        :func:`~chorus_onboarding.domain.membership.transfer_principal_role`
+        or :func:`~chorus_onboarding.domain.membership.appoint_principal_manager`,
+        which check it and then call this; call this directly only with an
+        account that :func:`~chorus_onboarding.domain.membership.may_receive_principal_role`
+        accepted.
         """
         former = self.principal_manager_id
         self.principal_manager_id = account_id

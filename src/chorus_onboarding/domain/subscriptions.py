@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from attrs import define, field
+from attrs import define, field, frozen
 
 from . import events
 from .espaces import Espace, Habilitation
@@ -32,6 +32,15 @@ SUBSCRIPTION_LIFECYCLE: Lifecycle[SubscriptionState] = Lifecycle(
         Transition("revoke", (_S.VALIDE,), _S.REVOQUE),
     ],
 )
+
+
+@frozen
+class EspaceRight:
+    """A right on one espace, for one service, in one mode: what a validated subscription gives."""
+
+    espace: Espace
+    habilitation: Habilitation
+    service: str
 
 
 @define(eq=False, weakref_slot=False)
