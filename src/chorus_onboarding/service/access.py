@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from attrs import frozen
 
 from ..actors import Actor
+from ..domain import membership
 from ..domain.accounts import AccountState
 from ..domain.attachments import AttachmentState
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.subscriptions import SubscriptionState
-from ..ports import UnitOfWork
 from .context import Context
 from .grants import parse_habilitation
 from .loaders import (
@@ -60,6 +62,8 @@ _CSV_HEADER = (
 )
 
 
+T = TypeVar("T")
+
 _LISTED = frozenset({AttachmentState.PENDING, AttachmentState.VALIDATED})
 """The attachments whose people a structure's managers see."""
 
@@ -72,9 +76,10 @@ def can_access(
     True only for an active account with a validated attachment to an
     active structure on which the espace is open in that mode, and which
     is its principal manager or holds a validated subscription covering
-    the mode (on a service the espace is open for). Reads only this user's
-    attachments and subscriptions on this structure, however many others
-    the store holds.
+    the mode (on a service the espace is open for): the rule is
+    :func:`~chorus_onboarding.domain.membership.can_access`. Reads only this
+    user's attachments and subscriptions on this structure, however many
+    others the store holds, and only once the cheaper conditions hold.
     """
     wanted_espace = Espace.parse(espace)
     wanted = parse_habilitation(mode)
@@ -82,27 +87,21 @@ def can_access(
         if not isinstance(value, str):
             raise InvalidInput(field=field, expected="identifiant")
     with ctx.unit_of_work() as uow:
-        return _grants(uow, account_id, structure_id, wanted_espace, wanted)
+        account = uow.accounts.get(account_id)
+        structure = uow.structures.get(structure_id)
+        return membership.can_access(
+            account,
+            structure,
+            _later(lambda: uow.attachments.for_member(account_id, structure_id)),
+            _later(lambda: uow.subscriptions.for_member(account_id, structure_id)),
+            wanted_espace,
+            wanted,
+        )
 
 
-def _grants(
-    uow: UnitOfWork, account_id: str, structure_id: str, espace: Espace, wanted: Habilitation
-) -> bool:
-    account = uow.accounts.get(account_id)
-    structure = uow.structures.get(structure_id)
-    if account is None or not account.is_active or structure is None or not structure.is_active:
-        return False
-    opened = structure.opened(espace)
-    if opened is None or not opened.allows(wanted):
-        return False
-    if not any(a.is_valid for a in uow.attachments.for_member(account_id, structure_id)):
-        return False
-    if structure.is_principal(account_id):
-        return True
-    return any(
-        s.covers(espace, wanted) and s.service in opened.services
-        for s in uow.subscriptions.for_member(account_id, structure_id)
-    )
+def _later(load: Callable[[], Iterable[T]]) -> Iterator[T]:
+    """``load()``'s items, read only if the rule gets that far (the store is asked then)."""
+    yield from load()
 
 
 def structure_users(ctx: Context, actor: Actor, structure_id: str) -> list[StructureUser]:

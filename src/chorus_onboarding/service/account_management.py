@@ -9,9 +9,10 @@ from datetime import datetime
 from attrs import frozen
 
 from ..actors import Actor
+from ..domain import membership
 from ..domain.accounts import Account, AccountState, normalise_secret_answer
 from ..domain.emails import EmailAddress
-from ..domain.errors import Forbidden, InvalidInput, WrongCurrentPassword
+from ..domain.errors import InvalidInput
 from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
 from .arguments import text_argument, typed_question
@@ -19,6 +20,7 @@ from .checks import FieldChecks
 from .context import Context
 from .loaders import (
     acting_account,
+    is_support,
     require_support,
     target_account,
 )
@@ -86,8 +88,7 @@ def password_strength(
 
 def _check_current_password(ctx: Context, account: Account, current: object) -> None:
     typed = text_argument(current, "current_password", maximum=4096)
-    if account.password_hash is None or not ctx.ports.hasher.verify(account.password_hash, typed):
-        raise WrongCurrentPassword(field="current_password")
+    account.check_current_password(typed, ctx.ports.hasher.verify)
 
 
 def change_contact_email(ctx: Context, actor: Actor, new_contact_email: str) -> None:
@@ -164,20 +165,16 @@ def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
     with ctx.unit_of_work() as uow:
         account = target_account(uow, account_id)
         managed = None
-        if not (isinstance(actor, Actor) and actor.is_support):
+        if not is_support(actor):
             manager = acting_account(uow, actor)
-            managed = next(
+            managed = membership.ensure_may_resend_activation(
+                manager.id,
                 (
-                    structure
+                    (attachment, structure)
                     for attachment in uow.attachments.for_account(account.id)
-                    if attachment.state.is_live
-                    and (structure := uow.structures.get(attachment.structure_id)) is not None
-                    and structure.is_manager(manager.id)
+                    if (structure := uow.structures.get(attachment.structure_id)) is not None
                 ),
-                None,
             )
-            if managed is None:
-                raise Forbidden()
         now = ctx.now()
         account.issue_activation(ctx.ports.tokens.issue(), now, ctx.settings.activation_validity)
         if managed is not None:

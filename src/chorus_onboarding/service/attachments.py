@@ -14,20 +14,17 @@ from ..domain.accounts import Account
 from ..domain.attachments import Attachment, AttachmentState
 from ..domain.emails import EmailAddress
 from ..domain.errors import (
-    AlreadyAttached,
-    Forbidden,
     InvalidInput,
     InvitationLapsed,
     NotFound,
     OnboardingError,
-    StructureInactive,
 )
 from ..domain.history import ManagerActionKind
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
 from .arguments import note_argument
 from .context import Context
-from .grants import EspaceGrant, checked_grants, grant
+from .grants import EspaceGrant, espace_rights, grant
 from .loaders import (
     acting_account,
     as_manager,
@@ -65,15 +62,6 @@ class BatchOutcome:
         return self.error is None
 
 
-def _live(uow: UnitOfWork, member: str, structure_id: str, now: datetime) -> list[Attachment]:
-    """The member's live attachments to the structure; an invitation past its time lapses first."""
-    live = [a for a in uow.attachments.for_member(member, structure_id) if a.state.is_live]
-    for lapsed in [a for a in live if a.lapsed(now)]:
-        lapsed.lapse(now=now)
-        live.remove(lapsed)
-    return live
-
-
 _MAX_BATCH = 1000
 """How many requests one batch decides."""
 
@@ -103,10 +91,9 @@ def ask_to_join(
     ctx: Context, uow: UnitOfWork, account: Account, structure: Structure
 ) -> Attachment:
     """A new pending request of ``account`` to ``structure``, announced to its managers."""
-    if not structure.is_active:
-        raise StructureInactive(field="structure_id")
-    if _live(uow, account.id, structure.id, ctx.now()):
-        raise AlreadyAttached(field="structure_id")
+    membership.ensure_may_request_attachment(
+        structure, account.id, uow.attachments.for_member(account.id, structure.id), now=ctx.now()
+    )
     attachment = Attachment.request(
         attachment_id=ctx.ports.ids.new_id(),
         account_id=account.id,
@@ -129,8 +116,7 @@ def _pending(
     if attachment is None:
         raise NotFound(field="attachment_id", what="La demande de rattachement")
     structure = existing_structure(uow, attachment.structure_id)
-    if not structure.is_manager(manager.id):
-        raise Forbidden()
+    membership.ensure_manages(structure, manager.id)
     return manager, structure, attachment
 
 
@@ -156,8 +142,9 @@ def withdraw_attachment_request(ctx: Context, actor: Actor, attachment_id: str) 
     with ctx.unit_of_work() as uow:
         account = acting_account(uow, actor)
         attachment = uow.attachments.get(attachment_id)
-        if attachment is None or attachment.account_id != account.id:
+        if attachment is None:
             raise NotFound(field="attachment_id", what="La demande de rattachement")
+        membership.ensure_may_withdraw(account.id, attachment)
         attachment.withdraw(now=ctx.now())
         uow.commit()
 
@@ -201,9 +188,8 @@ def validate_attachment(
     """
     with ctx.unit_of_work() as uow:
         manager, structure, attachment = _pending(uow, actor, attachment_id)
-        rights = checked_grants(structure, grants)
-        if rights and not structure.is_principal(manager.id):
-            raise Forbidden(field="grants")
+        rights = espace_rights(grants)
+        membership.ensure_may_grant_rights(structure, manager.id, rights)
         now = ctx.now()
         attachment.validate(by=manager.id, now=now)
         ctx.log(
@@ -281,35 +267,23 @@ def invite_user(ctx: Context, actor: Actor, structure_id: str, login_email: str)
     """
     email = EmailAddress.parse(login_email, field="login_email")
     with ctx.unit_of_work() as uow:
-        manager, structure = as_manager(uow, actor, structure_id)
-        if not structure.is_active:
-            raise StructureInactive(field="structure_id")
-        now = ctx.now()
+        manager = acting_account(uow, actor)
+        structure = existing_structure(uow, structure_id)
+        membership.ensure_may_invite(structure, manager.id)
         account = uow.accounts.get_by_login_email(email)
-        if account is not None and account.is_active:
-            _offer(ctx, uow, structure, manager.id, account.id, now)
+        invitation = membership.offer_attachment(
+            structure,
+            account,
+            uow.attachments.for_member(account.id, structure.id) if account else (),
+            by=manager.id,
+            now=ctx.now(),
+            validity=ctx.settings.invitation_validity,
+            new_id=ctx.ports.ids.new_id,
+        )
+        if invitation is not None:
+            uow.attachments.add(invitation)
         ctx.log(uow, structure, actor, ManagerActionKind.USER_INVITED, details=email.value)
         uow.commit()
-
-
-def _offer(
-    ctx: Context, uow: UnitOfWork, structure: Structure, by: str, member: str, now: datetime
-) -> None:
-    live = _live(uow, member, structure.id, now)
-    if any(a.state is AttachmentState.PENDING for a in live):
-        # They asked to join: the invitation is their consent already given.
-        next(a for a in live if a.state is AttachmentState.PENDING).validate(by=by, now=now)
-    elif not live:
-        uow.attachments.add(
-            Attachment.invite(
-                attachment_id=ctx.ports.ids.new_id(),
-                account_id=member,
-                structure_id=structure.id,
-                by=by,
-                now=now,
-                validity=ctx.settings.invitation_validity,
-            )
-        )
 
 
 def accept_invitation(ctx: Context, actor: Actor, attachment_id: str) -> None:
@@ -328,12 +302,9 @@ def _answer_invitation(ctx: Context, actor: object, attachment_id: object, *, ac
     with ctx.unit_of_work() as uow:
         account = acting_account(uow, actor)
         invitation = uow.attachments.get(attachment_id)
-        if (
-            invitation is None
-            or invitation.account_id != account.id
-            or invitation.state is not AttachmentState.INVITED
-        ):
+        if invitation is None:
             raise NotFound(field="attachment_id", what="L'invitation")
+        membership.ensure_may_answer_invitation(account.id, invitation)
         now = ctx.now()
         if invitation.lapsed(now):
             invitation.lapse(now=now)
@@ -378,9 +349,11 @@ def leave_structure(ctx: Context, actor: Actor, structure_id: str) -> None:
 def _end_membership(
     ctx: Context, uow: UnitOfWork, structure: Structure, by: str, member: str
 ) -> None:
-    valid = [a for a in uow.attachments.for_member(member, structure.id) if a.is_valid]
-    if not valid:
+    attachment = membership.attachment_of(
+        structure, member, uow.attachments.for_member(member, structure.id)
+    )
+    if attachment is None:
         raise NotFound(field="account_id", what="Le rattachement")
     subscriptions = uow.subscriptions.for_member(member, structure.id)
     membership.ensure_may_detach(structure, by, member, subscriptions)
-    membership.detach(structure, valid[0], subscriptions, by=by, now=ctx.now())
+    membership.detach(structure, attachment, subscriptions, by=by, now=ctx.now())

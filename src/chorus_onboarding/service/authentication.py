@@ -151,9 +151,11 @@ def login(ctx: Context, login_email: str, password: str) -> LoginResult:
     if not ctx.ports.hasher.verify(checked.password_hash, password):
         _on_account(ctx, email, lambda a: a.confirm_login_failure(now, limit, block))
         raise AuthenticationFailed()
-    if not checked.is_active:
+    try:
+        checked.ensure_may_log_in()
+    except AccountNotActive:
         _on_account(ctx, email, lambda a: a.clear_login_failures())
-        raise AccountNotActive(state=checked.state.label)
+        raise
     rehashed = (
         ctx.ports.hasher.hash(password)
         if ctx.ports.hasher.needs_rehash(checked.password_hash)
@@ -211,11 +213,7 @@ def session_is_current(ctx: Context, account_id: str, credentials_version: int) 
         return False
     with ctx.unit_of_work() as uow:
         account = uow.accounts.get(account_id)
-        return (
-            account is not None
-            and account.is_active
-            and account.credentials_version == credentials_version
-        )
+        return account is not None and account.session_is_current(credentials_version)
 
 
 # --- journey 7 -------------------------------------------------------------

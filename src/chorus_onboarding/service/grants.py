@@ -7,12 +7,13 @@ from datetime import datetime
 
 from attrs import frozen
 
+from ..domain import membership
 from ..domain.choices import member_of
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
-from ..domain.subscriptions import Subscription
+from ..domain.subscriptions import EspaceRight, Subscription
 from ..ports import UnitOfWork
 from .context import Context
 
@@ -36,30 +37,21 @@ def parse_habilitation(value: object) -> Habilitation:
     )
 
 
-@frozen
-class CheckedGrant:
-    """An :class:`EspaceGrant` once checked against the structure."""
-
-    espace: Espace
-    habilitation: Habilitation
-    service: str
-
-
-def checked_grants(structure: Structure, grants: object) -> list[CheckedGrant]:
-    """The rights asked for, each checked against what the structure offers."""
+def espace_rights(grants: object) -> list[EspaceRight]:
+    """The rights a caller's :class:`EspaceGrant` list names, parsed (not yet checked)."""
     if isinstance(grants, str | bytes) or not isinstance(grants, Iterable):
         raise InvalidInput(field="grants", expected="liste d'EspaceGrant")
     checked = []
     for grant in grants:
         if not isinstance(grant, EspaceGrant):
             raise InvalidInput(field="grants", expected="EspaceGrant")
-        right = CheckedGrant(
-            Espace.parse(grant.espace),
-            parse_habilitation(grant.habilitation),
-            service_code(grant.service),
+        checked.append(
+            EspaceRight(
+                Espace.parse(grant.espace),
+                parse_habilitation(grant.habilitation),
+                service_code(grant.service),
+            )
         )
-        structure.check_offers(right.espace, right.service, right.habilitation)
-        checked.append(right)
     return checked
 
 
@@ -69,18 +61,12 @@ def grant(
     structure: Structure,
     actor: object,
     account_id: str,
-    rights: Iterable[CheckedGrant],
+    rights: Iterable[EspaceRight],
     now: datetime,
 ) -> None:
     """Give ``account_id`` the rights as validated subscriptions (those held already are kept)."""
-    held = {
-        (s.service, s.espace)
-        for s in uow.subscriptions.for_member(account_id, structure.id)
-        if s.state.is_live
-    }
-    for right in rights:
-        if (right.service, right.espace) in held:
-            continue
+    held = uow.subscriptions.for_member(account_id, structure.id)
+    for right in membership.rights_to_grant(structure, account_id, rights, held):
         uow.subscriptions.add(
             Subscription.granted(
                 subscription_id=ctx.ports.ids.new_id(),
@@ -93,7 +79,6 @@ def grant(
                 now=now,
             )
         )
-        held.add((right.service, right.espace))
         ctx.log(
             uow,
             structure,

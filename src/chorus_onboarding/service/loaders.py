@@ -8,7 +8,8 @@ is not an active user is ``Forbidden``, an id that is not text is
 from __future__ import annotations
 
 from ..actors import Actor
-from ..domain.accounts import Account, AccountState
+from ..domain import membership
+from ..domain.accounts import Account
 from ..domain.errors import Forbidden, InvalidInput, NotFound
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
@@ -18,10 +19,7 @@ def acting_account(uow: UnitOfWork, actor: object) -> Account:
     """The active account behind a user actor; anyone else is refused."""
     if not isinstance(actor, Actor) or actor.account_id is None:
         raise Forbidden()
-    account = uow.accounts.get(actor.account_id)
-    if account is None or account.state is not AccountState.ACTIVE:
-        raise Forbidden()
-    return account
+    return membership.ensure_may_act(uow.accounts.get(actor.account_id))
 
 
 def target_account(uow: UnitOfWork, account_id: object) -> Account:
@@ -59,8 +57,7 @@ def as_manager(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Ac
     """The acting manager (principal or delegated) and the structure they manage."""
     account = acting_account(uow, actor)
     structure = existing_structure(uow, structure_id)
-    if not structure.is_manager(account.id):
-        raise Forbidden()
+    membership.ensure_manages(structure, account.id)
     return account, structure
 
 
@@ -68,8 +65,7 @@ def as_principal(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[
     """The acting principal manager and their structure."""
     account = acting_account(uow, actor)
     structure = existing_structure(uow, structure_id)
-    if not structure.is_principal(account.id):
-        raise Forbidden()
+    membership.ensure_principal(structure, account.id)
     return account, structure
 
 
@@ -82,8 +78,3 @@ def names(uow: UnitOfWork, account_id: str, structure_id: str) -> tuple[str, str
         account.login_email.value if account else "",
         structure.company_name if structure else "",
     )
-
-
-def is_member(uow: UnitOfWork, account_id: str, structure_id: str) -> bool:
-    """Whether the account holds a validated attachment to the structure."""
-    return any(a.is_valid for a in uow.attachments.for_member(account_id, structure_id))

@@ -8,15 +8,16 @@ from datetime import datetime
 from attrs import frozen
 
 from ..actors import Actor
+from ..domain import membership
 from ..domain.accounts import Account
+from ..domain.attachments import Attachment
 from ..domain.choices import member_of
-from ..domain.errors import Forbidden, InvalidInput, NotAttached, RequiredField
+from ..domain.errors import InvalidInput, RequiredField
 from ..domain.espaces import (
     CategorieBeneficiaire,
     CategoriePrestataire,
     Espace,
     EspaceParameters,
-    Habilitation,
     OpenEspace,
 )
 from ..domain.history import ManagerAction, ManagerActionKind
@@ -40,13 +41,13 @@ from .arguments import flag_argument
 from .building import check_structure_fields, create_structure_of, naming, purposes
 from .checks import FieldChecks
 from .context import Context
-from .grants import CheckedGrant, grant
+from .grants import grant
 from .loaders import (
     acting_account,
     as_manager,
     as_principal,
     existing_structure,
-    is_member,
+    is_support,
     require_support,
     target_account,
 )
@@ -133,14 +134,6 @@ class StructureSummary:
         )
 
 
-def _member_account(uow: UnitOfWork, structure: Structure, account_id: object) -> Account:
-    """An active account with a validated attachment to ``structure``."""
-    target = target_account(uow, account_id)
-    if not target.is_active or not is_member(uow, target.id, structure.id):
-        raise NotAttached(field="account_id")
-    return target
-
-
 # --- reading ---------------------------------------------------------------
 
 
@@ -176,10 +169,11 @@ def structure(ctx: Context, actor: Actor, structure_id: str) -> StructureView:
     """A structure as its members see it (support sees them all)."""
     with ctx.unit_of_work() as uow:
         structure = existing_structure(uow, structure_id)
-        if not (isinstance(actor, Actor) and actor.is_support):
+        if not is_support(actor):
             account = acting_account(uow, actor)
-            if not is_member(uow, account.id, structure.id):
-                raise Forbidden()
+            membership.ensure_may_see_structure(
+                structure, account.id, uow.attachments.for_member(account.id, structure.id)
+            )
         return StructureView.of(structure)
 
 
@@ -194,7 +188,7 @@ def managed_structures(ctx: Context, actor: Actor) -> list[StructureView]:
 def manager_history(ctx: Context, actor: Actor, structure_id: str) -> list[ManagerAction]:
     """Every manager action on the structure, oldest first (managers and support)."""
     with ctx.unit_of_work() as uow:
-        if isinstance(actor, Actor) and actor.is_support:
+        if is_support(actor):
             structure = existing_structure(uow, structure_id)
         else:
             _, structure = as_manager(uow, actor, structure_id)
@@ -387,8 +381,8 @@ def grant_manager(ctx: Context, actor: Actor, structure_id: str, account_id: str
     """Delegate managing rights to an active attached user (principal manager only)."""
     with ctx.unit_of_work() as uow:
         _, structure = as_principal(uow, actor, structure_id)
-        target = _member_account(uow, structure, account_id)
-        structure.grant_manager(target.id)
+        target = target_account(uow, account_id)
+        membership.delegate_managing(structure, target, _attachments(uow, target, structure))
         ctx.log(uow, structure, actor, ManagerActionKind.MANAGER_GRANTED, target.id)
         uow.commit()
 
@@ -415,23 +409,12 @@ def transfer_principal_manager(
     """
     with ctx.unit_of_work() as uow:
         _, structure = as_principal(uow, actor, structure_id)
-        target = _member_account(uow, structure, account_id)
+        target = target_account(uow, account_id)
         former = structure.principal_manager_id
-        structure.make_principal(target.id, keep_former=True)
+        rights = membership.transfer_principal_role(
+            structure, target, _attachments(uow, target, structure)
+        )
         ctx.log(uow, structure, actor, ManagerActionKind.PRINCIPAL_TRANSFERRED, target.id)
-        # The principal manager needed no subscription; as a delegated
-        # manager now, the former one keeps working through explicit rights.
-        rights = [
-            CheckedGrant(
-                opened.espace,
-                Habilitation.MODIFICATION
-                if opened.modification
-                else Habilitation.CONSULTATION_UNIQUEMENT,
-                service,
-            )
-            for opened in structure.espaces
-            for service in sorted(opened.services)
-        ]
         grant(ctx, uow, structure, actor, former, rights, ctx.now())
         uow.commit()
 
@@ -446,10 +429,16 @@ def appoint_principal_manager(
     require_support(actor)
     with ctx.unit_of_work() as uow:
         structure = existing_structure(uow, structure_id)
-        target = _member_account(uow, structure, account_id)
-        structure.make_principal(target.id, keep_former=False)
+        target = target_account(uow, account_id)
+        membership.appoint_principal_manager(
+            structure, target, _attachments(uow, target, structure)
+        )
         ctx.log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
         uow.commit()
+
+
+def _attachments(uow: UnitOfWork, account: Account, structure: Structure) -> list[Attachment]:
+    return uow.attachments.for_member(account.id, structure.id)
 
 
 def _address(value: object) -> Address:

@@ -7,13 +7,10 @@ from datetime import date, datetime
 from attrs import frozen
 
 from ..actors import Actor
+from ..domain import membership
 from ..domain.errors import (
     InvalidInput,
-    NotAttached,
     NotFound,
-    PrincipalHasAllRights,
-    StructureInactive,
-    SubscriptionExists,
 )
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
@@ -25,9 +22,7 @@ from .context import Context
 from .grants import parse_habilitation
 from .loaders import (
     acting_account,
-    as_principal,
     existing_structure,
-    is_member,
     names,
 )
 
@@ -103,18 +98,15 @@ def request_subscription(
     with ctx.unit_of_work() as uow:
         account = acting_account(uow, actor)
         structure = existing_structure(uow, structure_id)
-        if not structure.is_active:
-            raise StructureInactive(field="structure_id")
-        if not is_member(uow, account.id, structure.id):
-            raise NotAttached(field="structure_id")
-        if structure.is_principal(account.id):
-            raise PrincipalHasAllRights(field="structure_id")
-        structure.check_offers(chosen, code, wanted)
-        if any(
-            s.state.is_live and s.espace is chosen and s.service == code
-            for s in uow.subscriptions.for_member(account.id, structure.id)
-        ):
-            raise SubscriptionExists(field="espace")
+        membership.ensure_subscribable(
+            structure,
+            account.id,
+            chosen,
+            code,
+            wanted,
+            attachments=uow.attachments.for_member(account.id, structure.id),
+            subscriptions=uow.subscriptions.for_member(account.id, structure.id),
+        )
         subscription = Subscription.ask(
             subscription_id=ctx.ports.ids.new_id(),
             account_id=account.id,
@@ -137,8 +129,7 @@ def cancel_subscription(ctx: Context, actor: Actor, subscription_id: str) -> Non
     with ctx.unit_of_work() as uow:
         account = acting_account(uow, actor)
         subscription = _subscription(uow, subscription_id)
-        if subscription.account_id != account.id:
-            raise NotFound(field="subscription_id", what="L'abonnement")
+        membership.ensure_may_cancel_subscription(account.id, subscription)
         subscription.cancel(by=account.id, now=ctx.now())
         uow.commit()
 
@@ -153,11 +144,13 @@ def _subscription(uow: UnitOfWork, subscription_id: object) -> Subscription:
 
 
 def _decided(
-    ctx: Context, uow: UnitOfWork, actor: object, subscription_id: object
+    uow: UnitOfWork, actor: object, subscription_id: object
 ) -> tuple[str, Structure, Subscription]:
     subscription = _subscription(uow, subscription_id)
-    principal, structure = as_principal(uow, actor, subscription.structure_id)
-    return principal.id, structure, subscription
+    account = acting_account(uow, actor)
+    structure = existing_structure(uow, subscription.structure_id)
+    membership.ensure_may_decide_subscriptions(structure, account.id, subscription)
+    return account.id, structure, subscription
 
 
 def validate_subscription(ctx: Context, actor: Actor, subscription_id: str) -> None:
@@ -166,10 +159,13 @@ def validate_subscription(ctx: Context, actor: Actor, subscription_id: str) -> N
     The user must still be attached and the espace still open as asked.
     """
     with ctx.unit_of_work() as uow:
-        by, structure, subscription = _decided(ctx, uow, actor, subscription_id)
-        if not is_member(uow, subscription.account_id, structure.id):
-            raise NotAttached(field="subscription_id")
-        structure.check_offers(subscription.espace, subscription.service, subscription.habilitation)
+        by, structure, subscription = _decided(uow, actor, subscription_id)
+        membership.ensure_may_validate_subscription(
+            structure,
+            by,
+            subscription,
+            uow.attachments.for_member(subscription.account_id, structure.id),
+        )
         subscription.validate(by=by, now=ctx.now())
         ctx.log(
             uow,
@@ -206,7 +202,7 @@ def _close(
 ) -> None:
     why = note_argument(reason, "reason")
     with ctx.unit_of_work() as uow:
-        by, structure, subscription = _decided(ctx, uow, actor, subscription_id)
+        by, structure, subscription = _decided(uow, actor, subscription_id)
         decide = subscription.refuse if event == "refuse" else subscription.revoke
         decide(by=by, now=ctx.now(), reason=why)
         ctx.log(uow, structure, actor, kind, subscription.account_id, why)
@@ -218,7 +214,9 @@ def pending_subscription_requests(
 ) -> list[SubscriptionView]:
     """The requests waiting for the principal manager, oldest first."""
     with ctx.unit_of_work() as uow:
-        _, structure = as_principal(uow, actor, structure_id)
+        account = acting_account(uow, actor)
+        structure = existing_structure(uow, structure_id)
+        membership.ensure_may_decide_subscriptions(structure, account.id)
         waiting = [
             s
             for s in uow.subscriptions.for_structure(structure.id)
