@@ -573,11 +573,37 @@ def test_a_use_case_reading_a_damaged_account_says_which_in_both_languages(rows:
     }
 
 
-def test_a_damaged_history_entry_is_stored_data_unreadable(rows: _Rows) -> None:
+# Documents of the right shape holding what the value objects refuse when built.
+_REFUSED_VALUES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "naive-datetime": lambda document: {
+        **document,
+        **{key: "2018-01-04T09:05:10" for key in ("occurred_at", "at") if key in document},
+    },
+    "empty-ids": lambda document: {
+        **document,
+        **{key: "" for key in document if key.endswith("_id") or key == "actor"},
+    },
+    "id-too-long": lambda document: {
+        **document,
+        **{key: "x" * 201 for key in document if key.endswith("_id") or key == "actor"},
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "damage", [lambda _: {}, *_REFUSED_VALUES.values()], ids=["empty", *_REFUSED_VALUES]
+)
+def test_a_damaged_history_entry_is_stored_data_unreadable(
+    damage: Callable[[dict[str, Any]], dict[str, Any]], rows: _Rows
+) -> None:
     history = schema.history
     with rows.engine.begin() as connection:
-        seq = connection.execute(select(history.c.seq).order_by(history.c.seq)).scalars().first()
-        connection.execute(update(history).where(history.c.seq == seq).values(document={}))
+        seq, document = connection.execute(
+            select(history.c.seq, history.c.document).order_by(history.c.seq).limit(1)
+        ).one()
+        connection.execute(
+            update(history).where(history.c.seq == seq).values(document=damage(document))
+        )
     louise = Actor.user(rows.ids["account"])
     with pytest.raises(StoredDataUnreadable) as refused:
         rows.world.service.manager_history(louise, rows.ids["structure"])
@@ -586,11 +612,16 @@ def test_a_damaged_history_entry_is_stored_data_unreadable(rows: _Rows) -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    [{"document": {"login_email": 5}}, {"event": "NoSuchEvent"}, {"document": "texte"}],
-    ids=["bad-document", "unknown-event", "not-an-object"],
+    [
+        {"document": {"login_email": 5}},
+        {"event": "NoSuchEvent"},
+        {"document": "texte"},
+        *_REFUSED_VALUES.values(),
+    ],
+    ids=["bad-document", "unknown-event", "not-an-object", *_REFUSED_VALUES],
 )
 def test_a_damaged_outbox_entry_is_unreadable_and_does_not_hold_up_the_ones_behind_it(
-    damage: dict[str, object], rows: _Rows
+    damage: dict[str, object] | Callable[[dict[str, Any]], dict[str, Any]], rows: _Rows
 ) -> None:
     world = rows.world
     mailer = world.mailbox
@@ -606,6 +637,11 @@ def test_a_damaged_outbox_entry_is_unreadable_and_does_not_hold_up_the_ones_behi
             ).scalars()
         )
         damaged = waiting[0]  # Jeanne's, the oldest
+        if callable(damage):
+            document = connection.execute(
+                select(outbox.c.document).where(outbox.c.id == damaged)
+            ).scalar_one()
+            damage = {"document": damage(document)}
         connection.execute(update(outbox).where(outbox.c.id == damaged).values(**damage))
     mailer.down = False
     world.clock.advance(minutes=5)  # past the retry of the failed sends

@@ -489,22 +489,24 @@ def _events() -> list[events.DomainEvent]:
         events.StructureChanged(occurred_at=NOW, structure_id="s0", kind=kind, actor="a1")
         for kind in _KINDS_AT_0003
     ]
+    # A decision's outcome is one a decision can lead to (the events refuse
+    # others); the entities' documents carry every state.
     found += [
         events.AttachmentDecided(**at, attachment_id="r1", outcome=outcome, by="a1")
-        for outcome in _STATES_AT_0003
+        for outcome in (AttachmentState.VALIDATED, AttachmentState.REFUSED)
     ]
+    decided = [s for s in SubscriptionState if s is not SubscriptionState.EN_COURS_DE_VALIDATION]
+    rights = list(Habilitation)
     found += [
         events.SubscriptionDecided(
             **at,
             subscription_id="x1",
             espace=espace,
-            habilitation=habilitation,
-            outcome=outcome,
+            habilitation=rights[number % len(rights)],
+            outcome=decided[number % len(decided)],
             by="a1",
         )
-        for espace, habilitation, outcome in zip(
-            Espace, [*Habilitation, *Habilitation, *Habilitation], SubscriptionState, strict=False
-        )
+        for number, espace in enumerate(Espace)
     ]
     found.append(
         events.SubscriptionRequested(

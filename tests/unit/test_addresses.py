@@ -134,5 +134,11 @@ def test_a_register_record_is_checked_when_built() -> None:
     assert CompanyRecord(siret, "  ACME  SA ", address).name == "ACME SA"
     with pytest.raises(InvalidInput):
         CompanyRecord(siret, "\u202eAS EMCA", address)
-    with pytest.raises(TypeError):
-        CompanyRecord("73282932000074", "ACME", address)  # type: ignore[arg-type]
+    for identifier, named, where, active, field in [
+        ("73282932000074", "ACME", address, True, "identifier"),
+        (siret, "ACME", PARTS, True, "address"),
+        (siret, "ACME", address, "oui", "active"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            CompanyRecord(identifier, named, where, active)  # type: ignore[arg-type]
+        assert refused.value.field == field

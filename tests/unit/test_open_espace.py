@@ -32,7 +32,12 @@ def test_a_well_formed_opening_is_kept_with_its_service_codes_trimmed() -> None:
         {"modification": "yes"},
         {"parameters": {"pacage": "123456789"}},
         {"parameters": EspaceParameters(categorie_prestataire=next(iter(CategoriePrestataire)))},
-        {"parameters": EspaceParameters(pacage=Pacage.parse("012345678"))},
+        {
+            "parameters": EspaceParameters(
+                categorie_beneficiaire=next(iter(CategorieBeneficiaire)),
+                pacage=Pacage.parse("012345678"),
+            )
+        },
     ],
 )
 def test_an_opening_that_breaks_a_rule_cannot_be_built(changes: dict[str, object]) -> None:

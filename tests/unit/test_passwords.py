@@ -7,6 +7,7 @@ import pickle
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import attrs
 import pytest
@@ -428,6 +429,44 @@ def test_a_strength_value_keeps_score_and_label_consistent() -> None:
         PasswordStrength(score=3, label="Faible", guesses_log10=9.0)
     with pytest.raises(InvalidInput):
         PasswordStrength.of(5, guesses_log10=9.0)
+
+
+def test_a_strength_value_keeps_its_texts_and_numbers_as_given() -> None:
+    strength = PasswordStrength.of(
+        1, guesses_log10=3, warning="Short", suggestions=iter(["Add a word"])
+    )
+    assert (strength.guesses_log10, strength.warning, strength.suggestions) == (
+        3,
+        "Short",
+        ("Add a word",),
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"guesses_log10": -1.0}, "guesses_log10"),
+        ({"guesses_log10": float("nan")}, "guesses_log10"),
+        ({"guesses_log10": float("inf")}, "guesses_log10"),
+        ({"guesses_log10": "9"}, "guesses_log10"),
+        ({"guesses_log10": True}, "guesses_log10"),
+        ({"warning": None}, "warning"),
+        ({"warning": ["Short"]}, "warning"),
+        ({"suggestions": "Add a word"}, "suggestions"),
+        ({"suggestions": 5}, "suggestions"),
+        ({"suggestions": ["Add a word", None]}, "suggestions"),
+    ],
+)
+def test_a_strength_value_refuses_junk_naming_the_field(
+    changes: dict[str, object], field: str
+) -> None:
+    values: dict[str, Any] = {"guesses_log10": 9.0, **changes}
+    with pytest.raises(InvalidInput) as refused:
+        PasswordStrength(score=3, label="Fort", **values)
+    assert refused.value.field == field
+    with pytest.raises(InvalidInput) as refused:
+        PasswordStrength.of(3, **values)
+    assert refused.value.field == field
 
 
 # --- the lazily loaded list --------------------------------------------------

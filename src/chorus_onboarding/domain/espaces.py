@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from .checks import instance, member, optional
 from .choices import member_of
 from .errors import InvalidInput, InvalidPacage, RequiredField
 from .identifiers import Pacage
@@ -192,11 +193,31 @@ def service_code(value: object) -> str:
 
 @frozen
 class EspaceParameters:
-    """The parameters given when an espace is opened (only those it asks for)."""
+    """The parameters given when an espace is opened (only those it asks for).
 
-    categorie_prestataire: CategoriePrestataire | None = None
-    categorie_beneficiaire: CategorieBeneficiaire | None = None
-    pacage: Pacage | None = None
+    Checked when built: each is absent or a member of its own kind (a
+    :class:`Pacage` for ``pacage``), and they are those one espace could ask
+    for: nothing, a catégorie de prestataire, or a catégorie de bénéficiaire
+    with, if need be, a PACAGE number. :meth:`for_espace` also checks that
+    they are the ones a given espace asks for.
+    """
+
+    categorie_prestataire: CategoriePrestataire | None = field(
+        default=None, validator=optional(member(CategoriePrestataire))
+    )
+    categorie_beneficiaire: CategorieBeneficiaire | None = field(
+        default=None, validator=optional(member(CategorieBeneficiaire))
+    )
+    pacage: Pacage | None = field(default=None, validator=optional(instance(Pacage)))
+
+    def __attrs_post_init__(self) -> None:
+        # No espace asks for both catégories; a PACAGE number goes with a bénéficiaire.
+        if self.categorie_prestataire is not None and self.categorie_beneficiaire is not None:
+            raise InvalidInput(
+                field="categorie_beneficiaire", expected="une seule des deux catégories"
+            )
+        if self.pacage is not None and self.categorie_beneficiaire is None:
+            raise InvalidInput(field="pacage", expected="rien sans catégorie de bénéficiaire")
 
     @classmethod
     def for_espace(
@@ -300,8 +321,7 @@ class OpenEspace:
             raise InvalidInput(
                 field="categorie_beneficiaire", expected=f"selon l'espace {self.espace.label}"
             )
-        if given.pacage is not None and asked is not Parameter.CATEGORIE_BENEFICIAIRE:
-            raise InvalidInput(field="pacage", expected=f"rien pour l'espace {self.espace.label}")
+        # A PACAGE number comes with a catégorie de bénéficiaire (EspaceParameters checks it).
 
     def allows(self, habilitation: Habilitation) -> bool:
         """Whether the espace is open in the mode ``habilitation`` needs."""

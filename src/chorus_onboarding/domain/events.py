@@ -7,6 +7,12 @@ that reads the current facts (names, addresses, managers) when it sends
 (``chorus_onboarding.notifications``); a host may subscribe to the same events
 to do its own work (end sessions, audit, metrics).
 
+Every event checks its fields when it is built, from a use case or from the
+outbox: ids are printable text of 1 to 200 characters, datetimes are time
+zone-aware, enums are members (an outcome, one a decision can lead to),
+flags are bools, a reason is at most 1000 printable characters and newlines.
+A field that breaks them raises :class:`~.errors.InvalidInput` naming it.
+
 The unit of work stores events with the state change that produced them (the
 transactional outbox). An event that announces a link carries the link's
 ``link_id``: the token itself is derived from it only by whoever holds the
@@ -17,18 +23,49 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from attrs import frozen
+import attrs
+from attrs import field, frozen
 
-from .espaces import Espace, Habilitation
+from .checks import aware, flag, identifier, member, note, optional_identifier
+from .emails import EmailAddress
+from .errors import InvalidEmail, InvalidInput
+from .espaces import Espace, Habilitation, service_code
 from .history import ManagerActionKind
 from .states import AttachmentState, SubscriptionState
+
+_espace = member(Espace)
+_habilitation = member(Habilitation)
+# What a decision leads to: never back to a request.
+_attachment_outcome = member(AttachmentState, AttachmentState.VALIDATED, AttachmentState.REFUSED)
+_subscription_outcome = member(
+    SubscriptionState,
+    SubscriptionState.VALIDE,
+    SubscriptionState.REFUSE,
+    SubscriptionState.REVOQUE,
+    SubscriptionState.ANNULE,
+)
+
+
+def _direct(event: AttachmentDecided, attribute: attrs.Attribute[bool], value: object) -> None:
+    # Run after the outcome's own check: a direct attachment is valid at once.
+    flag(event, attribute, value)
+    if value and event.outcome is not AttachmentState.VALIDATED:
+        raise InvalidInput(field="outcome", expected="VALIDATED pour un rattachement direct")
+
+
+def _previous_address(value: object) -> str:
+    # An address the account held: valid, in the normal form it was kept in.
+    try:
+        return EmailAddress(value).value
+    except InvalidEmail as error:
+        raise error.at("previous_contact_email") from None
 
 
 @frozen(kw_only=True)
 class DomainEvent:
     """Base of every event: when it happened."""
 
-    occurred_at: datetime
+    occurred_at: datetime = field(validator=aware)
 
     @property
     def name(self) -> str:
@@ -40,16 +77,16 @@ class DomainEvent:
 class AccountEvent(DomainEvent):
     """Something that happened to one account."""
 
-    account_id: str
+    account_id: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class ActivationLinkIssued(AccountEvent):
     """A new activation link was issued (at registration or on a resend, which cancels the last)."""
 
-    link_id: str
-    expires_at: datetime
-    resent: bool
+    link_id: str = field(validator=identifier)
+    expires_at: datetime = field(validator=aware)
+    resent: bool = field(validator=flag)
 
 
 @frozen(kw_only=True)
@@ -70,14 +107,14 @@ class ContactEmailChanged(AccountEvent):
     it), so that its owner can be told too.
     """
 
-    previous_contact_email: str
+    previous_contact_email: str = field(converter=_previous_address)
 
 
 @frozen(kw_only=True)
 class PasswordChanged(AccountEvent):
     """The password changed (by the owner in "Mon compte", or through a reset link)."""
 
-    through_reset: bool
+    through_reset: bool = field(validator=flag)
 
 
 @frozen(kw_only=True)
@@ -89,37 +126,37 @@ class SecretQuestionChanged(AccountEvent):
 class PasswordResetLinkIssued(AccountEvent):
     """The secret answer was right: a reset link is issued for the login email."""
 
-    link_id: str
-    expires_at: datetime
+    link_id: str = field(validator=identifier)
+    expires_at: datetime = field(validator=aware)
 
 
 @frozen(kw_only=True)
 class LoginThrottled(AccountEvent):
     """Too many failed logins in a row: logins are refused until ``until``."""
 
-    until: datetime
+    until: datetime = field(validator=aware)
 
 
 @frozen(kw_only=True)
 class SecretAnswersBlocked(AccountEvent):
     """Too many wrong secret answers: the procedure is refused until ``until``."""
 
-    until: datetime
+    until: datetime = field(validator=aware)
 
 
 @frozen(kw_only=True)
 class AccountDeactivated(AccountEvent):
     """The account was deactivated, by its owner or by someone with the right."""
 
-    by_owner: bool
+    by_owner: bool = field(validator=flag)
 
 
 @frozen(kw_only=True)
 class ReactivationLinkIssued(AccountEvent):
     """The owner of a deactivated account asked to come back: a link is issued."""
 
-    link_id: str
-    expires_at: datetime
+    link_id: str = field(validator=identifier)
+    expires_at: datetime = field(validator=aware)
 
 
 @frozen(kw_only=True)
@@ -131,21 +168,21 @@ class ReactivationAskedOfSupport(AccountEvent):
 class AccountReactivated(AccountEvent):
     """The account is active again (by the owner's link, or by support)."""
 
-    by_owner: bool
+    by_owner: bool = field(validator=flag)
 
 
 @frozen(kw_only=True)
 class MembershipEvent(AccountEvent):
     """Something that happened to one user's place in one structure."""
 
-    structure_id: str
+    structure_id: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class AttachmentRequested(MembershipEvent):
     """A user asked to be attached to a structure; it waits for a manager."""
 
-    attachment_id: str
+    attachment_id: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
@@ -156,83 +193,83 @@ class AttachmentDecided(MembershipEvent):
     creating it (``by`` is then the user themselves).
     """
 
-    attachment_id: str
-    outcome: AttachmentState
-    by: str
-    direct: bool = False
-    reason: str = ""
+    attachment_id: str = field(validator=identifier)
+    outcome: AttachmentState = field(validator=_attachment_outcome)
+    by: str = field(validator=identifier)
+    direct: bool = field(default=False, validator=_direct)
+    reason: str = field(default="", validator=note)
 
 
 @frozen(kw_only=True)
 class AttachmentWithdrawn(MembershipEvent):
     """The requester took a pending request back."""
 
-    attachment_id: str
+    attachment_id: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class InvitationIssued(MembershipEvent):
     """A manager (``by``) invited the user to join the structure, until ``expires_at``."""
 
-    attachment_id: str
-    by: str
-    expires_at: datetime
+    attachment_id: str = field(validator=identifier)
+    by: str = field(validator=identifier)
+    expires_at: datetime = field(validator=aware)
 
 
 @frozen(kw_only=True)
 class InvitationAnswered(MembershipEvent):
     """The invited user accepted (they are attached) or declined."""
 
-    attachment_id: str
-    accepted: bool
-    invited_by: str
+    attachment_id: str = field(validator=identifier)
+    accepted: bool = field(validator=flag)
+    invited_by: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class InvitationLapsed(MembershipEvent):
     """An invitation was not answered in time."""
 
-    attachment_id: str
+    attachment_id: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class UserDetached(MembershipEvent):
     """The user is no longer attached to the structure; their rights there ended."""
 
-    attachment_id: str
-    by: str
+    attachment_id: str = field(validator=identifier)
+    by: str = field(validator=identifier)
 
 
 @frozen(kw_only=True)
 class SubscriptionRequested(MembershipEvent):
     """A user asked for a right on an espace; it waits for the principal manager."""
 
-    subscription_id: str
-    espace: Espace
-    service: str
-    habilitation: Habilitation
+    subscription_id: str = field(validator=identifier)
+    espace: Espace = field(validator=_espace)
+    service: str = field(converter=service_code)
+    habilitation: Habilitation = field(validator=_habilitation)
 
 
 @frozen(kw_only=True)
 class SubscriptionDecided(MembershipEvent):
     """A subscription reached ``outcome``: validated, refused, revoked or cancelled."""
 
-    subscription_id: str
-    espace: Espace
-    habilitation: Habilitation
-    outcome: SubscriptionState
-    by: str
-    reason: str = ""
+    subscription_id: str = field(validator=identifier)
+    espace: Espace = field(validator=_espace)
+    habilitation: Habilitation = field(validator=_habilitation)
+    outcome: SubscriptionState = field(validator=_subscription_outcome)
+    by: str = field(validator=identifier)
+    reason: str = field(default="", validator=note)
 
 
 @frozen(kw_only=True)
 class StructureChanged(DomainEvent):
     """A manager (or support) acted on a structure: the entry of its history, as a fact."""
 
-    structure_id: str
-    kind: ManagerActionKind
-    actor: str
-    target_account_id: str | None = None
+    structure_id: str = field(validator=identifier)
+    kind: ManagerActionKind = field(validator=member(ManagerActionKind))
+    actor: str = field(validator=identifier)
+    target_account_id: str | None = field(default=None, validator=optional_identifier)
 
 
 class RecordsEvents:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from attrs import frozen
+from attrs import field, frozen
+
+from .checks import aware, identifier, member, note, optional_identifier
 
 
 class ManagerActionKind(enum.Enum):
@@ -35,11 +37,19 @@ class ManagerActionKind(enum.Enum):
 
 @frozen
 class ManagerAction:
-    """Who did what, when, on whom, on which structure."""
+    """Who did what, when, on whom, on which structure.
 
-    structure_id: str
-    at: datetime
-    actor: str
-    kind: ManagerActionKind
-    target_account_id: str | None = None
-    details: str = ""
+    Checked when built, by a use case or from the stored history: the ids
+    (``structure_id``, ``actor``: an account's id or ``support:NAME``, and
+    ``target_account_id`` if any) are printable text of 1 to 200 characters,
+    ``at`` is time zone-aware, ``kind`` a :class:`ManagerActionKind` and
+    ``details`` at most 1000 printable characters and newlines. A field that
+    breaks them raises :class:`~.errors.InvalidInput` naming it.
+    """
+
+    structure_id: str = field(validator=identifier)
+    at: datetime = field(validator=aware)
+    actor: str = field(validator=identifier)
+    kind: ManagerActionKind = field(validator=member(ManagerActionKind))
+    target_account_id: str | None = field(default=None, validator=optional_identifier)
+    details: str = field(default="", validator=note)

@@ -357,6 +357,30 @@ def _check_label(instance: PasswordStrength, _: attrs.Attribute[str], value: str
         raise InvalidInput(field="label", expected=f"« {STRENGTH_LABELS[instance.score]} »")
 
 
+def _check_guesses(_: Any, __: attrs.Attribute[float], value: object) -> None:
+    # A logarithm of a count of guesses (at least one): a finite number, 0 or more.
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value < float("inf")
+    ):
+        raise InvalidInput(field="guesses_log10", expected="un nombre positif ou nul")
+
+
+def _check_warning(_: Any, __: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput(field="warning", expected="texte")
+
+
+def _suggestions(values: object) -> tuple[str, ...]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidInput(field="suggestions", expected="liste de textes")
+    found = tuple(values)
+    if not all(isinstance(value, str) for value in found):
+        raise InvalidInput(field="suggestions", expected="liste de textes")
+    return found
+
+
 @attrs.frozen
 class PasswordStrength:
     """What a strength meter says of a password: the "Complexité du mot de passe" gauge.
@@ -370,11 +394,11 @@ class PasswordStrength:
     """From 0 (guessed at once) to 4 (very hard to guess)."""
     label: str = attrs.field(validator=_check_label)
     """The French label of ``score``: one of :data:`STRENGTH_LABELS`."""
-    guesses_log10: float
-    """Decimal logarithm of the estimated number of guesses needed."""
-    warning: str = ""
+    guesses_log10: float = attrs.field(validator=_check_guesses)
+    """Decimal logarithm of the estimated number of guesses needed (finite, 0 or more)."""
+    warning: str = attrs.field(default="", validator=_check_warning)
     """What makes the password weak, or "" when nothing in particular does."""
-    suggestions: tuple[str, ...] = ()
+    suggestions: tuple[str, ...] = attrs.field(default=(), converter=_suggestions)
     """How to make it stronger."""
 
     @classmethod
@@ -394,5 +418,5 @@ class PasswordStrength:
             label=STRENGTH_LABELS[score],
             guesses_log10=guesses_log10,
             warning=warning,
-            suggestions=tuple(suggestions),
+            suggestions=suggestions,
         )

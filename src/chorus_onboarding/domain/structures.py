@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import define, field, frozen
-from attrs.validators import instance_of
 
 from . import events
+from .checks import flag, instance
 from .errors import (
     AlreadyExists,
     EspaceNotOpen,
@@ -174,10 +174,10 @@ class CompanyRecord:
     :func:`company_name` takes it, an :class:`Address`.
     """
 
-    identifier: StructureIdentifier = field(validator=instance_of(StructureIdentifier))
+    identifier: StructureIdentifier = field(validator=instance(StructureIdentifier))
     name: str = field(converter=company_name)
-    address: Address = field(validator=instance_of(Address))
-    active: bool = field(default=True, validator=instance_of(bool))
+    address: Address = field(validator=instance(Address))
+    active: bool = field(default=True, validator=flag)
 
 
 @define(eq=False, weakref_slot=False)
