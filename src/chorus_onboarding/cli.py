@@ -120,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--db", type=Path, default=demo.DEFAULT_DATABASE, help="SQLite file (default: %(default)s)"
     )
     where.add_argument("--memory", action="store_true", help="keep everything in memory")
+    told.add_argument("--verbose", action="store_true", help="print the emails' whole text")
     commands.add_parser("diagrams", help="print the state diagrams (Mermaid)")
     expire = commands.add_parser("expire", help="expire every activation past its deadline")
     _database(expire)
@@ -148,7 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         if arguments.command == "demo":
-            demo.run(sys.stdout, None if arguments.memory else arguments.db)
+            demo.run(
+                sys.stdout, None if arguments.memory else arguments.db, verbose=arguments.verbose
+            )
         elif arguments.command == "expire":
             print(
                 f"{_admin_service(arguments).expire_overdue_activations()} activation(s) expirée(s)"

@@ -41,8 +41,13 @@ def _run_number(service: OnboardingService) -> int:
     )
 
 
-def run(out: TextIO, database: Path | None = DEFAULT_DATABASE) -> None:
-    """Tell every journey of the domain; ``database`` None keeps everything in memory."""
+def run(out: TextIO, database: Path | None = DEFAULT_DATABASE, *, verbose: bool = False) -> None:
+    """Tell every journey of the domain; ``database`` None keeps everything in memory.
+
+    Each email is summarised on one line under the step that sent it (its
+    time in Paris time, recipient, subject, link); ``verbose`` prints the
+    whole text too.
+    """
     clock = FrozenClock(datetime.now(UTC).replace(microsecond=0))
     mailbox = MemoryMailbox()
     directory = MemoryCompanyDirectory()
@@ -59,9 +64,14 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE) -> None:
             demo_ports=True,
         )
     number = _run_number(service)
-    tour = Tour(out, service, mailbox, clock, directory=directory, run=number)
+    tour = Tour(out, service, mailbox, clock, directory=directory, run=number, verbose=verbose)
     where = "en mémoire" if database is None else f"dans {database}"
     tour.say(f"Données {where} : passage n° {number + 1}.")
+    whole = "son texte suit" if verbose else "--verbose affiche leur texte"
+    tour.say(
+        "Chaque courriel suit l'étape qui l'envoie, sur une ligne (✉ heure d'envoi,"
+        f" destinataire, objet, lien) ; {whole}."
+    )
     if number:
         earlier = Tour(out, service, mailbox, clock, run=number - 1)
         try:

@@ -1,4 +1,4 @@
-"""Journeys 2, 3, 4, 8, 9, 10 and 11, the managers' work, and the final access table."""
+"""Journeys 2, 3, 4, 8, 9, 10 and 11, invitations and leaving, the managers' work, the access table."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from ..actors import Actor
 from ..domain.espaces import Espace, Habilitation
+from ..domain.states import AttachmentState
 from ..forms import (
     ExistingStructureRegistration,
     NewStructure,
@@ -13,6 +14,7 @@ from ..forms import (
     StructureNaming,
 )
 from ..service import EspaceGrant
+from . import layout
 from .tour import Tour, activate
 
 PAUL = "paul.martin@earl-trois-chenes.fr"
@@ -39,29 +41,44 @@ def _person(email: str) -> dict[str, Any]:
     }
 
 
-def _join(tour: Tour, email: str, **naming: Any) -> Actor:
+def _signed_up(tour: Tour, email: str, how: str, account_id: str) -> Actor:
+    """Tell a registration just made (its activation email follows), then activate."""
+    person = _person(email)
+    tour.say(f"- {person['first_name']} {person['last_name']} s'inscrit {how}")
+    activate(tour, email, "Un-Mot-De-Passe-Solide-1")
+    return Actor.user(account_id)
+
+
+def _join(tour: Tour, email: str, how: str, **naming: Any) -> Actor:
     """Journeys 3 and 4: register for a structure already on the portal, then activate."""
     done = tour.service.register_for_existing_structure(
         ExistingStructureRegistration(**_person(email), **naming)
     )
-    activate(tour, email, "Un-Mot-De-Passe-Solide-1")
-    return Actor.user(done.account_id)
+    return _signed_up(tour, email, how, done.account_id)
 
 
-def _found(tour: Tour, email: str, **fields: Any) -> Actor:
+def _found(tour: Tour, email: str, how: str, **fields: Any) -> Actor:
     """Journeys 1 and 2: register with a new structure, then activate."""
     form = NewStructureRegistration(**_person(email), **fields)
     done = tour.service.register_with_new_structure(form)
-    activate(tour, email, "Un-Mot-De-Passe-Solide-1")
-    return Actor.user(done.account_id)
+    return _signed_up(tour, email, how, done.account_id)
 
 
 def _structure_of(tour: Tour, manager: Actor) -> str:
     return tour.service.managed_structures(manager)[0].id
 
 
+def _invitation(tour: Tour, invited: Actor) -> str:
+    """The invitation ``invited`` finds in « Mon compte »."""
+    return next(
+        attachment.id
+        for attachment in tour.service.my_attachments(invited)
+        if attachment.state is AttachmentState.INVITED
+    )
+
+
 def tell(tour: Tour, paul: Actor) -> None:
-    """Every journey about structures, then the managers' work and the access table."""
+    """Every journey about structures, invitations and leaving, the managers' work, the access table."""
     service = tour.service
     luc_email, carmen_email, pedro_email = tour.email(LUC), tour.email(CARMEN), tour.email(PEDRO)
     agent_1_email, agent_2_email = tour.email(AGENT_1), tour.email(AGENT_2)
@@ -74,6 +91,7 @@ def tell(tour: Tour, paul: Actor) -> None:
     carmen = _found(
         tour,
         carmen_email,
+        "avec sa fromagerie genevoise",
         identifier_type="HORS_UE",
         identifier=swiss,
         company_name="FROMAGERIE DU LÉMAN SA",
@@ -84,41 +102,47 @@ def tell(tour: Tour, paul: Actor) -> None:
     )
     bodega = service.managed_structures(carmen)[0]
     tour.say(
-        f"- {bodega.company_name} inscrite avec l'identifiant {bodega.identifier.type.value} {bodega.identifier}"
+        f"- {bodega.company_name} inscrite avec l'identifiant {bodega.identifier}"
+        f" ({bodega.identifier.type.label})"
     )
-    tour.emails()
 
     tour.title("Parcours 3 : inscription pour une structure existante avec SIRET")
     earl = _structure_of(tour, paul)
-    luc = _join(tour, luc_email, siret=tour.siret(2))
-    tour.say(
-        "- Luc a créé son compte : sa demande de rattachement part aux gestionnaires de l'EARL"
+    luc = _join(
+        tour,
+        luc_email,
+        "pour l'EARL, déjà inscrite par Paul : sa demande de rattachement part aux gestionnaires",
+        siret=tour.siret(2),
     )
-    tour.emails()
     (request,) = service.pending_attachment_requests(paul, earl)
     service.validate_attachment(paul, request.id)
     tour.say(f"- Paul valide la demande de {request.user_name}")
-    tour.emails()
 
     tour.title(
         "Parcours 4 : inscription pour une structure existante sans SIRET, puis « Mon compte »"
     )
-    pedro = _join(tour, pedro_email, identifier_type="HORS_UE", identifier=swiss)
-    tour.say(
-        "- Pedro a un compte sans rattachement ; il cherche sa structure depuis « Mon compte »"
+    pedro = _join(
+        tour, pedro_email, "pour la fromagerie", identifier_type="HORS_UE", identifier=swiss
     )
     (found,) = service.search_structures(
         pedro, StructureNaming(identifier_type="HORS_UE", identifier=swiss)
     )
     service.request_attachment(pedro, found.id)
+    tour.say(
+        "- Pedro a un compte sans rattachement ; il trouve sa structure depuis « Mon compte »"
+        " et demande à y être rattaché"
+    )
     (request,) = service.pending_attachment_requests(carmen, found.id)
     service.validate_attachment(carmen, request.id, grants=[EspaceGrant(Espace.FACTURES_EMISES, M)])
     tour.say("- Carmen valide et lui accorde d'emblée « Factures émises » en modification")
-    tour.emails()
 
     tour.title("Parcours 8 : « Saisir une nouvelle structure » depuis « Mon compte »")
     marc = _join(
-        tour, expert_email, identifier_type="HORS_UE", identifier=tour.identifier("SANS-STRUCTURE")
+        tour,
+        expert_email,
+        "sans structure à rejoindre",
+        identifier_type="HORS_UE",
+        identifier=tour.identifier("SANS-STRUCTURE"),
     )
     cabinet = service.create_structure(
         marc,
@@ -154,42 +178,62 @@ def tell(tour: Tour, paul: Actor) -> None:
     request_id = service.request_subscription(
         luc, earl, Espace.DEMANDE_REMBOURSEMENT_TIC, habilitation=M, comment="Dépôts mensuels"
     )
-    tour.say("- Luc demande un abonnement TIC en modification : EN_COURS_DE_VALIDATION")
-    tour.emails()
+    tour.say("- Luc demande un abonnement TIC en modification : en cours de validation")
     service.validate_subscription(paul, request_id)
     tour.say("- Paul valide l'abonnement")
-    tour.emails()
 
     tour.title("Parcours 11 : un centre de gestion agricole dépose pour deux exploitations")
     agent_1 = _found(
-        tour, agent_1_email, siret=tour.siret(4), espaces=[Espace.SOLLICITATIONS_EMISES]
+        tour,
+        agent_1_email,
+        "avec le centre, qui n'ouvre que « Sollicitations émises »",
+        siret=tour.siret(4),
+        espaces=[Espace.SOLLICITATIONS_EMISES],
     )
     centre = _structure_of(tour, agent_1)
     service.set_agricultural_centre(agent_1, centre, True)
-    tour.say(
-        "- Le centre s'inscrit, n'ouvre que « Sollicitations émises » et se déclare centre de gestion agricole"
-    )
+    tour.say("- Le centre se déclare centre de gestion agricole")
     tour.attempt(
         "Ouverture de l'espace TIC sur le centre de gestion",
         lambda: service.open_espace(
             agent_1, centre, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="AUTRE"
         ),
     )
-    agent_2 = _join(tour, agent_2_email, siret=tour.siret(4))
+    agent_2 = _join(
+        tour,
+        agent_2_email,
+        "pour le centre : sa demande de rattachement part au premier agent",
+        siret=tour.siret(4),
+    )
     service.validate_attachment(agent_1, service.pending_attachment_requests(agent_1, centre)[0].id)
-    sophie = _found(tour, gaec_email, siret=tour.siret(3))
+    tour.say("- Le premier agent valide le rattachement du second")
+    sophie = _found(tour, gaec_email, "avec son GAEC", siret=tour.siret(3))
     gaec = _structure_of(tour, sophie)
     service.open_espace(
         sophie, gaec, Espace.DEMANDE_REMBOURSEMENT_TIC, categorie_beneficiaire="SOCIETE_AGRICOLE"
     )
+    tour.say("- Sophie ouvre l'espace TIC du GAEC")
     tic = [EspaceGrant(Espace.DEMANDE_REMBOURSEMENT_TIC, M)]
-    for farmer, farm in ((paul, earl), (sophie, gaec)):
-        for agent in (agent_1, agent_2):
+    farms = (("Paul", paul, "à l'EARL", earl), ("Sophie", sophie, "au GAEC", gaec))
+    for farmer_name, farmer, farm_name, farm in farms:
+        for agent_name, agent in (("Agent 1", agent_1), ("Agent 2", agent_2)):
             service.validate_attachment(farmer, service.request_attachment(agent, farm), grants=tic)
-    tour.say(
-        "- Les deux agents du centre demandent le rattachement à l'EARL et au gaec_email ; chaque exploitant valide et accorde l'espace TIC"
-    )
-    tour.emails()
+            tour.say(
+                f"- {agent_name} demande le rattachement {farm_name} ;"
+                f" {farmer_name} valide et lui accorde l'espace TIC"
+            )
+
+    tour.title("Invitations acceptée et déclinée, départ d'une structure")
+    service.invite_user(sophie, gaec, luc_email)
+    tour.say("- Sophie invite Luc à rejoindre le GAEC")
+    service.accept_invitation(luc, _invitation(tour, luc))
+    tour.say("- Luc accepte depuis « Mon compte » : le voilà rattaché au GAEC")
+    service.invite_user(carmen, found.id, expert_email)
+    tour.say("- Carmen invite Marc à rejoindre la fromagerie")
+    service.decline_invitation(marc, _invitation(tour, marc))
+    tour.say("- Marc décline l'invitation")
+    service.leave_structure(luc, gaec)
+    tour.say("- Luc quitte le GAEC : ses droits y prennent fin (aucun courriel, il le sait)")
 
     people = {
         "Paul": paul,
@@ -208,15 +252,23 @@ def tell(tour: Tour, paul: Actor) -> None:
     tour.say("- Paul délègue les droits de gestionnaire à Luc")
     history = service.manager_history(paul, earl)
     tour.say(f"- Historique de l'EARL ({len(history)} actions) :")
-    for action in history:
-        whom = names.get(action.target_account_id or "", "-")
-        tour.say(
-            f"    {action.at:%d/%m/%Y %H:%M}  {action.kind.value} par {names.get(action.actor, action.actor)}"
-            f" ; concerne : {whom} {action.details}".rstrip()
+    tour.lines(
+        layout.table(
+            (f"Date ({layout.ZONE})", "Action", "Par", "Concerne", "Détails"),
+            [
+                (
+                    layout.paris(action.at),
+                    action.kind.value,
+                    names.get(action.actor, action.actor),
+                    names.get(action.target_account_id or "", "-"),
+                    action.details or "-",
+                )
+                for action in history
+            ],
         )
+    )
     tour.say("- Export des utilisateurs de l'EARL (CSV) :")
-    for line in service.export_structure_users(paul, earl).splitlines():
-        tour.say(f"    {line}")
+    tour.lines([f"    {line}" for line in service.export_structure_users(paul, earl).splitlines()])
 
     tour.title("Table des accès (calculée à la volée ; M = modification, C = consultation)")
     structures = {
@@ -232,12 +284,13 @@ def tell(tour: Tour, paul: Actor) -> None:
         Espace.DEMANDE_REMBOURSEMENT_TIC,
         Espace.MEMOIRES_FRAIS_JUSTICE,
     )
-    tour.say("    utilisateur  structure  " + " ".join(f"{e.label[:22]:<22}" for e in espaces))
+    rows: list[tuple[str, ...]] = []
     for name, person in people.items():
         for label, structure_id in structures.items():
             cells = [_right(tour, person, structure_id, espace) for espace in espaces]
             if any(cell != "-" for cell in cells):
-                tour.say(f"    {name:<12} {label:<10} " + " ".join(f"{cell:<22}" for cell in cells))
+                rows.append((name, label, *cells))
+    tour.lines(layout.table(("Utilisateur", "Structure", *(e.label for e in espaces)), rows))
 
 
 def _right(tour: Tour, person: Actor, structure_id: str, espace: Espace) -> str:

@@ -1,4 +1,9 @@
-"""The narrator of the demo: prints the story, the refusals and the emails sent."""
+"""The narrator of the demo: prints the story, the refusals and the emails sent.
+
+Every line of narration is followed by the emails its step sent, one line
+each (the whole text with ``verbose``), so that an email never shows up
+under a later step.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,9 @@ from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
 from ..domain.identifiers import IdentifierType, StructureIdentifier
 from ..forms import NewStructureRegistration
-from ..notifications import paris_time
 from ..service import OnboardingService
 from ..testing.fakes import FrozenClock, link_parameters
+from . import layout
 
 PASSWORD = "Ma-Boutique-2024!"
 FINAL_PASSWORD = "Nouveau-Départ-2025"
@@ -44,6 +49,7 @@ class Tour:
         *,
         directory: MemoryCompanyDirectory | None = None,
         run: int = 0,
+        verbose: bool = False,
     ):
         self.out = out
         self.service = service
@@ -51,6 +57,7 @@ class Tour:
         self.clock = clock
         self.directory = directory
         self.run = run
+        self.verbose = verbose
         self._shown = 0
 
     # A database keeps what earlier runs did: each run tells the story with
@@ -77,37 +84,59 @@ class Tour:
         """A free (non-EU) identifier for this run."""
         return base if self.run == 0 else f"{base}-{self.run}"
 
-    def say(self, text: str) -> None:
+    def _print(self, text: str) -> None:
         print(text, file=self.out)
 
+    def say(self, text: str) -> None:
+        """Tell a step that was just taken, then the emails it sent."""
+        self._print(text)
+        self._emails()
+
     def title(self, text: str) -> None:
-        self.say(f"\n=== {text} ===")
+        """Open a journey; an email still unshown is printed first, under the step before."""
+        self._emails()
+        self._print(f"\n=== {text} ===")
+
+    def lines(self, lines: list[str]) -> None:
+        """Print lines that belong to the step just told (a table, an export)."""
+        for line in lines:
+            self._print(line)
 
     def link(self, address: str, page: str) -> dict[str, str]:
         """Follow the last link to ``page`` sent to ``address`` (once the relay has run)."""
         self.service.deliver_notifications(10_000)
         return link_parameters(self.mailbox, address, page)
 
-    def emails(self) -> None:
-        """Print the emails sent since the last call (the relay runs first, as a worker would)."""
+    def _emails(self) -> None:
+        """Print the emails sent since the last call (the relay runs first, as a worker would).
+
+        On a database nothing is sent until the relay runs: running it here,
+        before the next step, keeps each email beside the step that sent it.
+        The clock has not moved since that step, so its time is the sending time.
+        """
         self.service.deliver_notifications(10_000)
         for email in self.mailbox.sent[self._shown :]:
-            self.say(f"  ✉  À : {', '.join(email.to)} — {email.subject}")
-            for line in email.body.splitlines():
-                self.say(f"     | {line}")
+            self._print(layout.summary(email, self.clock.now()))
+            if self.verbose:
+                self.lines(layout.body(email))
         self._shown = len(self.mailbox.sent)
 
     def attempt(self, what: str, action: Callable[[], object]) -> None:
-        """Run an action expected to be refused, and print the library's answer."""
+        """Run an action expected to be refused, and print the library's answer.
+
+        A refusal can send an email (the fifth failed login): it is shown by
+        the next line of narration, which tells what the refusals led to.
+        """
         try:
             action()
         except OnboardingError as error:
-            self.say(f"  ✗ {what} : refusé [{error.code}] {error}")
+            self._print(f"  ✗ {what} : refusé [{error.code}] {error}")
         else:  # pragma: no cover - the tour only calls this for refusals
             raise AssertionError(f"{what} was expected to be refused")
 
 
 def register_new(tour: Tour, email: str, siret: str, first: str, last: str) -> str:
+    """Journey 1: look the SIRET up, register with a new structure; the new account's id."""
     record = tour.service.lookup_company(siret)
     tour.say(f"- Recherche du SIRET {siret} dans SIRENE : {record.name if record else 'inconnu'}")
     done = tour.service.register_with_new_structure(
@@ -123,13 +152,13 @@ def register_new(tour: Tour, email: str, siret: str, first: str, last: str) -> s
     )
     tour.say(
         f"- Compte créé pour {first} {last}, gestionnaire principal de la structure ; "
-        f"activation possible jusqu'au {paris_time(done.activation_deadline)}"
+        f"activation possible jusqu'au {layout.labelled(done.activation_deadline)}"
     )
-    tour.emails()
     return done.account_id
 
 
 def activate(tour: Tour, email: str, password: str) -> None:
+    """Journey 5: follow the activation link sent to ``email`` and choose ``password``."""
     link = tour.link(email, "activationCompte")
     tour.service.activate_account(
         login_email=link["email"],
