@@ -13,6 +13,7 @@ from chorus_onboarding import (
     NewStructureRegistration,
     OnboardingService,
     OnboardingSettings,
+    Registration,
 )
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
@@ -38,6 +39,8 @@ class World:
     store: MemoryStore | None = None
     people: dict[str, str] = attrs.field(factory=dict)
     """Account ids by login email (lower case), as registrations made them."""
+    registrations: dict[str, Registration] = attrs.field(factory=dict)
+    """What :meth:`register` got back, by login email (lower case)."""
 
     @property
     def memory(self) -> MemoryStore:
@@ -54,11 +57,10 @@ class World:
             captcha="XWWXS",
             siret=siret,
         )
-        account_id = self.service.register_with_new_structure(
-            attrs.evolve(form, **changes)
-        ).account_id
-        self.people[email.casefold()] = account_id
-        return account_id
+        registration = self.service.register_with_new_structure(attrs.evolve(form, **changes))
+        self.registrations[email.casefold()] = registration
+        self.people[email.casefold()] = registration.account_id
+        return registration.account_id
 
     def link(self, email: str, page: str = "activationCompte") -> dict[str, str]:
         # On a database the relay delivers, not the use case: run it, as the worker would.

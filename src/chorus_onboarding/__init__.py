@@ -25,9 +25,14 @@ found in them. The rest lives in its own module:
   emails' links and wording: ``chorus_onboarding.notifications``; the
   outbox relay: ``chorus_onboarding.relay``;
 - the kit for testing a host (fakes, contract suites, Hypothesis
-  strategies): ``chorus_onboarding.testing``.
+  strategies): ``chorus_onboarding.testing``;
+- the results as JSON data, with their JSON Schema (``to_json_data``,
+  ``json_schema``): ``chorus_onboarding.serialisation``.
 """
 
+# Imported with the package, so that pydantic and FastAPI know every view
+# however it was imported (the module gives them its hooks when loaded).
+from . import serialisation as serialisation
 from .actors import Actor
 from .domain.accounts import AccountState
 from .domain.attachments import AttachmentState

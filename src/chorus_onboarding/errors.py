@@ -2,7 +2,9 @@
 
 ``from chorus_onboarding.errors import LoginEmailTaken``: each is an
 :class:`OnboardingError` with a stable ``code``, the ``field`` it concerns
-where one applies, and a French message (English through ``message("en")``).
+where one applies, and a French message (English through ``message("en")``);
+its :class:`ErrorCategory` gives its ``http_status``, and ``to_problem()``
+its RFC 9457 body.
 The classes are defined in :mod:`chorus_onboarding.domain.errors`.
 """
 
@@ -21,6 +23,7 @@ from .domain.errors import (
     ContactEmailUnchanged,
     DeliveryRefused,
     EmailConfirmationMismatch,
+    ErrorCategory,
     EspaceNotOpen,
     ExtraNotInstalled,
     Forbidden,
@@ -88,6 +91,7 @@ __all__ = [
     "ContactEmailUnchanged",
     "DeliveryRefused",
     "EmailConfirmationMismatch",
+    "ErrorCategory",
     "EspaceNotOpen",
     "ExtraNotInstalled",
     "Forbidden",

@@ -1,4 +1,4 @@
-"""Every error class is importable from ``chorus_onboarding.errors``."""
+"""Every error class, and the category each has, is importable from ``chorus_onboarding.errors``."""
 
 from __future__ import annotations
 
@@ -16,5 +16,5 @@ def test_every_error_of_the_library_is_importable_from_the_errors_module() -> No
         and issubclass(value, source.OnboardingError)
         and value.__module__ == source.__name__
     }
-    assert defined == set(errors.__all__)
-    assert all(getattr(errors, name) is getattr(source, name) for name in defined)
+    assert defined | {"ErrorCategory"} == set(errors.__all__)
+    assert all(getattr(errors, name) is getattr(source, name) for name in errors.__all__)

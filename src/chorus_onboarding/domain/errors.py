@@ -3,15 +3,86 @@
 Every error has a stable ``code`` for programs, the ``field`` it concerns
 where one applies, and a message in French (the portal's language, what
 ``str()`` gives) with an English one available through :meth:`message`.
+Each class also has a :class:`ErrorCategory`, and from it an HTTP status:
+:meth:`OnboardingError.to_problem` is the RFC 9457 body of a web response.
 Validation errors also subclass :class:`ValueError`.
+
+Parameters are data (text, numbers, aware datetimes): the message shows them
+in words of its language when it is read, an instant in Paris time.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo
 
 Language = Literal["fr", "en"]
+
+# The portal's time zone: messages show instants in it.
+_PARIS = ZoneInfo("Europe/Paris")
+
+
+class ErrorCategory(enum.Enum):
+    """What kind of refusal an error is; :attr:`http_status` is the status that says it on the web.
+
+    Every error class has one (``OnboardingError.category``), inherited by its
+    subclasses unless they name another.
+    """
+
+    INVALID_INPUT = "invalid_input"
+    """What was sent breaks a rule of the portal: correct it and send it again (422)."""
+    UNAUTHENTICATED = "unauthenticated"
+    """The login email or the password is wrong (401)."""
+    FORBIDDEN = "forbidden"
+    """The actor may not do this, or the account may not log in (403)."""
+    NOT_FOUND = "not_found"
+    """What was asked for does not exist, or is not the actor's to know of (404)."""
+    CONFLICT = "conflict"
+    """The current state of the data forbids it: something must change first (409)."""
+    EXPIRED = "expired"
+    """A link or an invitation is past its deadline: ask for a new one (410)."""
+    UNAVAILABLE = "unavailable"
+    """The service cannot answer for a moment: try again shortly (503)."""
+    INTERNAL = "internal"
+    """The server is at fault (its configuration, its data): the caller can do nothing (500)."""
+
+    @property
+    def http_status(self) -> int:
+        """The HTTP status code of this category."""
+        return _HTTP_STATUS[self]
+
+    def title(self, language: Language = "fr") -> str:
+        """A short summary of the category in ``language``: the problem's ``title``."""
+        french, english = _TITLES[self]
+        return english if language == "en" else french
+
+
+_HTTP_STATUS: dict[ErrorCategory, int] = {
+    ErrorCategory.INVALID_INPUT: 422,
+    ErrorCategory.UNAUTHENTICATED: 401,
+    ErrorCategory.FORBIDDEN: 403,
+    ErrorCategory.NOT_FOUND: 404,
+    ErrorCategory.CONFLICT: 409,
+    ErrorCategory.EXPIRED: 410,
+    ErrorCategory.UNAVAILABLE: 503,
+    ErrorCategory.INTERNAL: 500,
+}
+_TITLES: dict[ErrorCategory, tuple[str, str]] = {
+    ErrorCategory.INVALID_INPUT: ("Saisie invalide", "Invalid input"),
+    ErrorCategory.UNAUTHENTICATED: ("Identification refusée", "Authentication failed"),
+    ErrorCategory.FORBIDDEN: ("Action non autorisée", "Not allowed"),
+    ErrorCategory.NOT_FOUND: ("Introuvable", "Not found"),
+    ErrorCategory.CONFLICT: ("Action impossible en l'état", "Conflict with the current state"),
+    ErrorCategory.EXPIRED: ("Délai dépassé", "Expired"),
+    ErrorCategory.UNAVAILABLE: ("Service indisponible", "Service unavailable"),
+    ErrorCategory.INTERNAL: ("Erreur du service", "Server error"),
+}
+
+PROBLEM_TYPE_BASE = "urn:chorus-onboarding:error:"
+"""The default start of a problem's ``type``: the error's ``code`` follows it."""
 
 
 _WORDS_FR: dict[str, str] = {
@@ -89,10 +160,25 @@ _WORDS_FR: dict[str, str] = {
 _TRANSLATED = frozenset({"field", "reason", "details", "expected"})
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [str(item) for item in value]
+def _data(value: Any) -> Any:
+    """A parameter as JSON data: numbers stay numbers, an instant is ISO 8601 with its offset."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, tuple | list | frozenset | set):
+        return [_data(item) for item in value]
     return str(value)
+
+
+def _instant(value: datetime, language: Language) -> str:
+    # As the portal shows a deadline, and as the emails do (notifications' local_time).
+    local = value.astimezone(_PARIS)
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    if language == "en":
+        return f"{local:%d/%m/%Y %H:%M:%S} (Paris time, UTC{hours:+d})"
+    return f"{local:%d/%m/%Y %H:%M:%S} (heure locale France métropolitaine, GMT{hours:+d})"
 
 
 class _Words(dict[str, Any]):
@@ -110,6 +196,8 @@ class _Words(dict[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         value = super().__getitem__(key)
+        if isinstance(value, datetime):
+            return _instant(value, self.language)
         if key not in _TRANSLATED or value is None:
             return "…" if value is None else value
         if isinstance(value, tuple | list):
@@ -121,11 +209,23 @@ class _Words(dict[str, Any]):
 
 
 class OnboardingError(Exception):
-    """Root of every error the library raises on purpose."""
+    """Root of every error the library raises on purpose.
+
+    A subclass sets ``code``, ``message_fr`` and ``message_en``, and
+    ``category`` where its parent's is not the right one: ``http_status``
+    follows the category.
+    """
 
     code: ClassVar[str] = "onboarding_error"
     message_fr: ClassVar[str] = "Erreur lors de l'inscription sur Chorus Pro."
     message_en: ClassVar[str] = "Chorus Pro onboarding error."
+    category: ClassVar[ErrorCategory] = ErrorCategory.INTERNAL
+    http_status: ClassVar[int] = ErrorCategory.INTERNAL.http_status
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Derived, never set by hand: a subclass naming a category gets its status.
+        cls.http_status = cls.category.http_status
 
     def __init__(self, *, field: str | None = None, **params: Any) -> None:
         self.field = field
@@ -152,13 +252,54 @@ class OnboardingError(Exception):
         return template.format_map(_Words({**self.params, "field": self.field}, language))
 
     def to_dict(self, language: Language = "fr") -> dict[str, Any]:
-        """A JSON-ready view: code, field, message and parameters."""
+        """A JSON-ready view: code, field, message and parameters (as data)."""
         return {
             "code": self.code,
             "field": self.field,
             "message": self.message(language),
-            "params": {key: _plain(value) for key, value in self.params.items()},
+            "params": self._params_data(),
         }
+
+    def to_problem(
+        self,
+        language: Language = "fr",
+        *,
+        type_base: str = PROBLEM_TYPE_BASE,
+        instance: str | None = None,
+    ) -> dict[str, Any]:
+        """The body of an ``application/problem+json`` response (RFC 9457).
+
+        ``type`` is ``type_base`` followed by the ``code``
+        (``urn:chorus-onboarding:error:login_email_taken`` by default; pass
+        your own base to point at your documentation), ``title`` the
+        category's summary, ``status`` the HTTP status, ``detail`` the
+        message in ``language``; ``instance``, when given, identifies this
+        occurrence (the request's path, a trace id). The extension members
+        ``code``, ``field`` and ``params`` are those of :meth:`to_dict`; an
+        :class:`InvalidForm` adds each field's own problem under ``errors``.
+        """
+        problem: dict[str, Any] = {
+            "type": type_base + self.code,
+            "title": self.category.title(language),
+            "status": self.http_status,
+            "detail": self.message(language),
+        }
+        if instance is not None:
+            problem["instance"] = instance
+        return {
+            **problem,
+            "code": self.code,
+            "field": self.field,
+            "params": self._params_data(),
+            **self._problem_details(language, type_base),
+        }
+
+    def _params_data(self) -> dict[str, Any]:
+        return {key: _data(value) for key, value in self.params.items()}
+
+    def _problem_details(self, language: Language, type_base: str) -> dict[str, Any]:
+        """Members a subclass adds to its problem."""
+        return {}
 
     def __str__(self) -> str:
         return self.message("fr")
@@ -171,6 +312,7 @@ class ValidationError(OnboardingError, ValueError):
     """A value that does not satisfy a rule of the portal."""
 
     code = "invalid_value"
+    category = ErrorCategory.INVALID_INPUT
     message_fr = "La valeur saisie est invalide."
     message_en = "The value is invalid."
 
@@ -212,6 +354,10 @@ class InvalidForm(ValidationError):
     def to_dict(self, language: Language = "fr") -> dict[str, Any]:
         """The summary, plus each field's own error under ``errors``."""
         return {**super().to_dict(language), "errors": [e.to_dict(language) for e in self.errors]}
+
+    def _problem_details(self, language: Language, type_base: str) -> dict[str, Any]:
+        """Each field's own problem, under ``errors``."""
+        return {"errors": [e.to_problem(language, type_base=type_base) for e in self.errors]}
 
 
 class InvalidIdentifier(ValidationError):
@@ -377,6 +523,7 @@ class InvalidTransition(OnboardingError):
     """A lifecycle move that the transition table does not allow from this state."""
 
     code = "invalid_transition"
+    category = ErrorCategory.CONFLICT
     message_fr = "Action « {event} » impossible : {entity} est à l'état {from_state}."
     message_en = "Action '{event}' is not allowed: {entity} is in state {from_state}."
 
@@ -391,6 +538,7 @@ class RuleViolation(OnboardingError):
     """A rule of the domain forbids the operation (not a typing mistake)."""
 
     code = "rule_violation"
+    category = ErrorCategory.CONFLICT
     message_fr = "Opération refusée par les règles de Chorus Pro."
     message_en = "Operation refused by the Chorus Pro rules."
 
@@ -399,6 +547,7 @@ class InvitationLapsed(RuleViolation):
     """The invitation was not answered in time: ask the manager for a new one."""
 
     code = "invitation_lapsed"
+    category = ErrorCategory.EXPIRED
     message_fr = (
         "Cette invitation a expiré ; demandez-en une nouvelle au gestionnaire de la structure."
     )
@@ -434,6 +583,8 @@ class UnknownService(RuleViolation):
     """An espace opened (or a subscription asked) on a service the structure does not have."""
 
     code = "unknown_service"
+    # Unlike its siblings, the service code sent is wrong, not the structure's state.
+    category = ErrorCategory.INVALID_INPUT
     message_fr = "La structure n'a pas de service {service}."
     message_en = "The structure has no service {service}."
 
@@ -524,6 +675,7 @@ class StorageUnavailable(OnboardingError):
     """The database could not be reached or refused to work: try again later."""
 
     code = "storage_unavailable"
+    category = ErrorCategory.UNAVAILABLE
     message_fr = "Le service est momentanément indisponible ; réessayez dans quelques instants."
     message_en = "The service is unavailable for a moment; try again shortly."
 
@@ -576,6 +728,8 @@ class StoredDataUnreadable(StorageUnavailable):
     """
 
     code = "stored_data_unreadable"
+    # Not its parent's 503: trying again does not help, the row needs repair.
+    category = ErrorCategory.INTERNAL
     message_fr = (
         "Donnée enregistrée illisible : {what} {id}. Signalez-le à l'administrateur du service."
     )
@@ -634,6 +788,7 @@ class NotFound(OnboardingError):
     """The thing asked for does not exist (said only to those allowed to know)."""
 
     code = "not_found"
+    category = ErrorCategory.NOT_FOUND
     message_fr = "{what} introuvable."
     message_en = "{what} not found."
 
@@ -642,6 +797,7 @@ class AlreadyExists(OnboardingError):
     """Something unique exists already."""
 
     code = "already_exists"
+    category = ErrorCategory.CONFLICT
     message_fr = "{what} existe déjà."
     message_en = "{what} already exists."
 
@@ -666,6 +822,7 @@ class Forbidden(OnboardingError):
     """The actor may not do this (or the target is not theirs to see)."""
 
     code = "forbidden"
+    category = ErrorCategory.FORBIDDEN
     message_fr = "Vous n'avez pas le droit d'effectuer cette action."
     message_en = "You are not allowed to do this."
 
@@ -720,6 +877,7 @@ class ConcurrencyConflict(OnboardingError):
     """Someone else changed the same thing meanwhile: nothing was written."""
 
     code = "concurrency_conflict"
+    category = ErrorCategory.CONFLICT
     message_fr = "{what} a été modifié entre-temps ; rechargez et recommencez."
     message_en = "{what} was changed meanwhile; reload and try again."
 
@@ -731,6 +889,8 @@ class AuthenticationFailed(OnboardingError):
     """Deliberately vague: never tells whether the login email exists."""
 
     code = "authentication_failed"
+    # Suspended logins included: the same status as a wrong password.
+    category = ErrorCategory.UNAUTHENTICATED
     message_fr = "Adresse électronique ou mot de passe incorrect."
     message_en = "Wrong email address or password."
 
@@ -739,6 +899,7 @@ class AccountNotActive(OnboardingError):
     """Right password, but the account may not log in in its current state."""
 
     code = "account_not_active"
+    category = ErrorCategory.FORBIDDEN
     message_fr = "Votre compte n'est pas actif ({state})."
     message_en = "Your account is not active ({state})."
 
@@ -755,6 +916,7 @@ class TokenInvalid(OnboardingError):
     """Unknown, already used or cancelled link: the same answer for all three."""
 
     code = "token_invalid"
+    category = ErrorCategory.INVALID_INPUT
     message_fr = "Ce lien n'est pas valide ou a déjà été utilisé."
     message_en = "This link is invalid or was already used."
 
@@ -763,6 +925,7 @@ class ActivationExpired(TokenInvalid):
     """The activation link is past its deadline; a new one must be sent."""
 
     code = "activation_expired"
+    category = ErrorCategory.EXPIRED
     message_fr = (
         "Activation du compte refusée : le lien a expiré le {deadline}. "
         "Contactez votre gestionnaire ou le support pour recevoir un nouveau courriel d'activation."
@@ -777,6 +940,7 @@ class ResetLinkExpired(TokenInvalid):
     """The password reset link is past its deadline."""
 
     code = "reset_link_expired"
+    category = ErrorCategory.EXPIRED
     message_fr = "Le lien de réinitialisation du mot de passe a expiré ; recommencez la procédure."
     message_en = "The password reset link has expired; start again."
 
@@ -785,6 +949,8 @@ class SecretAnswerRejected(OnboardingError):
     """Wrong secret answer, unknown email or answers blocked: one answer for all."""
 
     code = "secret_answer_rejected"
+    # Never a 429: a blocked answer must look like a wrong one (security.md).
+    category = ErrorCategory.INVALID_INPUT
     message_fr = (
         "La réponse à la question secrète est incorrecte, ou trop de réponses erronées "
         "ont été données : réessayez plus tard."
@@ -796,6 +962,7 @@ class ChallengeInvalid(OnboardingError):
     """The forgotten-password step was not started, or too long ago."""
 
     code = "reset_challenge_invalid"
+    category = ErrorCategory.INVALID_INPUT
     message_fr = (
         "La procédure « Mot de passe oublié » a expiré ou n'a pas été commencée : recommencez."
     )

@@ -25,7 +25,6 @@ from ..domain.errors import (
     SecretAnswerRejected,
     TokenInvalid,
 )
-from ..notifications import paris_time
 from ..ports import UnitOfWork
 from . import challenges
 from .arguments import typed_question
@@ -102,7 +101,7 @@ def activate_account(
                 account.expire(now)
                 uow.commit()
             deadline = account.activation.expires_at if account.activation else now
-            raise ActivationExpired(field="token", deadline=paris_time(deadline)) from None
+            raise ActivationExpired(field="token", deadline=deadline) from None
         check = FieldChecks()
         chosen = check(
             "password",
