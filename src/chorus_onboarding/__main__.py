@@ -1,4 +1,4 @@
-"""``python -m chorus_onboarding``: the command line."""
+"""``python -m chorus_onboarding``: the command line (the ``cli`` extra)."""
 
 import sys
 

@@ -1,4 +1,4 @@
-"""Wiring at the edge: the outbox relay of a database, for the worker command and hosts."""
+"""Wiring at the edge: a database's relay and operators' service, for the command line and hosts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .domain.errors import ExtraNotInstalled, InvalidInput, PortRequired
 from .notifications import Links, Templates
 from .ports import Clock, EventSubscriber, MailSender, TokenGenerator
 from .relay import OutboxRelay, RetryPolicy
+from .service import OnboardingService
 from .service.context import Delivery, build_relay, link_key
 from .settings import OnboardingSettings
 
@@ -21,6 +22,8 @@ def existing_database(target: str | Path) -> str | Path:
     An operator's command never creates a database: connecting to a mistyped
     SQLite path would leave an empty file behind, so a missing one is refused.
     """
+    if not isinstance(target, str | Path):
+        raise InvalidInput(field="db", expected="fichier SQLite existant")
     if isinstance(target, str) and "://" in target:
         try:
             from sqlalchemy import make_url
@@ -35,9 +38,30 @@ def existing_database(target: str | Path) -> str | Path:
             return target
         target = url.database
     path = Path(target)
-    if not path.is_file():
+    try:
+        found = path.is_file()
+    except OSError:  # a name too long for the file system names no file either
+        found = False
+    if not found:
         raise InvalidInput(field="db", expected="fichier SQLite existant")
     return path
+
+
+def existing_service(
+    target: str | Path, *, settings: OnboardingSettings | None = None
+) -> OnboardingService:
+    """The service an operator's command acts through, on the existing database at ``target``.
+
+    An operator's commands send no email themselves (a database-backed
+    service never does: the relay worker sends what they record), so it is
+    built with the demo parts, which are never used. ``settings`` should
+    carry the deployment's ``secret_key`` whenever the command issues a link
+    (a resent activation): its digest must match the token the relay derives.
+    """
+    found = existing_database(target)
+    if isinstance(found, Path):
+        return OnboardingService.sqlite(found, demo_ports=True, settings=settings)
+    return OnboardingService.from_url(found, demo_ports=True, settings=settings)
 
 
 def database_relay(

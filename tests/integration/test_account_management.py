@@ -7,6 +7,7 @@ import pytest
 from chorus_onboarding import AccountState, Actor
 from chorus_onboarding.domain.errors import InvalidEmail
 from chorus_onboarding.errors import (
+    AuthenticationFailed,
     ContactEmailUnchanged,
     Forbidden,
     InvalidTransition,
@@ -129,6 +130,41 @@ def test_support_reactivates_and_deactivates_any_account(world: World) -> None:
     assert world.service.account(me).state is AccountState.ACTIVE
     with pytest.raises(InvalidTransition):
         world.service.reactivate_account(support, str(me.account_id))
+
+
+def test_support_finds_an_account_by_its_login_email(world: World) -> None:
+    me = world.active_user()
+    support = Actor.support("Nadia")
+    found = world.service.find_account(support, "  Louise.Galfe@Dressing-Louise.FR ")
+    assert (found.id, found.login_email, found.state) == (
+        me.account_id,
+        LOUISE,
+        AccountState.ACTIVE,
+    )
+    with pytest.raises(NotFound) as unknown:
+        world.service.find_account(support, "personne@exemple.fr")
+    assert (unknown.value.field, str(unknown.value)) == ("login_email", "Le compte introuvable.")
+    with pytest.raises(InvalidEmail):
+        world.service.find_account(support, "louise@")
+    with pytest.raises(Forbidden):
+        world.service.find_account(me, LOUISE)
+
+
+def test_support_lifts_a_login_suspension_and_the_owner_logs_in_at_once(world: World) -> None:
+    me = world.active_user()
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed):
+            world.service.login(LOUISE, "Pas-Le-Bon-2024")
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(LOUISE, PASSWORD)  # suspended, even with the right password
+    support = Actor.support()
+    with pytest.raises(Forbidden):
+        world.service.lift_login_suspension(me, str(me.account_id))
+    assert world.service.lift_login_suspension(support, str(me.account_id))
+    assert world.service.login(LOUISE, PASSWORD).account_id == me.account_id
+    assert not world.service.lift_login_suspension(support, str(me.account_id))
+    with pytest.raises(NotFound):
+        world.service.lift_login_suspension(support, "no-such-account")
 
 
 def test_users_cannot_act_on_other_accounts(world: World) -> None:

@@ -12,6 +12,7 @@ from chorus_onboarding.errors import (
     ActivationExpired,
     Forbidden,
     InvalidForm,
+    InvalidInput,
     InvalidTransition,
     TokenInvalid,
 )
@@ -188,4 +189,22 @@ def test_the_expiry_batch_works_in_batches(make_world: Callable[..., World]) -> 
     for number, siret in enumerate(sirets):
         world.register(f"user{number}@exemple.fr", siret)
     world.clock.advance(days=31)
-    assert world.service.expire_overdue_activations() == 5
+    told: list[int] = []
+    assert world.service.expire_overdue_activations(progress=told.append) == 5
+    assert told == [2, 2, 1], "each committed batch is told as it ends"
+
+
+def test_a_progress_callback_that_is_junk_or_fails_is_the_library_s_error(
+    make_world: Callable[..., World],
+) -> None:
+    world = make_world(expiry_batch_size=1)
+    world.register("user@exemple.fr", "90830166600016")
+    world.clock.advance(days=31)
+    with pytest.raises(InvalidInput) as junk:
+        world.service.expire_overdue_activations(progress="every batch")  # type: ignore[arg-type]
+    assert junk.value.field == "progress"
+    with pytest.raises(InvalidInput) as failed:
+        world.service.expire_overdue_activations(progress=len)  # type: ignore[arg-type]
+    assert failed.value.field == "progress"
+    # The batch told before the callback failed stays committed.
+    assert world.service.expire_overdue_activations() == 0

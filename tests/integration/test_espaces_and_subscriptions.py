@@ -23,6 +23,7 @@ from chorus_onboarding.errors import (
     InvalidInput,
     InvalidTransition,
     NotAttached,
+    NotFound,
     PrincipalHasAllRights,
     SubscriptionExists,
     TicOnAgriculturalCentre,
@@ -357,6 +358,22 @@ def test_managers_list_and_export_the_users_with_their_rights(
     assert any("Factures émises;DEFAUT;MODIFICATION;VALIDE" in line for line in lines)
     with pytest.raises(Forbidden):
         world.service.export_structure_users(paul, structure_id)
+
+
+def test_support_lists_and_exports_the_users_and_the_progress_is_told(
+    world: World, louise: Actor, structure_id: str, paul: Actor
+) -> None:
+    support = Actor.support("Nadia")
+    read: list[int] = []
+    users = world.service.structure_users(support, structure_id, progress=read.append)
+    assert [u.login_email for u in users] == [LOUISE, PAUL]
+    assert read == [1, 1]
+    exported: list[int] = []
+    csv_text = world.service.export_structure_users(support, structure_id, progress=exported.append)
+    assert csv_text == world.service.export_structure_users(louise, structure_id)
+    assert sum(exported) == 2
+    with pytest.raises(NotFound):
+        world.service.export_structure_users(support, "no-such-structure")
 
 
 def test_the_export_defuses_spreadsheet_formulas(

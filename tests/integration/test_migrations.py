@@ -343,8 +343,9 @@ def test_a_factory_not_asked_to_refuses_the_version_1_file_and_leaves_it_untouch
     }
     assert "« python -m chorus_onboarding db upgrade »" in str(error)
     assert "'python -m chorus_onboarding db upgrade'" in error.message("en")
-    # The operator's commands refuse it the same way, pointing at the upgrade.
-    assert main(["expire", "--db", str(v1_file)]) == 1
+    # The operator's commands refuse it the same way, pointing at the upgrade
+    # (exit code 3: the database cannot be used as it is).
+    assert main(["expire", "--db", str(v1_file)]) == 3
     assert "db upgrade" in capsys.readouterr().err
     assert _rows(v1_file) == before
     assert migrate.VERSION_TABLE not in before
@@ -834,7 +835,7 @@ def test_a_database_newer_than_the_library_is_refused(
         option = "--db" if isinstance(empty_database, Path) else "--url"
         assert main(["db", "current", option, str(empty_database)]) == 0
         assert "0099 (plus récente que cette version" in capsys.readouterr().out
-        assert main(["db", "upgrade", option, str(empty_database)]) == 1
+        assert main(["db", "upgrade", option, str(empty_database)]) == 3
         assert f"base au schéma de version {SCHEMA_VERSION} au plus" in capsys.readouterr().err
     finally:
         release_engine(engine)
@@ -859,7 +860,7 @@ def test_db_upgrade_never_creates_a_missing_sqlite_file(
         ["db", "current", "--db", str(missing)],
         ["db", "upgrade", "--url", f"sqlite:///{missing}"],
     ):
-        assert main(arguments) == 1
+        assert main(arguments) == 3
         assert "fichier SQLite existant" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 

@@ -147,6 +147,10 @@ def _prepared() -> Scene:
     )
 
 
+def _unwatched(_done: int) -> None:
+    """A progress callback that nobody reads."""
+
+
 def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
     world, me, link = scene.world, scene.me, scene.link
     return {
@@ -189,6 +193,8 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
             "token": scene.comeback["token"],
         },
         "account": {"actor": me, "account_id": None},
+        "find_account": {"actor": Actor.support(), "login_email": LOUISE},
+        "lift_login_suspension": {"actor": Actor.support(), "account_id": me.account_id},
         "password_strength": {"password": "azerty", "login_email": LOUISE, "names": ("Louise",)},
         "change_contact_email": {"actor": me, "new_contact_email": "contact@exemple.fr"},
         "change_password": {
@@ -206,7 +212,7 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "deactivate_account": {"actor": me, "account_id": None},
         "reactivate_account": {"actor": Actor.support(), "account_id": scene.gone_id},
         "resend_activation": {"actor": Actor.support(), "account_id": scene.pending_id},
-        "expire_overdue_activations": {},
+        "expire_overdue_activations": {"progress": _unwatched},
         "deliver_notifications": {"limit": 10},
         "start_relay": {"interval": 0.05, "batch_size": 10},
         "session_is_current": {"account_id": me.account_id, "credentials_version": 0},
@@ -252,8 +258,8 @@ def _structure_calls(scene: Scene) -> dict[str, dict[str, Any]]:
             "structure_id": structure_id,
             "account_id": member,
         },
-        "structure_users": on_structure,
-        "export_structure_users": on_structure,
+        "structure_users": {**on_structure, "progress": _unwatched},
+        "export_structure_users": {**on_structure, "progress": _unwatched},
     }
 
 

@@ -273,6 +273,8 @@ def _on_accounts() -> dict[str, Attack]:
         "detach_user": aim(lambda s, a, t: s.detach_user(a, t.structure_or_own(), t.account())),
         # Another account itself.
         "account": aim(lambda s, a, t: s.account(a, t.account())),
+        "find_account": aim(lambda s, a, t: s.find_account(a, t.email())),
+        "lift_login_suspension": aim(lambda s, a, t: s.lift_login_suspension(a, t.account())),
         "deactivate_account": aim(lambda s, a, t: s.deactivate_account(a, t.account())),
         "reactivate_account": aim(lambda s, a, t: s.reactivate_account(a, t.account())),
         "resend_activation": aim(lambda s, a, t: s.resend_activation(a, t.account())),

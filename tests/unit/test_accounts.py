@@ -120,6 +120,26 @@ def test_login_failures_block_at_the_limit_then_start_again() -> None:
     assert account.failed_logins == 0
 
 
+def test_lifting_a_suspension_lets_the_owner_try_again_at_once_and_is_recorded() -> None:
+    account = _active()
+    for _ in range(5):
+        account.record_login_failure(NOW, 5, timedelta(minutes=15))
+    account.pull_events()
+    assert account.lift_login_suspension(NOW + timedelta(minutes=1))
+    assert not account.login_blocked(NOW + timedelta(minutes=1))
+    (event,) = account.pull_events()
+    assert isinstance(event, events.LoginSuspensionLifted)
+    assert (event.account_id, event.occurred_at) == ("a1", NOW + timedelta(minutes=1))
+
+
+def test_lifting_when_nothing_is_suspended_only_clears_the_count_and_records_nothing() -> None:
+    account = _active()
+    account.record_login_failure(NOW, 5, timedelta(minutes=15))
+    assert not account.lift_login_suspension(NOW)
+    assert account.failed_logins == 0
+    assert account.pull_events() == []
+
+
 def test_operations_of_an_active_account_are_refused_in_other_states() -> None:
     account = _pending()
     with pytest.raises(InvalidTransition) as refused:

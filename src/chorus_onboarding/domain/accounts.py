@@ -305,6 +305,19 @@ class Account(events.RecordsEvents):
             )
         )
 
+    def lift_login_suspension(self, now: datetime) -> bool:
+        """Support lets the owner try again at once: the failure count starts again.
+
+        Returns whether logins were suspended; only then is the lifting
+        recorded (an account with a few failures is merely given a clean count).
+        """
+        suspended = self.login_blocked(now)
+        self.failed_logins = 0
+        self.login_blocked_until = None
+        if suspended:
+            self._record(events.LoginSuspensionLifted(occurred_at=now, account_id=self.id))
+        return suspended
+
     def clear_login_failures(self) -> None:
         """The right password was given (the account may not be active): the count starts again."""
         self.failed_logins = 0

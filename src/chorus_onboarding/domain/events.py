@@ -138,6 +138,11 @@ class LoginThrottled(AccountEvent):
 
 
 @frozen(kw_only=True)
+class LoginSuspensionLifted(AccountEvent):
+    """Support lifted a suspension of logins before its end (the owner asked for help)."""
+
+
+@frozen(kw_only=True)
 class SecretAnswersBlocked(AccountEvent):
     """Too many wrong secret answers: the procedure is refused until ``until``."""
 

@@ -16,11 +16,10 @@ from ..domain.attachments import AttachmentState
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.subscriptions import SubscriptionState
+from .arguments import progress_argument
 from .context import Context
 from .grants import parse_habilitation
-from .loaders import (
-    as_manager,
-)
+from .loaders import as_manager_or_support
 
 
 @frozen
@@ -104,14 +103,23 @@ def _later(load: Callable[[], Iterable[T]]) -> Iterator[T]:
     yield from load()
 
 
-def structure_users(ctx: Context, actor: Actor, structure_id: str) -> list[StructureUser]:
-    """The users attached to (or asking to join) the structure, with their rights (managers).
+def structure_users(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> list[StructureUser]:
+    """The users attached to (or asking to join) the structure, with their rights.
 
-    Someone merely invited is not shown: until they accept, the structure
-    learns nothing of them (not even that the address has an account).
+    For its managers, and for support. Someone merely invited is not shown:
+    until they accept, the structure learns nothing of them (not even that
+    the address has an account). ``progress``, if given, is called with 1
+    for each user read.
     """
+    tell = progress_argument(progress)
     with ctx.unit_of_work() as uow:
-        _, structure = as_manager(uow, actor, structure_id)
+        structure = as_manager_or_support(uow, actor, structure_id)
         users = []
         for attachment in uow.attachments.for_structure(structure.id):
             if attachment.state not in _LISTED:
@@ -140,21 +148,29 @@ def structure_users(ctx: Context, actor: Actor, structure_id: str) -> list[Struc
                     rights=rights,
                 )
             )
+            tell(1)
         return sorted(
             users, key=lambda u: (u.last_name.casefold(), u.first_name.casefold(), u.account_id)
         )
 
 
-def export_structure_users(ctx: Context, actor: Actor, structure_id: str) -> str:
+def export_structure_users(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> str:
     """The users of the structure and their rights as CSV (";"-separated, one line per right).
 
-    Cells that a spreadsheet would run as a formula are quoted with a
-    leading apostrophe, so an export cannot carry a formula injection.
+    For its managers, and for support. Cells that a spreadsheet would run as
+    a formula are quoted with a leading apostrophe, so an export cannot
+    carry a formula injection. ``progress`` as for :func:`structure_users`.
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(_CSV_HEADER)
-    for user in structure_users(ctx, actor, structure_id):
+    for user in structure_users(ctx, actor, structure_id, progress=progress):
         role = "principal" if user.principal_manager else ("oui" if user.manager else "non")
         person = [
             user.last_name,

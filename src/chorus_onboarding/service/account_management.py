@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from attrs import frozen
@@ -12,10 +12,10 @@ from ..actors import Actor
 from ..domain import membership
 from ..domain.accounts import Account, AccountState, normalise_secret_answer
 from ..domain.emails import EmailAddress
-from ..domain.errors import InvalidInput
+from ..domain.errors import InvalidInput, NotFound
 from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
-from .arguments import text_argument, typed_question
+from .arguments import progress_argument, text_argument, typed_question
 from .checks import FieldChecks
 from .context import Context
 from .loaders import (
@@ -56,6 +56,17 @@ class AccountView:
             last_login_at=account.last_login_at,
             credentials_version=account.credentials_version,
         )
+
+
+def find_account(ctx: Context, actor: Actor, login_email: str) -> AccountView:
+    """Support finds an account by its login email (someone wrote in for help)."""
+    require_support(actor)
+    email = EmailAddress.parse(login_email, field="login_email")
+    with ctx.unit_of_work() as uow:
+        found = uow.accounts.get_by_login_email(email)
+        if found is None:
+            raise NotFound(field="login_email", what="Le compte")
+        return AccountView.of(found)
 
 
 _MAX_NAMES = 20
@@ -155,6 +166,20 @@ def reactivate_account(ctx: Context, actor: Actor, account_id: str) -> None:
         uow.commit()
 
 
+def lift_login_suspension(ctx: Context, actor: Actor, account_id: str) -> bool:
+    """Support lifts a suspension of logins after too many failures; whether one was on.
+
+    The failure count starts again either way, so that the owner has every
+    try back; only a suspension actually lifted is recorded as an event.
+    """
+    require_support(actor)
+    with ctx.unit_of_work() as uow:
+        account = target_account(uow, account_id)
+        lifted = account.lift_login_suspension(ctx.now())
+        uow.commit()
+    return lifted
+
+
 def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
     """Send a new activation email (cancelling the previous link); return its deadline.
 
@@ -183,13 +208,17 @@ def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
     return now + ctx.settings.activation_validity
 
 
-def expire_overdue_activations(ctx: Context) -> int:
+def expire_overdue_activations(
+    ctx: Context, *, progress: Callable[[int], object] | None = None
+) -> int:
     """The batch: every account pending activation past its deadline becomes EXPIRED.
 
     Reads only the overdue accounts (the stores keep them ordered by
     deadline), a batch at a time, one unit of work per batch; returns how
-    many were expired.
+    many were expired. ``progress``, if given, is called after each
+    committed batch with how many it expired.
     """
+    tell = progress_argument(progress)
     expired = 0
     now = ctx.now()
     batch = ctx.settings.expiry_batch_size
@@ -204,6 +233,7 @@ def expire_overdue_activations(ctx: Context) -> int:
                     in_batch += 1
             uow.commit()
         expired += in_batch
+        tell(in_batch)
         # A short batch is the last; a batch that expired nothing would
         # only ever return the same ids again.
         if len(ids) < batch or in_batch == 0:

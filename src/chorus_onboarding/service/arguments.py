@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..domain.accounts import secret_question
 from ..domain.errors import InvalidInput, PasswordConfirmationMismatch, RequiredField
 
@@ -44,3 +46,31 @@ def confirmed_password(password: object, confirmation: object) -> str:
 def typed_question(text: object) -> str:
     """The secret question typed by the owner, checked."""
     return secret_question(text_argument(text, "secret_question"))
+
+
+def progress_argument(value: object) -> Callable[[int], None]:
+    """A long use case's ``progress`` callback (told how many items were just done), or a no-op.
+
+    A callback that fails is the caller's mistake, reported as the library's
+    error; what the use case committed before it stays committed.
+    """
+    if value is None:
+        return _unwatched
+    if not callable(value):
+        raise InvalidInput(field="progress", expected=_PROGRESS)
+    watch = value
+
+    def tell(done: int) -> None:
+        try:
+            watch(done)
+        except Exception as error:
+            raise InvalidInput(field="progress", expected=_PROGRESS) from error
+
+    return tell
+
+
+_PROGRESS = "fonction appelée avec un nombre d'éléments"
+
+
+def _unwatched(_done: int) -> None:
+    """Nobody watches the progress."""

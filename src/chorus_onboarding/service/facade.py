@@ -99,6 +99,7 @@ class OnboardingService:
     # --- journey 12: "Mon compte", and support's part ---------------------------
 
     account = query(account_management.account)
+    find_account = query(account_management.find_account)
     password_strength = query(account_management.password_strength)
     change_contact_email = command(account_management.change_contact_email)
     change_password = command(account_management.change_password)
@@ -106,6 +107,7 @@ class OnboardingService:
     deactivate_account = command(account_management.deactivate_account)
     reactivate_account = command(account_management.reactivate_account)
     resend_activation = command(account_management.resend_activation)
+    lift_login_suspension = command(account_management.lift_login_suspension)
     expire_overdue_activations = command(account_management.expire_overdue_activations)
 
     # --- journeys 8 and 9: structures and their settings --------------------------

@@ -61,6 +61,13 @@ def as_manager(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Ac
     return account, structure
 
 
+def as_manager_or_support(uow: UnitOfWork, actor: object, structure_id: object) -> Structure:
+    """The structure whose managers' pages (history, users) a manager of it or support reads."""
+    if is_support(actor):
+        return existing_structure(uow, structure_id)
+    return as_manager(uow, actor, structure_id)[1]
+
+
 def as_principal(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Account, Structure]:
     """The acting principal manager and their structure."""
     account = acting_account(uow, actor)

@@ -44,7 +44,7 @@ from .context import Context
 from .grants import grant
 from .loaders import (
     acting_account,
-    as_manager,
+    as_manager_or_support,
     as_principal,
     existing_structure,
     is_support,
@@ -188,10 +188,7 @@ def managed_structures(ctx: Context, actor: Actor) -> list[StructureView]:
 def manager_history(ctx: Context, actor: Actor, structure_id: str) -> list[ManagerAction]:
     """Every manager action on the structure, oldest first (managers and support)."""
     with ctx.unit_of_work() as uow:
-        if is_support(actor):
-            structure = existing_structure(uow, structure_id)
-        else:
-            _, structure = as_manager(uow, actor, structure_id)
+        structure = as_manager_or_support(uow, actor, structure_id)
         return uow.history.for_structure(structure.id)
 
 
