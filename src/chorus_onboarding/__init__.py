@@ -26,7 +26,11 @@ found in them. The rest lives in its own module:
   outbox relay: ``chorus_onboarding.relay``;
 - the kit for testing a host (fakes, contract suites, Hypothesis
   strategies): ``chorus_onboarding.testing``.
+
+``__version__`` is the installed distribution's version.
 """
+
+from importlib import metadata as _metadata
 
 from .actors import Actor
 from .domain.accounts import AccountState
@@ -60,6 +64,23 @@ from .service import (
     SubscriptionView,
 )
 from .settings import OnboardingSettings
+
+
+def _installed_version() -> str:
+    """The version of the installed ``chorus-onboarding``, or ``0+unknown`` if it is not installed.
+
+    The package may be imported from a source tree that was never installed
+    (``PYTHONPATH=src``): it has no metadata then, and says so with a version
+    lower than any release.
+    """
+    try:
+        return _metadata.version("chorus-onboarding")
+    except _metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+"""The version of the library (PEP 440), from the installed distribution's metadata."""
 
 __all__ = [
     "AccountState",
