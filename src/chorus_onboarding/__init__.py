@@ -28,7 +28,11 @@ found in them. The rest lives in its own module:
   strategies): ``chorus_onboarding.testing``;
 - the results as JSON data, with their JSON Schema (``to_json_data``,
   ``json_schema``): ``chorus_onboarding.serialisation``.
+
+``__version__`` is the installed distribution's version.
 """
+
+from importlib import metadata as _metadata
 
 # Imported with the package, so that pydantic and FastAPI know every view
 # however it was imported (the module gives them its hooks when loaded).
@@ -65,6 +69,23 @@ from .service import (
     SubscriptionView,
 )
 from .settings import OnboardingSettings
+
+
+def _installed_version() -> str:
+    """The version of the installed ``chorus-onboarding``, or ``0+unknown`` if it is not installed.
+
+    The package may be imported from a source tree that was never installed
+    (``PYTHONPATH=src``): it has no metadata then, and says so with a version
+    lower than any release.
+    """
+    try:
+        return _metadata.version("chorus-onboarding")
+    except _metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+__version__ = _installed_version()
+"""The version of the library (PEP 440), from the installed distribution's metadata."""
 
 __all__ = [
     "AccountState",

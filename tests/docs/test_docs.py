@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import ast
 import importlib
 import importlib.util
 import inspect
+import os
 import pkgutil
 import re
 import runpy
+import shlex
 import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 import chorus_onboarding
-from chorus_onboarding.adapters.sql import uow as sql_uow
 from chorus_onboarding.cli import diagrams
 from chorus_onboarding.domain import errors
 
@@ -30,8 +31,38 @@ _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
 _LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
 
 
-def python_blocks(text: str) -> Iterator[tuple[int, str]]:
-    """Each fenced block labelled exactly ``python``, with the line it starts on."""
+class Block(NamedTuple):
+    """A block of Python to run: the line its code starts on, the code, what it needs."""
+
+    line: int
+    source: str
+    requires: tuple[str, ...] = ()
+
+
+_REQUIRES = re.compile(r'^requires="(?P<modules>[A-Za-z0-9_. ]+)"$')
+
+
+def _python_info(info: str) -> tuple[str, ...] | None:
+    """What a block labelled ``info`` needs to run, or None when it is not a block to run.
+
+    ``python`` runs always; ``python requires="fastapi httpx"`` runs when those
+    modules can be imported (the framework snippets: the ``tests`` extra
+    installs them). Any other label (``python-noexec``, ``text``...) is shown,
+    not run.
+    """
+    language, _, options = info.partition(" ")
+    if language != "python":
+        return None
+    if not options.strip():
+        return ()
+    wanted = _REQUIRES.match(options.strip())
+    if wanted is None:
+        raise ValueError(f"unknown options on a python block: {options!r}")
+    return tuple(wanted["modules"].split())
+
+
+def python_blocks(text: str) -> Iterator[Block]:
+    """Each fenced block labelled ``python`` (with what it requires), from the line it starts on."""
     lines = text.splitlines()
     index = 0
     while index < len(lines):
@@ -47,9 +78,10 @@ def python_blocks(text: str) -> Iterator[tuple[int, str]]:
             if closing and closing["fence"].startswith(fence) and not closing["info"].strip():
                 break
             index += 1
-        if info == "python":
+        requires = _python_info(info)
+        if requires is not None:
             body = [line[len(opening["indent"]) :] for line in lines[start:index]]
-            yield start + 1, "\n".join(body) + "\n"
+            yield Block(start + 1, "\n".join(body) + "\n", requires)
         index += 1
 
 
@@ -57,25 +89,9 @@ def _page_id(page: Path) -> str:
     return str(page.relative_to(ROOT))
 
 
-# A block for an optional framework runs where it is installed (the tests extra
-# installs it, so CI runs it) and is left out elsewhere; the page's test says so.
-OPTIONAL_MODULES = frozenset({"fastapi"})
-
-
-def missing_optional_modules(source: str, optional: frozenset[str] = OPTIONAL_MODULES) -> set[str]:
-    """The modules of ``optional`` that a block imports and that are not installed."""
-    imported: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.partition(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            imported.add(node.module.partition(".")[0])
-    return {name for name in imported & optional if importlib.util.find_spec(name) is None}
-
-
-# Where the library defines errors: the domain, and the database stores
-# (``StorageUnavailable``).
-ERROR_MODULES = (errors, sql_uow)
+# Where the library defines errors: every one, ``StorageUnavailable`` included,
+# is in the domain (``chorus_onboarding.errors`` re-exports them all).
+ERROR_MODULES = (errors,)
 
 
 def _error_classes() -> list[type[errors.OnboardingError]]:
@@ -114,16 +130,29 @@ def test_the_block_reader_keeps_only_fences_labelled_exactly_python() -> None:
             "```",
             "'''",
             "````",
+            '```python requires="flask httpx"',
+            "c = 3",
+            "```",
         ]
     )
-    assert list(python_blocks(text)) == [(2, "a = 1\n"), (11, "b = '''\n```\n'''\n")]
+    assert list(python_blocks(text)) == [
+        Block(2, "a = 1\n"),
+        Block(11, "b = '''\n```\n'''\n"),
+        Block(16, "c = 3\n", ("flask", "httpx")),
+    ]
 
 
-def test_a_block_needing_an_optional_module_that_is_missing_is_told_apart() -> None:
-    optional = frozenset({"no_such_framework", "json"})
-    source = "import json\nfrom no_such_framework.testing import Client\nimport os.path\n"
-    assert missing_optional_modules(source, optional) == {"no_such_framework"}
-    assert missing_optional_modules("from . import relative\n", optional) == set()
+def test_a_python_block_with_an_option_the_reader_does_not_know_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown options"):
+        list(python_blocks("```python needs=flask\nx = 1\n```"))
+
+
+def _missing(modules: tuple[str, ...]) -> list[str]:
+    return [name for name in modules if importlib.util.find_spec(name) is None]
+
+
+def test_a_block_needing_a_module_that_is_missing_is_told_apart() -> None:
+    assert _missing(("json", "no_such_framework")) == ["no_such_framework"]
 
 
 def test_every_page_is_found() -> None:
@@ -139,6 +168,7 @@ def test_every_page_is_found() -> None:
         "lifecycles.md",
         "persistence.md",
         "rules.md",
+        "portals.md",
     } <= names
 
 
@@ -152,16 +182,19 @@ def test_the_python_blocks_of_each_page_run_in_order_in_one_namespace(
     # Registered so that classes defined in a block (attrs, dataclasses) can
     # find their module, as they would in a real one.
     monkeypatch.setitem(sys.modules, name, module)
-    left_out = []
-    for line, source in python_blocks(page.read_text(encoding="utf-8")):
-        missing = missing_optional_modules(source)
+    skipped = []
+    for block in python_blocks(page.read_text(encoding="utf-8")):
+        where = f"{_page_id(page)}:{block.line}"
+        missing = _missing(block.requires)
         if missing:
-            left_out.append(f"line {line} needs {', '.join(sorted(missing))}")
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"{where} needs {', '.join(missing)}: the tests extra installs them")
+            skipped.append(f"{where} ({shlex.join(missing)} not installed)")
             continue
-        code = compile(source, f"{_page_id(page)}:{line}", "exec")
-        exec(code, module.__dict__)
-    if left_out:
-        pytest.skip(f"every block ran but: {'; '.join(left_out)}")
+        exec(compile(block.source, where, "exec"), module.__dict__)
+    if skipped:
+        # Every other block ran and passed; say which did not run.
+        pytest.skip("not run: " + ", ".join(skipped))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
