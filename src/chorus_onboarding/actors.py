@@ -59,3 +59,8 @@ class Actor:
     def is_support(self) -> bool:
         """Whether this actor is the support team."""
         return self.kind is ActorKind.SUPPORT
+
+    @property
+    def label(self) -> str:
+        """Who acted, as the history of manager actions keeps it: ``support:NAME`` or the account id."""
+        return f"support:{self.name}" if self.is_support else str(self.account_id)

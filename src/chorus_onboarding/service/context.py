@@ -208,10 +208,7 @@ class Context:
         details: str = "",
     ) -> None:
         """Keep a manager action in the structure's history (written with the change)."""
-        if isinstance(actor, Actor) and actor.is_support:
-            label = f"support:{actor.name}"
-        else:
-            label = str(actor.account_id) if isinstance(actor, Actor) else "?"
+        label = actor.label if isinstance(actor, Actor) else "?"
         uow.history.add(
             ManagerAction(
                 structure_id=structure.id,
