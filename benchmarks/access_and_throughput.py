@@ -41,30 +41,26 @@ from typing import ParamSpec, TypeVar
 from harness import Result, Row, Settings, Target, frozen_heap, gc_paused
 from stdnum import luhn
 
-from chorus_onboarding import (
-    AccountState,
-    Actor,
-    Address,
-    CompanyRecord,
-    Espace,
-    ExistingStructureRegistration,
-    Habilitation,
-    IdentifierType,
-    NewStructureRegistration,
-    OnboardingService,
-    Purpose,
-)
+from chorus_onboarding.actors import Actor
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore, MemoryUnitOfWork
-from chorus_onboarding.domain.accounts import SUGGESTED_SECRET_QUESTIONS, Account
+from chorus_onboarding.domain.accounts import SUGGESTED_SECRET_QUESTIONS, Account, AccountState
 from chorus_onboarding.domain.attachments import Attachment
 from chorus_onboarding.domain.emails import EmailAddress
-from chorus_onboarding.domain.espaces import OpenEspace
-from chorus_onboarding.domain.identifiers import StructureIdentifier
-from chorus_onboarding.domain.structures import DEFAULT_SERVICE, Structure
+from chorus_onboarding.domain.espaces import Espace, Habilitation, OpenEspace
+from chorus_onboarding.domain.identifiers import IdentifierType, StructureIdentifier
+from chorus_onboarding.domain.structures import (
+    DEFAULT_SERVICE,
+    Address,
+    CompanyRecord,
+    Purpose,
+    Structure,
+)
 from chorus_onboarding.domain.subscriptions import Subscription
+from chorus_onboarding.forms import ExistingStructureRegistration, NewStructureRegistration
+from chorus_onboarding.service import OnboardingService
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
 
 TITLE = "access checks against the store's size, and full onboardings through the facade"
@@ -425,6 +421,69 @@ class AccessFigures:
         return self.large_us / self.small_us
 
 
+@dataclass(frozen=True, slots=True)
+class Series:
+    """Calls timed on one store's service, and how many of them must answer True."""
+
+    service: OnboardingService
+    calls: list[Call]
+    granted: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccessStores:
+    """Both stores, what they hold, and the series of calls timed on them.
+
+    ``series`` are the small store's pairs on the small store, then on the
+    large store, then (when asked for) as many pairs spread over the whole
+    large store.
+    """
+
+    small: Built
+    large: Built
+    pairs: int
+    series: tuple[Series, ...]
+
+
+def access_stores(settings: Settings, *, spread: bool) -> AccessStores:
+    """Build both stores and the calls timed on them (with ``spread``, the spread series too)."""
+    small_store, small = build_store(blocks_for(settings.access_small))
+    large_store, large = build_store(max(blocks_for(settings.access_large), small.blocks))
+    pairs = first_pairs(small.blocks)
+    passes = settings.access_passes
+    same_calls, same_granted = calls_for(pairs, passes)
+    series = [
+        Series(_service(small_store), same_calls, same_granted),
+        Series(_service(large_store), same_calls, same_granted),
+    ]
+    if spread:
+        spread_calls, spread_granted = calls_for(spread_pairs(large.blocks, len(pairs)), passes)
+        series.append(Series(_service(large_store), spread_calls, spread_granted))
+    return AccessStores(small, large, len(pairs), tuple(series))
+
+
+def warm_up_calls(series: Sequence[Series]) -> None:
+    """The first :data:`WARM_UP` calls of every series, untimed."""
+    for one in series:
+        time_calls(one.service, one.calls[:WARM_UP])
+
+
+def best_round_us(series: Sequence[Series], rounds: int) -> list[float]:
+    """µs per call of each series, the best of ``rounds`` interleaved rounds (GC paused).
+
+    Interleaved: a slower spell of the machine hits every series. Every round
+    checks the answers.
+    """
+    best = [math.inf] * len(series)
+    for _ in range(rounds):
+        for side, one in enumerate(series):
+            with gc_paused():
+                elapsed, granted = time_calls(one.service, one.calls)
+            assert granted == one.granted
+            best[side] = min(best[side], elapsed / len(one.calls) / 1000)
+    return best
+
+
 def measure_access(settings: Settings) -> AccessFigures:
     """Build both stores, then time the calls on each, rounds interleaved, best of each.
 
@@ -432,43 +491,26 @@ def measure_access(settings: Settings) -> AccessFigures:
     large one (the target), and as many pairs spread over the whole large
     store (how a user chosen anywhere fares).
     """
-    small_store, small = build_store(blocks_for(settings.access_small))
-    large_store, large = build_store(max(blocks_for(settings.access_large), small.blocks))
-    pairs = first_pairs(small.blocks)
-    passes = settings.access_passes
-    same_calls, same_granted = calls_for(pairs, passes)
-    spread_calls, spread_granted = calls_for(spread_pairs(large.blocks, len(pairs)), passes)
-    series = (
-        (_service(small_store), same_calls, same_granted),
-        (_service(large_store), same_calls, same_granted),
-        (_service(large_store), spread_calls, spread_granted),
-    )
-    best = [math.inf] * len(series)
+    stores = access_stores(settings, spread=True)
     with frozen_heap():
-        for service, calls, _ in series:  # warm up
-            time_calls(service, calls[:WARM_UP])
-        # Interleaved rounds: a slower spell of the machine hits every series.
-        for _ in range(settings.access_rounds):
-            for side, (service, calls, expected) in enumerate(series):
-                with gc_paused():
-                    elapsed, granted = time_calls(service, calls)
-                assert granted == expected
-                best[side] = min(best[side], elapsed)
-    small_us, large_us, spread_us = (ns / len(same_calls) / 1000 for ns in best)
+        warm_up_calls(stores.series)
+        small_us, large_us, spread_us = best_round_us(stores.series, settings.access_rounds)
     return AccessFigures(
-        small=small,
-        large=large,
+        small=stores.small,
+        large=stores.large,
         small_us=small_us,
         large_us=large_us,
         spread_us=spread_us,
-        pairs=len(pairs),
-        calls=len(same_calls),
+        pairs=stores.pairs,
+        calls=len(stores.series[0].calls),
         rounds=settings.access_rounds,
     )
 
 
 # --- full onboarding through the facade ---------------------------------------
 
+WARM_UP_ONBOARDINGS = 3
+"""Untimed onboardings before the timed runs, on a service of their own."""
 PASSWORD = "Ma-Boutique-2024!"
 QUESTION = SUGGESTED_SECRET_QUESTIONS[0]
 ANSWER = "Médor"
@@ -620,15 +662,25 @@ def onboard_all(records: Sequence[CompanyRecord]) -> OnboardingRun:
     return OnboardingRun(wall, first_half, tuple(onboarding.steps_ns))
 
 
+def warm_up_onboardings() -> None:
+    """A few untimed onboardings: caches (the password policy's list...) are filled once."""
+    onboard_all(companies(WARM_UP_ONBOARDINGS))
+
+
+def timed_run(records: Sequence[CompanyRecord]) -> OnboardingRun:
+    """One timed run on a fresh service, after a full collection (the collector left on)."""
+    gc.collect()
+    return onboard_all(records)
+
+
 def measure_onboarding(settings: Settings) -> OnboardingFigures:
     """Best of ``settings.runs`` runs of ``settings.onboardings`` onboardings (GC on)."""
     records = companies(settings.onboardings)
-    onboard_all(companies(3))  # warm up: caches (password policy...) filled once
+    warm_up_onboardings()
     runs: list[OnboardingRun] = []
     with frozen_heap():
         for _ in range(settings.runs):
-            gc.collect()
-            runs.append(onboard_all(records))
+            runs.append(timed_run(records))
     return OnboardingFigures(
         best=min(runs, key=lambda one: one.wall_ns),
         first_half_ns=min(one.first_half_ns for one in runs),

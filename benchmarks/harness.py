@@ -4,17 +4,30 @@ A benchmark is a function ``(Settings) -> Result``; ``run.py`` lists them and
 prints their results side by side. Keeping these types apart from ``run.py``
 lets a benchmark module import them without importing the runner (which
 imports the benchmarks).
+
+It also finds the two trees a before/after comparison runs, each in a
+process of its own (``relay.py``, ``compare.py``): the previous release's
+``src`` folder (:func:`previous_release`) and this one's
+(:func:`release_under_test`), and checks that a child ran the package it
+was pointed at (:func:`check_library`).
 """
 
 from __future__ import annotations
 
 import gc
+import importlib.util
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 T = TypeVar("T")
 
@@ -48,9 +61,18 @@ class Settings:
     outbox into a local SMTP server by each kind of mail session, best of
     ``relay_rounds`` rounds; ``sql_flows`` full onboardings in one timed run
     on each database, for this release and the previous one, best of
-    ``sql_flow_runs`` runs. ``before_src`` is the folder holding the previous
-    release's ``chorus_onboarding`` package, or ``None`` to take it from the
-    repository's history.
+    ``sql_flow_runs`` runs.
+
+    Before and after (``compare.py``): ``can_access``, full onboardings and
+    the account lifecycle at the sizes above, in one process per tree,
+    ``compare_rounds`` rounds alternating between the trees; its large store
+    holds ``compare_subscriptions`` subscriptions (``None``: ``access_large``).
+
+    ``before_src`` is the folder holding the previous release's
+    ``chorus_onboarding`` package, or ``None`` to take it from the
+    repository's history (each comparison names its commit); ``now_src`` is
+    the folder holding the release compared to it, or ``None`` for the
+    package this process imports.
     """
 
     accounts: int
@@ -75,7 +97,10 @@ class Settings:
     relay_rounds: int = 3
     sql_flows: int = 200
     sql_flow_runs: int = 2
+    compare_rounds: int = 6
+    compare_subscriptions: int | None = None
     before_src: str | None = None
+    now_src: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +178,8 @@ class Result:
     """What one benchmark hands back: its rows, its targets and notes for the reader.
 
     ``scale`` says what the benchmark measured on, under its title; empty, the
-    runner prints the number of accounts of the settings.
+    runner prints the number of accounts of the settings. ``value_name`` heads
+    the column of the rows' figures.
     """
 
     title: str
@@ -163,6 +189,7 @@ class Result:
     seconds: float = 0.0
     anchor_name: str = "reference"
     scale: str = ""
+    value_name: str = "this library"
 
 
 Benchmark = Callable[[Settings], Result]
@@ -296,3 +323,118 @@ def retained_bytes(build: Callable[[], object]) -> int:
         if not tracing_before:
             tracemalloc.stop()
     return after - before
+
+
+# --- the trees a before/after comparison runs -------------------------------------
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+"""The repository this folder belongs to, whose history holds the previous releases."""
+CHILD_TIMEOUT_S = 900.0
+"""Bound on one answer of a child process (a hung child must not hang the benchmarks)."""
+
+
+class Unavailable(Exception):
+    """Something a part of a benchmark needs is missing; the message says what."""
+
+
+def package_folder(src: str | Path) -> Path:
+    """``src`` resolved, once checked to hold a ``chorus_onboarding`` package."""
+    folder = Path(src).resolve()
+    if not (folder / "chorus_onboarding" / "__init__.py").is_file():
+        raise Unavailable(f"no chorus_onboarding package in {folder}")
+    return folder
+
+
+@contextmanager
+def previous_release(settings: Settings, commit: str) -> Iterator[Path]:
+    """The folder holding the previous release's ``chorus_onboarding`` package.
+
+    ``settings.before_src`` (``--before-src``, else ``$CHORUS_BENCH_BEFORE_SRC``)
+    names it; otherwise ``commit``'s ``src`` is taken out of this repository's
+    history (``git archive``) into a temporary folder, removed afterwards.
+    Raises :class:`Unavailable` when neither can be had (a copy of the
+    sources without their history).
+    """
+    if settings.before_src:
+        yield package_folder(settings.before_src)
+        return
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(REPOSITORY), "archive", "--format=tar", commit, "src"],
+            capture_output=True,
+            check=True,
+            timeout=120,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        raise Unavailable(
+            f"previous release {commit[:10]} not found in the repository's history "
+            "(give its src folder with --before-src)"
+        ) from error
+    with tempfile.TemporaryDirectory(prefix="chorus-bench-before-") as extracted:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            # The "data" filter (Python 3.11.4+) refuses links and paths out of the folder.
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(extracted, filter="data")
+            else:
+                tar.extractall(extracted)
+        yield Path(extracted) / "src"
+
+
+def release_under_test(settings: Settings) -> Path:
+    """The folder holding the release compared to the previous one.
+
+    ``settings.now_src`` (``--now-src``, else ``$CHORUS_BENCH_NOW_SRC``), or
+    the folder of the ``chorus_onboarding`` this process imports (found
+    without importing it).
+    """
+    if settings.now_src:
+        return package_folder(settings.now_src)
+    spec = importlib.util.find_spec("chorus_onboarding")
+    if spec is None or spec.origin is None:
+        raise Unavailable("chorus_onboarding is not importable")
+    return Path(spec.origin).resolve().parent.parent
+
+
+def tree_environment(source: Path) -> dict[str, str]:
+    """This process's environment, with ``source`` (a ``src`` folder) as the Python path.
+
+    A child started with it imports that tree's ``chorus_onboarding``: the
+    path comes before the installed packages (an editable install included).
+    """
+    return {**os.environ, "PYTHONPATH": str(source)}
+
+
+def check_library(figures: Mapping[str, Any], source: Path) -> None:
+    """Raise :class:`Unavailable` unless ``figures["library"]`` is the package in ``source``.
+
+    A child reports the folder of the ``chorus_onboarding`` it imported: a
+    tree whose package did not come first on its path must not pass for it.
+    """
+    library = Path(str(figures["library"])).resolve()
+    if library.parent != source.resolve():
+        raise Unavailable(f"ran {library}, not the package in {source}")
+
+
+def tree_origins(
+    now: str,
+    before: str,
+    sources: Mapping[str, Path],
+    missing: Mapping[str, str],
+    settings: Settings,
+    commit: str,
+) -> str:
+    """Where each side's package came from, or why it did not run, for a note.
+
+    ``now`` and ``before`` are the sides' names, the keys of ``sources``
+    (their ``src`` folders) and ``missing`` (the reasons); ``commit`` is the
+    previous release taken out of the history without ``--before-src``.
+    """
+    parts = []
+    for side in (now, before):
+        if side in missing:
+            parts.append(f"{side}: not run ({missing[side]})")
+        elif side == before and not settings.before_src:
+            parts.append(f"{side}: commit {commit[:10]} (git archive)")
+        else:
+            parts.append(f"{side}: {sources[side]}")
+    return "; ".join(parts)

@@ -53,7 +53,6 @@ from sqlalchemy import Table, create_engine, delete, event, insert, make_url, te
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from chorus_onboarding import NewStructureRegistration, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
@@ -64,6 +63,9 @@ from chorus_onboarding.adapters.sql.uow import _columns
 from chorus_onboarding.domain.accounts import Account
 from chorus_onboarding.domain.emails import EmailAddress
 from chorus_onboarding.domain.tokens import IssuedToken
+from chorus_onboarding.forms import NewStructureRegistration
+from chorus_onboarding.service import OnboardingService
+from chorus_onboarding.settings import OnboardingSettings
 from chorus_onboarding.testing.fakes import FrozenClock
 
 TITLE = "persistence on SQLite and PostgreSQL: registrations, can_access, the expiry batch"

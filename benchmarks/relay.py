@@ -6,6 +6,7 @@
     python benchmarks/relay.py --quick         # small sizes, a smoke test
     python benchmarks/relay.py --postgres-url postgresql+psycopg://user@host/db
     python benchmarks/relay.py --before-src /path/to/previous/release/src
+    python benchmarks/relay.py --now-src /path/to/another/release/src
 
 ``run.py`` runs it with the other benchmarks; run alone, it takes the same
 options and prints its own table.
@@ -36,33 +37,41 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
-import io
 import json
-import os
 import socket
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import persistence
 import sql_onboarding
-from harness import Result, Row, Settings, frozen_heap
+from harness import (
+    CHILD_TIMEOUT_S,
+    Result,
+    Row,
+    Settings,
+    Unavailable,
+    check_library,
+    frozen_heap,
+    previous_release,
+    release_under_test,
+    tree_environment,
+    tree_origins,
+)
 from sqlalchemy import delete, event, insert, select, text
 from sqlalchemy.engine import Engine
 
-import chorus_onboarding
-from chorus_onboarding import ExistingStructureRegistration, OnboardingService
 from chorus_onboarding.adapters.smtp import SmtpMailSender
 from chorus_onboarding.adapters.sql import SqlUnitOfWork, schema
+from chorus_onboarding.forms import ExistingStructureRegistration
 from chorus_onboarding.ports import MailSession, OutgoingEmail
 from chorus_onboarding.relay import OutboxRelay
+from chorus_onboarding.service import OnboardingService
 from chorus_onboarding.testing.fakes import FrozenClock
 
 TITLE = "the outbox relay: one SMTP connection per batch; full onboardings before and after"
@@ -79,9 +88,6 @@ HELO_NAME = "relay-bench.localhost"
 """The EHLO name, given so that no connection waits for a lookup of the machine's own name."""
 SMTP_START_S = 20.0
 """How long the SMTP server may take to listen."""
-FLOW_TIMEOUT_S = 900.0
-"""Bound on one run of ``sql_onboarding.py`` (a hung server must not hang the benchmarks)."""
-
 PREVIOUS_RELEASE = "2e28a600af33d45361a764ec3bfcc553b6260344"
 """The last commit before the relay: use cases sent their emails, one connection each.
 
@@ -100,10 +106,6 @@ THIS, BEFORE = "this release", "previous release"
 HERE = Path(__file__).resolve().parent
 
 _NOW = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
-
-
-class Unavailable(Exception):
-    """Something a part of the benchmark needs is missing; the message says what."""
 
 
 # --- the SMTP server -----------------------------------------------------------------
@@ -419,49 +421,6 @@ def time_messages(smtp: SmtpMailSender, emails: Sequence[OutgoingEmail]) -> int:
 # --- full onboardings, before and after ----------------------------------------------------
 
 
-@contextlib.contextmanager
-def previous_release(settings: Settings) -> Iterator[Path]:
-    """The folder holding the previous release's ``chorus_onboarding`` package.
-
-    ``--before-src`` (or ``$CHORUS_BENCH_BEFORE_SRC``) names it; otherwise
-    :data:`PREVIOUS_RELEASE` is taken out of this repository's history into a
-    temporary folder, removed afterwards. Raises :class:`Unavailable` when
-    neither can be had (a copy of the sources without their history).
-    """
-    if settings.before_src:
-        folder = Path(settings.before_src).resolve()
-        if not (folder / "chorus_onboarding" / "__init__.py").is_file():
-            raise Unavailable(f"no chorus_onboarding package in {folder}")
-        yield folder
-        return
-    repository = HERE.parent
-    try:
-        archive = subprocess.run(
-            ["git", "-C", str(repository), "archive", "--format=tar", PREVIOUS_RELEASE, "src"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as error:
-        raise Unavailable(
-            f"previous release {PREVIOUS_RELEASE[:10]} not found in the repository's history "
-            "(give its src folder with --before-src)"
-        ) from error
-    with tempfile.TemporaryDirectory(prefix="chorus-bench-before-") as extracted:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            # The "data" filter (Python 3.11.4+) refuses links and paths out of the folder.
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(extracted, filter="data")
-            else:
-                tar.extractall(extracted)
-        yield Path(extracted) / "src"
-
-
-def this_release() -> Path:
-    """The folder holding the ``chorus_onboarding`` package this process runs."""
-    return Path(chorus_onboarding.__file__).resolve().parent.parent
-
-
 def run_flow(source: Path, backend: str, url: str | None, flows: int) -> dict[str, Any]:
     """``sql_onboarding.py`` in a child process with ``source`` first on its path; its JSON."""
     command = [
@@ -474,25 +433,22 @@ def run_flow(source: Path, backend: str, url: str | None, flows: int) -> dict[st
     ]
     if url is not None:
         command += ["--url", url]
-    environment = {**os.environ, "PYTHONPATH": str(source)}
     try:
         done = subprocess.run(
             command,
             capture_output=True,
             text=True,
-            env=environment,
-            timeout=FLOW_TIMEOUT_S,
+            env=tree_environment(source),
+            timeout=CHILD_TIMEOUT_S,
             check=False,
         )
     except subprocess.TimeoutExpired as error:
-        raise Unavailable(f"no answer within {FLOW_TIMEOUT_S:.0f} s") from error
+        raise Unavailable(f"no answer within {CHILD_TIMEOUT_S:.0f} s") from error
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
         raise Unavailable(f"failed: {lines[-1] if lines else f'exit status {done.returncode}'}")
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    library = Path(figures["library"]).resolve()
-    if library.parent != source.resolve():
-        raise Unavailable(f"ran {library}, not the package in {source}")
+    check_library(figures, source)
     return figures
 
 
@@ -564,12 +520,12 @@ class Flows:
 
 
 def measure_flows(
-    backends: dict[str, str | None], before: Path | None, settings: Settings
+    backends: dict[str, str | None], sources: dict[str, Path], settings: Settings
 ) -> dict[str, Flows]:
-    """Both releases on every database, runs alternating (this release first, then second)."""
-    sources = {THIS: this_release()}
-    if before is not None:
-        sources[BEFORE] = before
+    """Both releases on every database, runs alternating (this release first, then second).
+
+    ``sources`` maps each side to its ``src`` folder; a side left out is not run.
+    """
     results = {backend: Flows() for backend in backends}
     for run_number in range(settings.sql_flow_runs):
         sides = list(sources) if run_number % 2 == 0 else list(reversed(sources))
@@ -797,23 +753,27 @@ def run(settings: Settings) -> Result:
     backends: dict[str, str | None] = {SQLITE: None}
     if POSTGRESQL not in missing_databases:
         backends[POSTGRESQL] = settings.postgres_url
-    before_missing = ""
+    sources: dict[str, Path] = {}
+    missing_sides: dict[str, str] = {}
     with contextlib.ExitStack() as stack:
         try:
-            before: Path | None = stack.enter_context(previous_release(settings))
+            sources[THIS] = release_under_test(settings)
         except Unavailable as reason:
-            before, before_missing = None, str(reason)
-        flows = measure_flows(backends, before, settings)
+            missing_sides[THIS] = str(reason)
+        try:
+            sources[BEFORE] = stack.enter_context(previous_release(settings, PREVIOUS_RELEASE))
+        except Unavailable as reason:
+            missing_sides[BEFORE] = str(reason)
+        flows = measure_flows(backends, sources, settings)
     for results in flows.values():
-        if before_missing:
-            results.missing[BEFORE] = before_missing
+        results.missing.update(missing_sides)
     rows = _relay_rows(relay, relay_missing, settings)
     for name in (SQLITE, POSTGRESQL):
         rows += _flow_rows(name, flows.get(name), missing_databases.get(name, ""), settings)
     notes = [f"databases: {'; '.join(described)}."]
     notes += [f"{name} not run: {reason}." for name, reason in missing_databases.items()]
     notes.append(_relay_note(relay, settings))
-    notes.append(_flow_note(before, before_missing, settings))
+    notes.append(_flow_note(sources, missing_sides, settings))
     if settings.quick:
         notes.append(
             f"quick mode: {settings.relay_emails:,} emails (full: {FULL.relay_emails:,}), "
@@ -848,14 +808,8 @@ def _relay_note(figures: dict[str, RelayFigures], settings: Settings) -> str:
     )
 
 
-def _flow_note(before: Path | None, reason: str, settings: Settings) -> str:
-    origin = (
-        f"{BEFORE}: {reason}"
-        if before is None
-        else f"{BEFORE}: {settings.before_src}"
-        if settings.before_src
-        else f"{BEFORE}: commit {PREVIOUS_RELEASE[:10]} (git archive)"
-    )
+def _flow_note(sources: dict[str, Path], missing: dict[str, str], settings: Settings) -> str:
+    origin = tree_origins(THIS, BEFORE, sources, missing, settings, PREVIOUS_RELEASE)
     return (
         "onboarding: sql_onboarding.py in a process of its own for each run and side, "
         "PYTHONPATH set to the package's folder (" + origin + "); a fresh database each "
@@ -875,13 +829,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run this benchmark alone, with ``run.py``'s options, and print its table."""
     import run as runner  # the runner imports this module: imported here, not at the top
 
-    settings, _ = runner.parse_settings(argv, prog="benchmarks/relay.py")
-    if settings.quick:
-        print("quick mode: small sizes, figures are indicative only")
-    start = time.perf_counter()
-    result = replace(run(settings), seconds=time.perf_counter() - start)
-    print(runner.render(result, settings))
-    return 0
+    return runner.main(argv, (run,), prog="benchmarks/relay.py")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
     python benchmarks/run.py --accounts 20000 --subscriptions 200000 --onboardings 500
     python benchmarks/run.py --postgres-url postgresql+psycopg://user@host/db
     python benchmarks/run.py --relay-emails 5000 --flows 500 --before-src ../previous/src
+    python benchmarks/run.py --before-src ../previous/src --now-src ../current/src
     python benchmarks/run.py --quick          # about 20 s, for a smoke test
     python benchmarks/run.py --check          # exit status 1 if a target fails
 
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import access_and_throughput
 import account_lifecycle
+import compare
 import persistence
 import relay
 from harness import Benchmark, Result, Row, Settings, format_number
@@ -44,6 +46,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     access_and_throughput.run,
     persistence.run,
     relay.run,
+    compare.run,
 )
 """Every benchmark, in the order their tables are printed."""
 
@@ -68,6 +71,8 @@ QUICK = Settings(
     relay_rounds=1,
     sql_flows=20,
     sql_flow_runs=1,
+    compare_rounds=2,
+    compare_subscriptions=10_000,
 )
 """Small enough for a smoke test (a few seconds), big enough to exercise every path."""
 
@@ -75,6 +80,8 @@ POSTGRES_URL_VARIABLES = ("CHORUS_BENCH_POSTGRES_URL", "CHORUS_TEST_POSTGRES_URL
 """Where the PostgreSQL server's URL is looked for without ``--postgres-url``, in order."""
 BEFORE_SRC_VARIABLE = "CHORUS_BENCH_BEFORE_SRC"
 """Where the previous release's ``src`` folder is looked for without ``--before-src``."""
+NOW_SRC_VARIABLE = "CHORUS_BENCH_NOW_SRC"
+"""Where the compared release's ``src`` folder is looked for without ``--now-src``."""
 
 
 def _positive(text: str) -> int:
@@ -113,7 +120,8 @@ def parse_settings(
         default=None,
         metavar="N",
         help=f"subscriptions in the large store can_access is timed on (default "
-        f"{Settings(accounts=1).access_large:,}; {QUICK.access_large:,} with --quick)",
+        f"{Settings(accounts=1).access_large:,}; {QUICK.access_large:,} with --quick, "
+        f"{QUICK.compare_subscriptions:,} in its before/after comparison)",
     )
     parser.add_argument(
         "--onboardings",
@@ -157,11 +165,28 @@ def parse_settings(
         "with --quick)",
     )
     parser.add_argument(
+        "--compare-rounds",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"rounds of the before/after comparison, alternating between the trees (default "
+        f"{Settings(accounts=1).compare_rounds:,}; {QUICK.compare_rounds:,} with --quick)",
+    )
+    parser.add_argument(
         "--before-src",
         default=None,
         metavar="PATH",
-        help=f"the previous release's src folder for the relay benchmark (default: "
-        f"${BEFORE_SRC_VARIABLE}, else taken from the repository's history)",
+        help=f"the previous release's src folder, for the relay benchmark and the before/after "
+        f"comparison (default: ${BEFORE_SRC_VARIABLE}, else taken from the repository's "
+        "history: each names its commit)",
+    )
+    parser.add_argument(
+        "--now-src",
+        default=None,
+        metavar="PATH",
+        help=f"the src folder of the release compared to the previous one, in the relay's "
+        f"onboardings and the before/after comparison (default: ${NOW_SRC_VARIABLE}, else "
+        "the chorus_onboarding this command imports)",
     )
     parser.add_argument(
         "--postgres-url",
@@ -187,7 +212,7 @@ def parse_settings(
     if options.accounts is not None:
         settings = replace(settings, accounts=options.accounts)
     if options.subscriptions is not None:
-        settings = replace(settings, access_large=options.subscriptions)
+        settings = replace(settings, access_large=options.subscriptions, compare_subscriptions=None)
     if options.onboardings is not None:
         settings = replace(settings, onboardings=options.onboardings)
     if options.registrations is not None:
@@ -198,8 +223,11 @@ def parse_settings(
         settings = replace(settings, relay_emails=options.relay_emails)
     if options.flows is not None:
         settings = replace(settings, sql_flows=options.flows)
+    if options.compare_rounds is not None:
+        settings = replace(settings, compare_rounds=options.compare_rounds)
     before_src = options.before_src or os.environ.get(BEFORE_SRC_VARIABLE) or None
-    settings = replace(settings, before_src=before_src)
+    now_src = options.now_src or os.environ.get(NOW_SRC_VARIABLE) or None
+    settings = replace(settings, before_src=before_src, now_src=now_src)
     postgres_url = options.postgres_url or next(
         (os.environ[name] for name in POSTGRES_URL_VARIABLES if os.environ.get(name)), None
     )
@@ -225,7 +253,7 @@ def render(result: Result, settings: Settings) -> str:
     The reference and ratio columns are left out when no row has a reference.
     """
     anchored = any(row.anchor is not None for row in result.rows)
-    header = ["measure", "unit", "this library"]
+    header = ["measure", "unit", result.value_name]
     if anchored:
         header += [result.anchor_name, "ratio"]
     header.append("note")
@@ -278,17 +306,23 @@ def _environment() -> str:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run every benchmark, print the tables and one verdict line per target.
+def main(
+    argv: Sequence[str] | None = None,
+    benchmarks: Sequence[Benchmark] = BENCHMARKS,
+    prog: str = "benchmarks/run.py",
+) -> int:
+    """Run the benchmarks, print the tables and one verdict line per target.
 
     Returns the exit status: 0, or 1 with ``--check`` when a target fails.
+    A benchmark run alone passes itself as ``benchmarks``, and its command as
+    ``prog`` (named in the help).
     """
-    settings, check = parse_settings(argv)
+    settings, check = parse_settings(argv, prog=prog)
     print(_environment())
     if settings.quick:
         print("quick mode: small sizes, figures are indicative only")
     results: list[Result] = []
-    for benchmark in BENCHMARKS:
+    for benchmark in benchmarks:
         start = time.perf_counter()
         result = benchmark(settings)
         result = replace(result, seconds=time.perf_counter() - start)

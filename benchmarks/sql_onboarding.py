@@ -12,7 +12,9 @@ database is made for the run and deleted afterwards: a file in a temporary
 folder, or a schema of its own on the PostgreSQL server at ``--url``.
 
 Because both releases run it, this file uses only what both have: the facade, its
-public forms, the test fakes and ``link_parameters``. Which release it runs is
+public forms, the test fakes and ``link_parameters``, each imported from its own
+module (the package's top level does not keep every name from one release to
+the next). Which release it runs is
 told by the factories: the previous one had no ``demo_ports`` argument. Both
 commit a use case's events to an outbox; the previous release then delivered
 them before the use case returned (one transaction per entry, one SMTP
@@ -47,18 +49,14 @@ from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 
 import chorus_onboarding
-from chorus_onboarding import (
-    Actor,
-    CompanyRecord,
-    Espace,
-    ExistingStructureRegistration,
-    Habilitation,
-    NewStructureRegistration,
-    OnboardingService,
-)
+from chorus_onboarding.actors import Actor
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.domain.espaces import Espace, Habilitation
+from chorus_onboarding.domain.structures import CompanyRecord
+from chorus_onboarding.forms import ExistingStructureRegistration, NewStructureRegistration
+from chorus_onboarding.service import OnboardingService
 from chorus_onboarding.testing.fakes import FrozenClock, link_parameters
 
 T = TypeVar("T")

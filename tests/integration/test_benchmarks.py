@@ -31,3 +31,7 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert "the outbox relay: one SMTP connection per batch" in printed
     assert "SQLite: emails per second" in printed
     assert "onboardings per second, use cases + relay" in printed
+    assert "before and after: can_access, full onboardings and the account lifecycle" in printed
+    assert "no slower than before: can_access, 10,000 subscriptions" in printed
+    assert "no slower than before: full onboardings per second, in memory" in printed
+    assert "no slower than before: lifecycle: load Account(**stored fields)" in printed
