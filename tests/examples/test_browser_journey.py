@@ -25,12 +25,18 @@ from werkzeug.serving import make_server
 
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from tests.examples.people import (
+    ACTIVATION,
+    CLAIRE,
+    LOUISE,
+    OTHER_SIRET,
+    PASSWORD,
+    SIRET,
+    registration,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("CHORUS_ARTEFACTS", ROOT / "test-artefacts")) / "browser"
-LOUISE, CLAIRE = "louise@dressing-louise.fr", "claire@cabinet-martin.fr"
-SIRET, OTHER_SIRET = "52601815500014", "94821993600010"
-PASSWORD = "Robe-de-Soie-93"
 
 
 def _unavailable(reason: str) -> None:
@@ -126,16 +132,7 @@ class Visitor:
         """Register, read the email in the demo mailbox, follow its link and activate."""
         self.browser.delete_all_cookies()
         self.open("/inscription")
-        self.fill(
-            {
-                "login_email": email,
-                "login_email_confirmation": email,
-                "last_name": "GALFE",
-                "first_name": first_name,
-                "siret": siret,
-                "captcha": "XWWXS",
-            }
-        )
+        self.fill(registration(email, first_name, siret))
         self.shot(f"{first_name}-register")
         self.click("//button[text()='Créer mon compte']")
         assert f"Un courriel d'activation a été envoyé à {email}" in self.text()
@@ -145,13 +142,8 @@ class Visitor:
         user = email.split("@")[0]
         self.click(f"//a[contains(@href, '/activer?') and contains(@href, '{user}')]")
         assert self.browser.current_url.startswith(f"{self.portal}/activer?")
-        self.fill(
-            {
-                "password": PASSWORD,
-                "password_confirmation": PASSWORD,
-                "secret_answer": "Aligot",
-            }
-        )
+        # The question is a list: its first choice stays selected.
+        self.fill({name: value for name, value in ACTIVATION.items() if name != "secret_question"})
         self.shot(f"{first_name}-activate")
         self.click("//button[text()='Activer mon compte']")
         assert "Votre compte est activé" in self.text()

@@ -19,9 +19,15 @@ from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.notifications import Links
 from chorus_onboarding.testing.fakes import link_parameters
-
-LOUISE, CLAIRE = "louise@dressing-louise.fr", "claire@cabinet-martin.fr"
-PASSWORD = "Robe-de-Soie-93"
+from tests.examples.people import (
+    ACTIVATION,
+    CLAIRE,
+    LOUISE,
+    OTHER_SIRET,
+    PASSWORD,
+    SIRET,
+    registration,
+)
 
 
 @pytest.fixture
@@ -40,29 +46,11 @@ def app(mailbox: MemoryMailbox) -> Iterator[TestClient]:
 def join(app: TestClient, mailbox: MemoryMailbox, email: str, siret: str) -> TestClient:
     """A new client (its own cookies) for someone who registers, activates and logs in."""
     client = TestClient(app.app)
-    registered = client.post(
-        "/inscription",
-        json={
-            "login_email": email,
-            "login_email_confirmation": email,
-            "last_name": "GALFE",
-            "first_name": "Louise" if email == LOUISE else "Claire",
-            "siret": siret,
-            "captcha": "XWWXS",
-        },
-    )
+    first_name = "Louise" if email == LOUISE else "Claire"
+    registered = client.post("/inscription", json=registration(email, first_name, siret))
     assert registered.status_code == 201
     link = link_parameters(mailbox, email, "activation")
-    activated = client.post(
-        "/activation",
-        params=link,
-        json={
-            "password": PASSWORD,
-            "password_confirmation": PASSWORD,
-            "secret_question": "Quel est mon plat préféré ?",
-            "secret_answer": "Aligot",
-        },
-    )
+    activated = client.post("/activation", params=link, json=ACTIVATION)
     assert activated.status_code == 204
     assert client.post("/connexion", json={"email": email, "password": PASSWORD}).status_code == 200
     return client
@@ -77,14 +65,14 @@ def problem(response: Response) -> tuple[int, str, str]:
 def test_the_journey_from_registration_to_granted_access(
     app: TestClient, mailbox: MemoryMailbox
 ) -> None:
-    louise = join(app, mailbox, LOUISE, "52601815500014")
+    louise = join(app, mailbox, LOUISE, SIRET)
     me = louise.get("/mon-compte").json()
     assert (me["login_email"], me["state"]) == (LOUISE, "ACTIVE")
     (own,) = louise.get("/mon-compte/rattachements").json()
     assert (own["structure_name"], own["state"]) == ("LE DRESSING DE LOUISE", "VALIDATED")
 
-    claire = join(app, mailbox, CLAIRE, "94821993600010")
-    (found,) = claire.get("/structures", params={"siret": "52601815500014"}).json()
+    claire = join(app, mailbox, CLAIRE, OTHER_SIRET)
+    (found,) = claire.get("/structures", params={"siret": SIRET}).json()
     assert found["company_name"] == "LE DRESSING DE LOUISE"
     asked = claire.post("/rattachements", json={"structure_id": found["id"]})
     assert asked.status_code == 201
@@ -111,7 +99,7 @@ def test_refusals_are_problems_in_the_client_s_language(
     fields = [error["field"] for error in empty.json()["errors"]]
     assert fields[:3] == ["login_email", "last_name", "first_name"]
 
-    join(app, mailbox, LOUISE, "52601815500014")
+    join(app, mailbox, LOUISE, SIRET)
     wrong = app.post(
         "/connexion",
         json={"email": LOUISE, "password": "Pas-Le-Bon-1"},
@@ -127,9 +115,9 @@ def test_only_a_manager_decides_and_only_a_logged_in_user_asks(
     app: TestClient, mailbox: MemoryMailbox
 ) -> None:
     assert app.get("/mon-compte").status_code == 401
-    louise = join(app, mailbox, LOUISE, "52601815500014")
+    louise = join(app, mailbox, LOUISE, SIRET)
     (own,) = louise.get("/mon-compte/rattachements").json()
-    claire = join(app, mailbox, CLAIRE, "94821993600010")
+    claire = join(app, mailbox, CLAIRE, OTHER_SIRET)
     assert problem(claire.get(f"/structures/{own['structure_id']}/demandes"))[0] == 403
     louise.cookies.clear()
     assert (

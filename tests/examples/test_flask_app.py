@@ -15,12 +15,17 @@ from werkzeug.test import TestResponse
 
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from tests.examples.people import (
+    ACTIVATION,
+    CLAIRE,
+    LOUISE,
+    OTHER_SIRET,
+    PASSWORD,
+    SIRET,
+    registration,
+)
 
 PORTAL = "http://portail.exemple"
-LOUISE, CLAIRE = "louise@dressing-louise.fr", "claire@dressing-louise.fr"
-SIRET = "52601815500014"  # LE DRESSING DE LOUISE in the sample register
-PASSWORD = "Robe-de-Soie-93"
-OTHER_SIRET = "94821993600010"  # CABINET MARTIN EXPERTISES
 
 
 def csrf(page: TestResponse) -> str:
@@ -39,34 +44,14 @@ def post(
 
 
 def register(client: FlaskClient, email: str, first_name: str, siret: str) -> TestResponse:
-    return post(
-        client,
-        "/inscription",
-        {
-            "login_email": email,
-            "login_email_confirmation": email,
-            "last_name": "GALFE",
-            "first_name": first_name,
-            "siret": siret,
-            "captcha": "XWWXS",
-        },
-    )
+    return post(client, "/inscription", registration(email, first_name, siret))
 
 
 def activate(client: FlaskClient, mailbox: MemoryMailbox, email: str) -> TestResponse:
     """Follow the emailed link (it must point at this application) and activate."""
     (link,) = mailbox.links(mailbox.last_to(email))
     assert link.startswith(f"{PORTAL}/activer?")
-    return post(
-        client,
-        link.removeprefix(PORTAL),
-        {
-            "password": PASSWORD,
-            "password_confirmation": PASSWORD,
-            "secret_question": "Quel est mon plat préféré ?",
-            "secret_answer": "Aligot",
-        },
-    )
+    return post(client, link.removeprefix(PORTAL), ACTIVATION)
 
 
 def log_in(client: FlaskClient, email: str) -> TestResponse:
