@@ -1,0 +1,1 @@
+"""The app whose views call the library."""
