@@ -12,9 +12,10 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 from functools import singledispatchmethod
+from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from attrs import frozen
@@ -22,23 +23,14 @@ from attrs import frozen
 from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
+from ..i18n import PARIS, fill, format_instant, translations
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
-from .templates import LANGUAGES, Templates, fill
-
-PARIS = ZoneInfo("Europe/Paris")
+from .templates import Templates
 
 
-def _offset(local: datetime) -> str:
-    offset = local.utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    return f"{hours:+d}"
-
-
-def paris_time(instant: datetime, language: str = "fr", templates: Templates | None = None) -> str:
+def paris_time(instant: datetime, language: str = "fr") -> str:
     """``03/02/2018 10:05:10 (heure locale France métropolitaine, GMT+1)``: as the portal shows deadlines."""
-    local = instant.astimezone(PARIS)
-    pattern = (templates or Templates.default()).get(language, "local_time").text
-    return fill(pattern, {"when": f"{local:%d/%m/%Y %H:%M:%S}", "offset": _offset(local)})
+    return format_instant(instant, language, PARIS)
 
 
 def _address(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
@@ -103,7 +95,9 @@ class Notifier:
     """Turns an outbox entry into the emails it sends, in one language.
 
     ``templates`` is the wording (:meth:`Templates.default` unless replaced);
-    ``language`` is ``"fr"`` (the portal's) or ``"en"``.
+    ``language`` is ``"fr"`` (the portal's), ``"en"`` or a language a host
+    added a catalogue for; ``time_zone`` is the zone dates are shown in,
+    labelled with it (Paris, the portal's, by default).
     """
 
     def __init__(
@@ -114,9 +108,14 @@ class Notifier:
         templates: Templates | None = None,
         language: str = "fr",
         support_email: str | None = None,
+        time_zone: str | ZoneInfo = PARIS,
     ) -> None:
-        if language not in LANGUAGES:
-            raise InvalidInput(field="language", expected="fr ou en")
+        if not isinstance(language, str) or not language.isalpha() or len(language) > 8:
+            raise InvalidInput(field="language", expected="code de langue (fr, en...)")
+        # French needs no catalogue (its texts are the msgids); another language does.
+        if language != "fr" and type(translations(language)) is NullTranslations:
+            raise InvalidInput(field="language", expected="langue dont un catalogue est installé")
+        self.time_zone = _zone(time_zone)
         if templates is not None and not isinstance(templates, Templates):
             raise InvalidInput(field="templates", expected="Templates")
         self.links = links
@@ -153,7 +152,7 @@ class Notifier:
         return fill(self.templates.get(self.language, name).text, context)
 
     def _time(self, instant: datetime) -> str:
-        return paris_time(instant, self.language, self.templates)
+        return format_instant(instant, self.language, self.time_zone)
 
     def _reason_line(self, reason: str) -> str:
         return self._word("reason_line", reason=reason) if reason else ""
@@ -394,6 +393,17 @@ class Notifier:
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),
         )
+
+
+def _zone(value: object) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    if not isinstance(value, str) or len(value) > 100:
+        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)")
+    try:
+        return ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)") from None
 
 
 def _login(person: Person) -> str:

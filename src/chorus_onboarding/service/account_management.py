@@ -65,7 +65,7 @@ def find_account(ctx: Context, actor: Actor, login_email: str) -> AccountView:
     with ctx.unit_of_work() as uow:
         found = uow.accounts.get_by_login_email(email)
         if found is None:
-            raise NotFound(field="login_email", what="Le compte")
+            raise NotFound(field="login_email", what="account")
         return AccountView.of(found)
 
 
