@@ -137,14 +137,16 @@ class OnboardingSettings:
     @database_lock_timeout.validator
     @database_statement_timeout.validator
     def _database_wait(self, attribute: attrs.Attribute[timedelta], value: object) -> None:
-        longest, words = {
-            "database_connect_timeout": (timedelta(minutes=1), "1 minute"),
-            "database_lock_timeout": (timedelta(minutes=10), "10 minutes"),
-            "database_statement_timeout": (timedelta(hours=1), "1 heure"),
+        longest = {
+            "database_connect_timeout": timedelta(minutes=1),
+            "database_lock_timeout": timedelta(minutes=10),
+            "database_statement_timeout": timedelta(hours=1),
         }[attribute.name]
         if not isinstance(value, timedelta) or not timedelta(0) < value <= longest:
             raise InvalidInput(
-                field=attribute.name, expected=f"durée positive d'au plus {words} (timedelta)"
+                field=attribute.name,
+                expected="durée positive d'au plus {seconds} secondes (timedelta)",
+                seconds=int(longest.total_seconds()),
             )
 
     @classmethod

@@ -142,6 +142,11 @@ def test_keys_given_as_parameters_read_in_the_message_language() -> None:
     assert wrong.message("en") == (
         "Field 'limit' holds an unexpected value (whole number from 1 to 10,000 expected)."
     )
+    # An expectation naming a number keeps it as data and words it in each language.
+    many = errors.InvalidInput(field="names", expected="{maximum} noms au plus", maximum=50)
+    assert "(50 noms au plus attendu)" in str(many)
+    assert "(at most 50 names expected)" in many.message("en")
+    assert many.to_dict()["params"] == {"expected": "{maximum} noms au plus", "maximum": 50}
     taken = errors.AlreadyExists(field="service", what="service", service="S1")
     assert (str(taken), taken.message("en")) == (
         "Le service S1 existe déjà.",

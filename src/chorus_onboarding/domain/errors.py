@@ -221,14 +221,19 @@ class _Words(dict[str, Any]):
         text = str(value)
         if key in _FREE:
             # Free text, French: its own msgid.
-            return translate(self.language, text, _FREE[key])
-        context, table = self.keyed[key]
-        if text not in table:
-            return text if self.language == "fr" else text.replace("_", " ")
-        # A phrase may name other parameters (the service's code).
-        return translate(self.language, table[text], context).format_map(
-            _Words({k: v for k, v in self.items() if k != key}, self.language, self.keyed)
-        )
+            shown = translate(self.language, text, _FREE[key])
+        else:
+            context, table = self.keyed[key]
+            if text not in table:
+                return text if self.language == "fr" else text.replace("_", " ")
+            shown = translate(self.language, table[text], context)
+        # A phrase may name other parameters (a maximum, the service's code).
+        others = _Words({k: v for k, v in self.items() if k != key}, self.language, self.keyed)
+        try:
+            return shown.format_map(others)
+        except (ValueError, IndexError):
+            # A catalogue's stray braces are shown as written rather than failing.
+            return shown
 
     def __getitem__(self, key: str) -> Any:
         value = super().__getitem__(key)

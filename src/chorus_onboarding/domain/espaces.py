@@ -260,7 +260,9 @@ class EspaceParameters:
             if given not in (None, "") and used is None
         ]
         if unexpected:
-            raise InvalidInput(field=unexpected[0], expected=f"rien pour l'espace {espace.label}")
+            raise InvalidInput(
+                field=unexpected[0], expected="rien pour l'espace {espace}", espace=espace.label
+            )
         return cls(
             categorie_prestataire=prestataire,
             categorie_beneficiaire=beneficiaire,
@@ -313,13 +315,17 @@ class OpenEspace:
         given = self.parameters
         if (given.categorie_prestataire is not None) != (asked is Parameter.CATEGORIE_PRESTATAIRE):
             raise InvalidInput(
-                field="categorie_prestataire", expected=f"selon l'espace {self.espace.label}"
+                field="categorie_prestataire",
+                expected="selon l'espace {espace}",
+                espace=self.espace.label,
             )
         if (given.categorie_beneficiaire is not None) != (
             asked is Parameter.CATEGORIE_BENEFICIAIRE
         ):
             raise InvalidInput(
-                field="categorie_beneficiaire", expected=f"selon l'espace {self.espace.label}"
+                field="categorie_beneficiaire",
+                expected="selon l'espace {espace}",
+                espace=self.espace.label,
             )
         # A PACAGE number comes with a catégorie de bénéficiaire (EspaceParameters checks it).
 

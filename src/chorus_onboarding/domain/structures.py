@@ -112,7 +112,8 @@ class Address:
         elif len(code) > _POSTAL_CODE_MAX or not _POSTAL_CODE.fullmatch(code):
             raise InvalidInput(
                 field="postal_code",
-                expected=f"code postal de {_POSTAL_CODE_MAX} lettres, chiffres ou tirets au plus",
+                expected="code postal de {maximum} lettres, chiffres ou tirets au plus",
+                maximum=_POSTAL_CODE_MAX,
             )
 
     @classmethod

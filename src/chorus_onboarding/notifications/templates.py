@@ -126,7 +126,9 @@ def _check_template_text(field: str, value: object, *, optional: bool) -> None:
     try:
         list(string.Formatter().parse(value))
     except ValueError:
-        raise InvalidInput(field=field, expected="texte aux {champs} bien formés") from None
+        raise InvalidInput(
+            field=field, expected="texte aux champs entre accolades bien formés"
+        ) from None
 
 
 _FR = {

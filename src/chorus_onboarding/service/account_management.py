@@ -92,7 +92,7 @@ def password_strength(
     # An endless iterable must not keep the meter waiting: a page has a few names.
     given = list(itertools.islice(names, _MAX_NAMES + 1))
     if len(given) > _MAX_NAMES:
-        raise InvalidInput(field="names", expected=f"{_MAX_NAMES} noms au plus")
+        raise InvalidInput(field="names", expected="{maximum} noms au plus", maximum=_MAX_NAMES)
     hints = [hint[:100] for hint in (login_email, *given) if isinstance(hint, str)]
     return ctx.ports.strength.estimate(typed, hints)
 

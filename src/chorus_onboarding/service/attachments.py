@@ -226,7 +226,9 @@ def _each(attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOu
     # Never more than asked, never less: too many is refused, not cut short.
     chosen = list(itertools.islice(attachment_ids, _MAX_BATCH + 1))
     if len(chosen) > _MAX_BATCH:
-        raise InvalidInput(field="attachment_ids", expected=f"{_MAX_BATCH} identifiants au plus")
+        raise InvalidInput(
+            field="attachment_ids", expected="{maximum} identifiants au plus", maximum=_MAX_BATCH
+        )
     outcomes = []
     for attachment_id in chosen:
         try:
