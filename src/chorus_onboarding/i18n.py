@@ -24,7 +24,7 @@ from functools import lru_cache
 from os import PathLike
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 """Where the library's own catalogues are."""
@@ -124,6 +124,21 @@ _DATE_TIME = NP_(
 )
 _IN_PARIS = NP_("time zone", "{when} (heure locale France métropolitaine, GMT{offset})")
 _IN_ZONE = NP_("time zone", "{when} (heure de {city}, GMT{offset})")
+
+
+def time_zone_named(value: object) -> ZoneInfo:
+    """The time zone ``value`` names (``"Europe/Paris"``), or the zone itself when given one."""
+    # Imported here: the errors read their texts through this module.
+    from .domain.errors import InvalidInput
+
+    if isinstance(value, ZoneInfo):
+        return value
+    if not isinstance(value, str) or len(value) > 100:
+        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)")
+    try:
+        return ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)") from None
 
 
 class _Fields(dict[str, Any]):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chorus_onboarding import i18n
+from chorus_onboarding import OnboardingSettings, i18n
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator
 from chorus_onboarding.domain import errors
 from chorus_onboarding.notifications import Links, Notifier, Templates, fill
@@ -248,3 +248,5 @@ def test_a_language_without_a_catalogue_is_refused_for_emails() -> None:
         Notifier(links=Links(), tokens=TOKENS, time_zone="Mars/Olympus")
     with pytest.raises(errors.InvalidInput):
         i18n.add_locale_dir("/no/such/folder")
+    with pytest.raises(errors.InvalidInput):
+        OnboardingSettings(time_zone="Mars/Olympus")

@@ -15,7 +15,7 @@ from functools import singledispatchmethod
 from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
 from attrs import frozen
@@ -23,7 +23,7 @@ from attrs import frozen
 from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
-from ..i18n import PARIS, fill, format_instant, translations
+from ..i18n import PARIS, fill, format_instant, time_zone_named, translations
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
 from .templates import Templates
 
@@ -115,7 +115,7 @@ class Notifier:
         # French needs no catalogue (its texts are the msgids); another language does.
         if language != "fr" and type(translations(language)) is NullTranslations:
             raise InvalidInput(field="language", expected="langue dont un catalogue est installé")
-        self.time_zone = _zone(time_zone)
+        self.time_zone = time_zone_named(time_zone)
         if templates is not None and not isinstance(templates, Templates):
             raise InvalidInput(field="templates", expected="Templates")
         self.links = links
@@ -393,17 +393,6 @@ class Notifier:
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),
         )
-
-
-def _zone(value: object) -> ZoneInfo:
-    if isinstance(value, ZoneInfo):
-        return value
-    if not isinstance(value, str) or len(value) > 100:
-        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)")
-    try:
-        return ZoneInfo(value)
-    except (ValueError, ZoneInfoNotFoundError):
-        raise InvalidInput(field="time_zone", expected="fuseau horaire (Europe/Paris...)") from None
 
 
 def _login(person: Person) -> str:
