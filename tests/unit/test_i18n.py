@@ -71,7 +71,7 @@ PARAMS: dict[str, Any] = {
     "count": 1,
     "identifier": "73282932000074",
     "service": "S1",
-    "espace": "FACTURES_EMISES",
+    "espace": "Factures émises",
     "port": "mailer",
     "extra": "sql",
 }
@@ -147,6 +147,9 @@ def test_keys_given_as_parameters_read_in_the_message_language() -> None:
     assert "(50 noms au plus attendu)" in str(many)
     assert "(at most 50 names expected)" in many.message("en")
     assert many.to_dict()["params"] == {"expected": "{maximum} noms au plus", "maximum": 50}
+    # An espace's label is the portal's French name, translated like the rest.
+    closed = errors.EspaceNotOpen(field="espace", espace="Factures émises")
+    assert closed.message("en") == "Espace 'Invoices issued' is not open on this structure."
     taken = errors.AlreadyExists(field="service", what="service", service="S1")
     assert (str(taken), taken.message("en")) == (
         "Le service S1 existe déjà.",

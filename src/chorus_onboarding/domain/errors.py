@@ -189,8 +189,9 @@ _KEYED: dict[str, tuple[str, Mapping[str, str]]] = {
 }
 
 # Parameters given as French text (what a field expects, the entity of a
-# lifecycle: « compte »), translated as they are: the parameter and the context.
-_FREE = {"expected": "expected", "entity": "kind"}
+# lifecycle: « compte », an espace's label), translated as they are: the
+# parameter and the context.
+_FREE = {"expected": "expected", "entity": "kind", "espace": "espace"}
 
 
 def _data(value: Any) -> Any:

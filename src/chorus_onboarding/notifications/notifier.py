@@ -23,7 +23,7 @@ from attrs import frozen
 from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
-from ..i18n import PARIS, fill, format_instant, time_zone_named, translations
+from ..i18n import PARIS, fill, format_instant, time_zone_named, translate, translations
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
 from .templates import Templates
 
@@ -153,6 +153,9 @@ class Notifier:
 
     def _time(self, instant: datetime) -> str:
         return format_instant(instant, self.language, self.time_zone)
+
+    def _espace(self, label: str) -> str:
+        return translate(self.language, label, "espace")
 
     def _reason_line(self, reason: str) -> str:
         return self._word("reason_line", reason=reason) if reason else ""
@@ -369,7 +372,7 @@ class Notifier:
         context = {
             "requester_name": f"{requester.first_name} {requester.last_name}",
             "structure_name": structure.name,
-            "espace": event.espace.label,
+            "espace": self._espace(event.espace.label),
             "habilitation": event.habilitation.value,
             "service_name": structure.services.get(event.service, event.service),
         }
@@ -388,7 +391,7 @@ class Notifier:
             "subscription_decided",
             _contact,
             structure_name=structure.name,
-            espace=event.espace.label,
+            espace=self._espace(event.espace.label),
             habilitation=event.habilitation.value,
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),
