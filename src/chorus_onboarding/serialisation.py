@@ -212,7 +212,9 @@ def from_json_data(kind: Any, data: Json) -> Any:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         name = getattr(kind, "__name__", str(kind))
-        raise InvalidInput(field="data", expected=f"données JSON de {name}") from error
+        raise InvalidInput(
+            field="data", expected="données JSON de {document}", document=name
+        ) from error
 
 
 # --- JSON Schema ------------------------------------------------------------------

@@ -13,11 +13,18 @@ from .domain.emails import EmailAddress
 from .domain.errors import InvalidEmail, InvalidInput
 from .domain.espaces import DEFAULT_REGISTRATION_ESPACES, Espace
 from .domain.passwords import PasswordPolicy
+from .i18n import time_zone_named
 
 
 def _duration(_: Any, attribute: attrs.Attribute[timedelta], value: object) -> None:
     if not isinstance(value, timedelta) or value <= timedelta(0):
         raise InvalidInput(field=attribute.name, expected="durée positive (timedelta)")
+
+
+def _time_zone(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput(field=attribute.name, expected="fuseau horaire (Europe/Paris...)")
+    time_zone_named(value)
 
 
 def _count(_: Any, attribute: attrs.Attribute[int], value: object) -> None:
@@ -82,6 +89,8 @@ class OnboardingSettings:
     support_email: str | None = field(default=None, validator=_optional_address)
     """Where a reactivation request for an account support deactivated goes (None: to no one
     but the host's event subscribers)."""
+    time_zone: str = field(default="Europe/Paris", validator=_time_zone)
+    """The zone the emails show dates in, labelled with it (« heure de New York »)."""
     reset_challenge_validity: timedelta = field(default=timedelta(minutes=15), validator=_duration)
     max_failed_logins: int = field(default=5, validator=_count)
     login_block: timedelta = field(default=timedelta(minutes=15), validator=_duration)
@@ -137,14 +146,16 @@ class OnboardingSettings:
     @database_lock_timeout.validator
     @database_statement_timeout.validator
     def _database_wait(self, attribute: attrs.Attribute[timedelta], value: object) -> None:
-        longest, words = {
-            "database_connect_timeout": (timedelta(minutes=1), "1 minute"),
-            "database_lock_timeout": (timedelta(minutes=10), "10 minutes"),
-            "database_statement_timeout": (timedelta(hours=1), "1 heure"),
+        longest = {
+            "database_connect_timeout": timedelta(minutes=1),
+            "database_lock_timeout": timedelta(minutes=10),
+            "database_statement_timeout": timedelta(hours=1),
         }[attribute.name]
         if not isinstance(value, timedelta) or not timedelta(0) < value <= longest:
             raise InvalidInput(
-                field=attribute.name, expected=f"durée positive d'au plus {words} (timedelta)"
+                field=attribute.name,
+                expected="durée positive d'au plus {seconds} secondes (timedelta)",
+                seconds=int(longest.total_seconds()),
             )
 
     @classmethod

@@ -828,9 +828,9 @@ def test_a_database_newer_than_the_library_is_refused(
             with pytest.raises(InvalidInput) as refused:
                 _open(empty_database, upgrade=upgrade)
             assert refused.value.field == "database"
-            assert (
-                refused.value.params["expected"]
-                == f"base au schéma de version {SCHEMA_VERSION} au plus"
+            assert refused.value.params["version"] == SCHEMA_VERSION
+            assert f"(base au schéma de version {SCHEMA_VERSION} au plus attendu)" in str(
+                refused.value
             )
         option = "--db" if isinstance(empty_database, Path) else "--url"
         assert main(["db", "current", option, str(empty_database)]) == 0

@@ -174,7 +174,7 @@ def test_a_refusal_of_the_facade_is_a_problem_with_its_status(client: TestClient
         "instance": "/structures/no-such-structure",
         "code": "not_found",
         "field": "structure_id",
-        "params": {"what": "La structure"},
+        "params": {"what": "structure"},
     }
 
 

@@ -162,7 +162,7 @@ def test_parameters_are_data_numbers_stay_numbers_instants_are_iso_8601() -> Non
     assert datetime.fromisoformat(expired.to_problem()["params"]["deadline"]) == deadline
     # Summer time in Paris: UTC+2.
     assert "le 04/07/2018 11:05:10 (heure locale France métropolitaine, GMT+2)." in str(expired)
-    assert "on 04/07/2018 11:05:10 (Paris time, UTC+2)." in expired.message("en")
+    assert "on 4 July 2018 11:05:10 (Paris time, UTC+2)." in expired.message("en")
 
 
 def test_an_expired_activation_link_gives_its_deadline_as_an_instant(world: World) -> None:

@@ -146,7 +146,7 @@ def test_only_an_active_account_logs_in(state: AccountState) -> None:
     else:
         with pytest.raises(AccountNotActive) as refused:
             account.ensure_may_log_in()
-        assert refused.value.params["state"] == state.label
+        assert refused.value.params["state"] == state.name
 
 
 # --- belonging ---------------------------------------------------------------------------

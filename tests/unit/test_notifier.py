@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chorus_onboarding import OnboardingService
+from chorus_onboarding import OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
@@ -39,6 +39,17 @@ def test_english_emails_carry_no_french_words_of_ours() -> None:
     assert "(Paris time, UTC+1)" in email.body
     for french in ("Bonjour", "heure locale", "Cordialement", "valable"):
         assert french not in email.body
+
+
+def test_dates_in_emails_are_in_the_zone_of_the_settings_and_say_which() -> None:
+    world = build_world(time_zone="America/New_York")
+    world.register()
+    (email,) = world.mailbox.to(LOUISE)
+    assert "(heure de New York, GMT-5)" in email.body
+    english = _world(language="en", settings=OnboardingSettings(time_zone="America/New_York"))
+    english.register()
+    (email,) = english.mailbox.to(LOUISE)
+    assert "(New York time, UTC-5)" in email.body
 
 
 def test_a_host_rewords_and_rebrands_an_email_and_adds_an_html_part_escaped() -> None:

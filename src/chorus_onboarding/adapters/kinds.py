@@ -38,8 +38,6 @@ class EntityKind(Generic[E]):
     """A stable code for the kind ("account"...), as errors name it."""
     table: str
     """The SQL table that keeps it."""
-    what: str
-    """The entity in French, as a conflict message names it."""
     columns: Callable[[E], dict[str, Any]]
     """The columns written beside the document, for queries and unique rules."""
     unique: tuple[str, ...]
@@ -102,7 +100,6 @@ ACCOUNTS: EntityKind[Account] = EntityKind(
     entity=Account,
     name="account",
     table="co_accounts",
-    what="Le compte",
     columns=_account_columns,
     unique=("login_key",),
     live_states=None,
@@ -113,7 +110,6 @@ STRUCTURES: EntityKind[Structure] = EntityKind(
     entity=Structure,
     name="structure",
     table="co_structures",
-    what="La structure",
     columns=lambda s: {"identifier_key": s.identifier.key},
     unique=("identifier_key",),
     live_states=None,
@@ -126,7 +122,6 @@ ATTACHMENTS: EntityKind[Attachment] = EntityKind(
     entity=Attachment,
     name="attachment",
     table="co_attachments",
-    what="La demande de rattachement",
     columns=_membership_columns,
     unique=("account_id", "structure_id"),
     live_states=frozenset(state.name for state in AttachmentState if state.is_live),
@@ -137,7 +132,6 @@ SUBSCRIPTIONS: EntityKind[Subscription] = EntityKind(
     entity=Subscription,
     name="subscription",
     table="co_subscriptions",
-    what="L'abonnement",
     columns=_subscription_columns,
     unique=("account_id", "structure_id", "service", "espace"),
     live_states=frozenset(state.name for state in SubscriptionState if state.is_live),

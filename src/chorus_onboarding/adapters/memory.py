@@ -35,7 +35,7 @@ class _Table(Generic[E]):
 
     def __init__(self, kind: EntityKind[E]) -> None:
         self.kind: EntityKind[E] = kind
-        self.what = kind.what
+        self.what = kind.name
         self.rows: dict[str, E] = {}
         self.unique: dict[Hashable, str] = {}
         self.indexes: dict[str, dict[Hashable, set[str]]] = {name: {} for name in kind.lookups}

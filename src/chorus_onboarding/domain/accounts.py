@@ -23,6 +23,7 @@ from attrs import define, field
 from . import events
 from .emails import EmailAddress
 from .errors import (
+    ACCOUNT_STATE_LABELS,
     AccountNotActive,
     ActivationExpired,
     ContactEmailUnchanged,
@@ -48,16 +49,7 @@ class AccountState(enum.Enum):
     @property
     def label(self) -> str:
         """The state in French, as a message shows it."""
-        return _STATE_LABELS[self]
-
-
-_STATE_LABELS = {
-    AccountState.CREATED: "créé",
-    AccountState.ACTIVATION_PENDING: "en attente d'activation",
-    AccountState.EXPIRED: "activation expirée",
-    AccountState.ACTIVE: "actif",
-    AccountState.DEACTIVATED: "désactivé",
-}
+        return ACCOUNT_STATE_LABELS[self.name]
 
 
 _S = AccountState
@@ -330,7 +322,7 @@ class Account(events.RecordsEvents):
         proved right, so that the refusal tells the state only to the owner.
         """
         if not self.is_active:
-            raise AccountNotActive(state=self.state.label)
+            raise AccountNotActive(state=self.state.name)
 
     def record_login_success(self, now: datetime, rehashed_password: str | None = None) -> None:
         """A good login clears the failure count (and stores a stronger hash if given)."""

@@ -64,22 +64,28 @@ def note(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         or len(value) > NOTE_MAX
         or not (value.isprintable() or value.replace("\n", " ").isprintable())
     ):
-        raise InvalidInput(field=attribute.name, expected=f"texte de {NOTE_MAX} caractères au plus")
+        raise InvalidInput(
+            field=attribute.name, expected="texte de {maximum} caractères au plus", maximum=NOTE_MAX
+        )
 
 
 def member(kind: type[enum.Enum], *allowed: enum.Enum) -> Validator:
     """A member of ``kind`` (one of ``allowed``, if given)."""
     chosen = frozenset(allowed)
-    expected = "valeur parmi " + ", ".join(item.name for item in (allowed or tuple(kind)))
+    choices = ", ".join(item.name for item in (allowed or tuple(kind)))
 
     def check(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not isinstance(value, kind):
-            raise InvalidInput(field=attribute.name, expected=expected)
+            raise InvalidInput(
+                field=attribute.name, expected="valeur parmi {choices}", choices=choices
+            )
 
     def check_among(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         # isinstance first: ``in`` on a frozenset hashes, and junk may not hash.
         if not isinstance(value, kind) or value not in chosen:
-            raise InvalidInput(field=attribute.name, expected=expected)
+            raise InvalidInput(
+                field=attribute.name, expected="valeur parmi {choices}", choices=choices
+            )
 
     return check_among if allowed else check
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+from ..i18n import NP_
 from .errors import InvalidInput
 
 E = TypeVar("E", bound=enum.Enum)
@@ -21,5 +22,7 @@ def member_of(enum_type: type[E], value: object, *, field: str, expected: str | 
     if isinstance(value, str) and value.strip().upper() in enum_type.__members__:
         return enum_type[value.strip().upper()]
     raise InvalidInput(
-        field=field, expected=expected or f"valeur parmi {', '.join(enum_type.__members__)}"
+        field=field,
+        expected=expected or NP_("expected", "valeur parmi {choices}"),
+        choices=", ".join(enum_type.__members__),
     )

@@ -2,13 +2,14 @@
 
 Every error has a stable ``code`` for programs, the ``field`` it concerns
 where one applies, and a message in French (the portal's language, what
-``str()`` gives) with an English one available through :meth:`message`.
+``str()`` gives), in English or in a language a host adds a catalogue for
+through :meth:`message` (see :mod:`chorus_onboarding.i18n`).
 Each class also has a :class:`ErrorCategory`, and from it an HTTP status:
 :meth:`OnboardingError.to_problem` is the RFC 9457 body of a web response.
 Validation errors also subclass :class:`ValueError`.
 
-Parameters are data (text, numbers, aware datetimes): the message shows them
-in words of its language when it is read, an instant in Paris time.
+Parameters are data (text, keys, numbers, aware datetimes): the message shows
+them in words of its language when it is read, an instant in Paris time.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal, Self
-from zoneinfo import ZoneInfo
+from typing import Any, ClassVar, Self
 
-Language = Literal["fr", "en"]
+from ..i18n import N_, NP_, format_instant, translate
 
-# The portal's time zone: messages show instants in it.
-_PARIS = ZoneInfo("Europe/Paris")
+Language = str
+"""A language tag: ``"fr"`` (the default), ``"en"``, or one a host adds a catalogue for."""
 
 
 class ErrorCategory(enum.Enum):
@@ -56,8 +56,7 @@ class ErrorCategory(enum.Enum):
 
     def title(self, language: Language = "fr") -> str:
         """A short summary of the category in ``language``: the problem's ``title``."""
-        french, english = _TITLES[self]
-        return english if language == "en" else french
+        return translate(language, _TITLES[self])
 
 
 _HTTP_STATUS: dict[ErrorCategory, int] = {
@@ -70,94 +69,129 @@ _HTTP_STATUS: dict[ErrorCategory, int] = {
     ErrorCategory.UNAVAILABLE: 503,
     ErrorCategory.INTERNAL: 500,
 }
-_TITLES: dict[ErrorCategory, tuple[str, str]] = {
-    ErrorCategory.INVALID_INPUT: ("Saisie invalide", "Invalid input"),
-    ErrorCategory.UNAUTHENTICATED: ("Identification refusée", "Authentication failed"),
-    ErrorCategory.FORBIDDEN: ("Action non autorisée", "Not allowed"),
-    ErrorCategory.NOT_FOUND: ("Introuvable", "Not found"),
-    ErrorCategory.CONFLICT: ("Action impossible en l'état", "Conflict with the current state"),
-    ErrorCategory.EXPIRED: ("Délai dépassé", "Expired"),
-    ErrorCategory.UNAVAILABLE: ("Service indisponible", "Service unavailable"),
-    ErrorCategory.INTERNAL: ("Erreur du service", "Server error"),
+_TITLES: dict[ErrorCategory, str] = {
+    ErrorCategory.INVALID_INPUT: N_("Saisie invalide"),
+    ErrorCategory.UNAUTHENTICATED: N_("Identification refusée"),
+    ErrorCategory.FORBIDDEN: N_("Action non autorisée"),
+    ErrorCategory.NOT_FOUND: N_("Introuvable"),
+    ErrorCategory.CONFLICT: N_("Action impossible en l'état"),
+    ErrorCategory.EXPIRED: N_("Délai dépassé"),
+    ErrorCategory.UNAVAILABLE: N_("Service indisponible"),
+    ErrorCategory.INTERNAL: N_("Erreur du service"),
 }
 
 PROBLEM_TYPE_BASE = "urn:chorus-onboarding:error:"
 """The default start of a problem's ``type``: the error's ``code`` follows it."""
 
 
-_WORDS_FR: dict[str, str] = {
+_WORDS: dict[str, str] = {
     # fields
-    "login_email": "adresse électronique de connexion",
-    "login_email_confirmation": "confirmation de l'adresse de connexion",
-    "last_name": "nom",
-    "first_name": "prénom",
-    "contact_email": "adresse électronique de contact",
-    "survey_consent": "consentement à l'enquête de satisfaction",
-    "company_name": "raison sociale",
-    "street": "adresse",
-    "complement": "complément d'adresse",
-    "postal_code": "code postal",
-    "city": "ville",
-    "country": "pays",
-    "purposes": "objectifs de l'inscription",
-    "espaces": "espaces",
-    "espace": "espace",
-    "categorie_prestataire": "catégorie de prestataire",
-    "categorie_beneficiaire": "catégorie de bénéficiaire",
-    "pacage": "numéro PACAGE",
-    "password": "mot de passe",
-    "password_confirmation": "confirmation du mot de passe",
-    "current_password": "mot de passe actuel",
-    "secret_question": "question secrète",
-    "secret_answer": "réponse à la question secrète",
-    "identifier": "identifiant",
-    "identifier_type": "type d'identifiant",
-    "account_id": "compte",
-    "token": "lien",
-    "challenge": "procédure « Mot de passe oublié »",
-    "rcs": "numéro RCS",
-    "siret": "numéro SIRET",
-    "captcha": "caractères de l'image (captcha)",
-    "names": "noms",
-    "limit": "limite",
-    "settings": "réglages",
-    "form": "formulaire",
-    "status": "statut",
-    "label": "libellé",
-    "address": "adresse",
-    "service": "service",
-    "services": "services",
-    "structure_id": "structure",
-    "attachment_id": "demande de rattachement",
-    "attachment_ids": "demandes de rattachement",
-    "subscription_id": "abonnement",
-    "habilitation": "habilitation",
-    "request_date": "date de la demande",
-    "comment": "commentaire",
-    "reason": "motif",
-    "grants": "droits accordés",
-    "agricultural_centre": "centre de gestion agricole",
-    "consultation": "consultation",
-    "modification": "modification",
-    "name": "nom",
+    "login_email": NP_("word", "adresse électronique de connexion"),
+    "login_email_confirmation": NP_("word", "confirmation de l'adresse de connexion"),
+    "last_name": NP_("word", "nom"),
+    "first_name": NP_("word", "prénom"),
+    "contact_email": NP_("word", "adresse électronique de contact"),
+    "survey_consent": NP_("word", "consentement à l'enquête de satisfaction"),
+    "company_name": NP_("word", "raison sociale"),
+    "street": NP_("word", "adresse"),
+    "complement": NP_("word", "complément d'adresse"),
+    "postal_code": NP_("word", "code postal"),
+    "city": NP_("word", "ville"),
+    "country": NP_("word", "pays"),
+    "purposes": NP_("word", "objectifs de l'inscription"),
+    "espaces": NP_("word", "espaces"),
+    "espace": NP_("word", "espace"),
+    "categorie_prestataire": NP_("word", "catégorie de prestataire"),
+    "categorie_beneficiaire": NP_("word", "catégorie de bénéficiaire"),
+    "pacage": NP_("word", "numéro PACAGE"),
+    "password": NP_("word", "mot de passe"),
+    "password_confirmation": NP_("word", "confirmation du mot de passe"),
+    "current_password": NP_("word", "mot de passe actuel"),
+    "secret_question": NP_("word", "question secrète"),
+    "secret_answer": NP_("word", "réponse à la question secrète"),
+    "identifier": NP_("word", "identifiant"),
+    "identifier_type": NP_("word", "type d'identifiant"),
+    "account_id": NP_("word", "compte"),
+    "token": NP_("word", "lien"),
+    "challenge": NP_("word", "procédure « Mot de passe oublié »"),
+    "rcs": NP_("word", "numéro RCS"),
+    "siret": NP_("word", "numéro SIRET"),
+    "captcha": NP_("word", "caractères de l'image (captcha)"),
+    "names": NP_("word", "noms"),
+    "limit": NP_("word", "limite"),
+    "settings": NP_("word", "réglages"),
+    "form": NP_("word", "formulaire"),
+    "status": NP_("word", "statut"),
+    "label": NP_("word", "libellé"),
+    "address": NP_("word", "adresse"),
+    "service": NP_("word", "service"),
+    "services": NP_("word", "services"),
+    "structure_id": NP_("word", "structure"),
+    "attachment_id": NP_("word", "demande de rattachement"),
+    "attachment_ids": NP_("word", "demandes de rattachement"),
+    "subscription_id": NP_("word", "abonnement"),
+    "habilitation": NP_("word", "habilitation"),
+    "request_date": NP_("word", "date de la demande"),
+    "comment": NP_("word", "commentaire"),
+    "reason": NP_("word", "motif"),
+    "grants": NP_("word", "droits accordés"),
+    "agricultural_centre": NP_("word", "centre de gestion agricole"),
+    "consultation": NP_("word", "consultation"),
+    "modification": NP_("word", "modification"),
+    "name": NP_("word", "nom"),
     # reasons
-    "type": "valeur qui n'est pas du texte",
-    "empty": "valeur vide",
-    "length": "longueur",
-    "checksum": "clé de contrôle",
-    "unexpected": "valeur inattendue",
-    "domain": "nom de domaine",
-    "local_part": "partie avant le @",
-    "mismatch": "SIREN différent",
+    "type": NP_("word", "valeur qui n'est pas du texte"),
+    "empty": NP_("word", "valeur vide"),
+    "length": NP_("word", "longueur"),
+    "checksum": NP_("word", "clé de contrôle"),
+    "unexpected": NP_("word", "valeur inattendue"),
+    "domain": NP_("word", "nom de domaine"),
+    "local_part": NP_("word", "partie avant le @"),
+    "mismatch": NP_("word", "SIREN différent"),
     # password rules
-    "too_short": "trop court",
-    "too_long": "trop long",
-    "not_enough_groups": "moins de 3 types de caractères",
-    "contains_login_email": "contient l'adresse de connexion",
-    "common_password": "mot de passe trop courant",
-    "control_character": "caractère de contrôle",
+    "too_short": NP_("word", "trop court"),
+    "too_long": NP_("word", "trop long"),
+    "not_enough_groups": NP_("word", "moins de 3 types de caractères"),
+    "contains_login_email": NP_("word", "contient l'adresse de connexion"),
+    "common_password": NP_("word", "mot de passe trop courant"),
+    "control_character": NP_("word", "caractère de contrôle"),
 }
-_TRANSLATED = frozenset({"field", "reason", "details", "expected"})
+_WHAT: dict[str, str] = {
+    "account": NP_("what", "Le compte"),
+    "structure": NP_("what", "La structure"),
+    "attachment": NP_("what", "La demande de rattachement"),
+    "subscription": NP_("what", "L'abonnement"),
+    "invitation": NP_("what", "L'invitation"),
+    "membership": NP_("what", "Le rattachement"),
+    "manager": NP_("what", "Ce gestionnaire"),
+    "delegated_manager": NP_("what", "Ce gestionnaire délégué"),
+    "service": NP_("what", "Le service {service}"),
+    "data": NP_("what", "La donnée"),
+    "database": NP_("what", "La base de données"),
+}
+ACCOUNT_STATE_LABELS: dict[str, str] = {
+    "CREATED": NP_("state", "créé"),
+    "ACTIVATION_PENDING": NP_("state", "en attente d'activation"),
+    "EXPIRED": NP_("state", "activation expirée"),
+    "ACTIVE": NP_("state", "actif"),
+    "DEACTIVATED": NP_("state", "désactivé"),
+}
+"""An account state's name to its label in French (the msgid of its translations)."""
+
+# Parameters that are keys, shown as the words of a table in the message's language:
+# the parameter, the catalogue context and the table.
+_KEYED: dict[str, tuple[str, Mapping[str, str]]] = {
+    "field": ("word", _WORDS),
+    "reason": ("word", _WORDS),
+    "details": ("word", _WORDS),
+    "what": ("what", _WHAT),
+    "state": ("state", ACCOUNT_STATE_LABELS),
+}
+
+# Parameters given as French text (what a field expects, the entity of a
+# lifecycle: « compte », an espace's label), translated as they are: the
+# parameter and the context.
+_FREE = {"expected": "expected", "entity": "kind", "espace": "espace"}
 
 
 def _data(value: Any) -> Any:
@@ -171,38 +205,46 @@ def _data(value: Any) -> Any:
     return str(value)
 
 
-def _instant(value: datetime, language: Language) -> str:
-    # As the portal shows a deadline, and as the emails do (notifications' local_time).
-    local = value.astimezone(_PARIS)
-    offset = local.utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    if language == "en":
-        return f"{local:%d/%m/%Y %H:%M:%S} (Paris time, UTC{hours:+d})"
-    return f"{local:%d/%m/%Y %H:%M:%S} (heure locale France métropolitaine, GMT{hours:+d})"
-
-
 class _Words(dict[str, Any]):
     """Message parameters, in words of one language; missing ones show as "…"."""
 
-    def __init__(self, params: Mapping[str, Any], language: Language) -> None:
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        language: Language,
+        keyed: Mapping[str, tuple[str, Mapping[str, str]]] = _KEYED,
+    ) -> None:
         super().__init__(params)
         self.language = language
+        self.keyed = keyed
 
-    def _word(self, value: Any) -> str:
+    def _word(self, key: str, value: Any) -> str:
         text = str(value)
-        if self.language == "fr":
-            return _WORDS_FR.get(text, text)
-        return text.replace("_", " ")
+        if key in _FREE:
+            # Free text, French: its own msgid.
+            shown = translate(self.language, text, _FREE[key])
+        else:
+            context, table = self.keyed[key]
+            if text not in table:
+                return text if self.language == "fr" else text.replace("_", " ")
+            shown = translate(self.language, table[text], context)
+        # A phrase may name other parameters (a maximum, the service's code).
+        others = _Words({k: v for k, v in self.items() if k != key}, self.language, self.keyed)
+        try:
+            return shown.format_map(others)
+        except (ValueError, IndexError):
+            # A catalogue's stray braces are shown as written rather than failing.
+            return shown
 
     def __getitem__(self, key: str) -> Any:
         value = super().__getitem__(key)
         if isinstance(value, datetime):
-            return _instant(value, self.language)
-        if key not in _TRANSLATED or value is None:
+            return format_instant(value, self.language)
+        if (key not in self.keyed and key not in _FREE) or value is None:
             return "…" if value is None else value
         if isinstance(value, tuple | list):
-            return ", ".join(self._word(item) for item in value)
-        return self._word(value)
+            return ", ".join(self._word(key, item) for item in value)
+        return self._word(key, value)
 
     def __missing__(self, key: str) -> str:
         return "…"
@@ -211,16 +253,17 @@ class _Words(dict[str, Any]):
 class OnboardingError(Exception):
     """Root of every error the library raises on purpose.
 
-    A subclass sets ``code``, ``message_fr`` and ``message_en``, and
-    ``category`` where its parent's is not the right one: ``http_status``
-    follows the category.
+    A subclass sets ``code``, ``message_fr`` (the French text, the msgid of
+    its translations in the catalogues) and ``category`` where its parent's
+    is not the right one: ``http_status`` follows the category.
     """
 
     code: ClassVar[str] = "onboarding_error"
-    message_fr: ClassVar[str] = "Erreur lors de l'inscription sur Chorus Pro."
-    message_en: ClassVar[str] = "Chorus Pro onboarding error."
+    message_fr: ClassVar[str] = N_("Erreur lors de l'inscription sur Chorus Pro.")
     category: ClassVar[ErrorCategory] = ErrorCategory.INTERNAL
     http_status: ClassVar[int] = ErrorCategory.INTERNAL.http_status
+    # How key parameters read in the message: see _KEYED.
+    _keyed: ClassVar[Mapping[str, tuple[str, Mapping[str, str]]]] = _KEYED
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -243,13 +286,16 @@ class OnboardingError(Exception):
         return self
 
     def message(self, language: Language = "fr") -> str:
-        """The message in ``language`` ("fr" or "en"), parameters filled in.
+        """The message in ``language`` ("fr", "en" or one a host added), parameters filled in.
 
-        Field names and reasons are shown in words of that language; a
+        Field names, reasons, kinds of record, states and expectations are
+        shown in words of that language, instants in Paris time; a
         parameter the message needs but was not given shows as "…".
         """
-        template = self.message_en if language == "en" else self.message_fr
-        return template.format_map(_Words({**self.params, "field": self.field}, language))
+        template = translate(language, self.message_fr)
+        return template.format_map(
+            _Words({**self.params, "field": self.field}, language, self._keyed)
+        )
 
     def to_dict(self, language: Language = "fr") -> dict[str, Any]:
         """A JSON-ready view: code, field, message and parameters (as data)."""
@@ -313,32 +359,28 @@ class ValidationError(OnboardingError, ValueError):
 
     code = "invalid_value"
     category = ErrorCategory.INVALID_INPUT
-    message_fr = "La valeur saisie est invalide."
-    message_en = "The value is invalid."
+    message_fr = N_("La valeur saisie est invalide.")
 
 
 class InvalidInput(ValidationError):
     """A value of the wrong kind (not text, not a number...) or out of bounds."""
 
     code = "invalid_input"
-    message_fr = "Le champ « {field} » contient une valeur inattendue ({expected} attendu)."
-    message_en = "Field '{field}' holds an unexpected value ({expected} expected)."
+    message_fr = N_("Le champ « {field} » contient une valeur inattendue ({expected} attendu).")
 
 
 class RequiredField(ValidationError):
     """A mandatory field is missing or blank."""
 
     code = "required"
-    message_fr = "Le champ « {field} » est obligatoire."
-    message_en = "Field '{field}' is required."
+    message_fr = N_("Le champ « {field} » est obligatoire.")
 
 
 class InvalidForm(ValidationError):
     """Several fields of one form failed; ``errors`` holds each of them."""
 
     code = "invalid_form"
-    message_fr = "Le formulaire contient {count} erreur(s) : {details}."
-    message_en = "The form has {count} error(s): {details}."
+    message_fr = N_("Le formulaire contient {count} erreur(s) : {details}.")
 
     def __init__(self, errors: Iterable[ValidationError]) -> None:
         self.errors: tuple[ValidationError, ...] = tuple(errors)
@@ -368,8 +410,7 @@ class InvalidIdentifier(ValidationError):
     """
 
     code = "invalid_identifier"
-    message_fr = "L'identifiant saisi est invalide ({reason})."
-    message_en = "The identifier is invalid ({reason})."
+    message_fr = N_("L'identifiant saisi est invalide ({reason}).")
 
     def __init__(self, *, reason: str, field: str | None = None, **params: Any) -> None:
         self.reason = reason
@@ -380,45 +421,37 @@ class InvalidSiret(InvalidIdentifier):
     """A SIRET that is not 14 digits passing the Luhn check (or La Poste's rule)."""
 
     code = "invalid_siret"
-    message_fr = "Le numéro SIRET est invalide ({reason}) : 14 chiffres attendus."
-    message_en = "The SIRET number is invalid ({reason}): 14 digits expected."
+    message_fr = N_("Le numéro SIRET est invalide ({reason}) : 14 chiffres attendus.")
 
 
 class InvalidSiren(InvalidIdentifier):
     """A SIREN that is not 9 digits passing the Luhn check."""
 
     code = "invalid_siren"
-    message_fr = "Le numéro SIREN est invalide ({reason}) : 9 chiffres attendus."
-    message_en = "The SIREN number is invalid ({reason}): 9 digits expected."
+    message_fr = N_("Le numéro SIREN est invalide ({reason}) : 9 chiffres attendus.")
 
 
 class InvalidRcs(InvalidIdentifier):
     """An RCS registration that cannot be read or carries an invalid SIREN."""
 
     code = "invalid_rcs"
-    message_fr = "Le numéro RCS est invalide ({reason})."
-    message_en = "The RCS number is invalid ({reason})."
+    message_fr = N_("Le numéro RCS est invalide ({reason}).")
 
 
 class RcsSirenMismatch(InvalidIdentifier):
     """An RCS number whose SIREN is not the SIRET's."""
 
     code = "rcs_siren_mismatch"
-    message_fr = "Le numéro RCS ne porte pas le même SIREN que le SIRET."
-    message_en = "The RCS number does not carry the SIRET's SIREN."
+    message_fr = N_("Le numéro RCS ne porte pas le même SIREN que le SIRET.")
 
 
 class InvalidEuVat(InvalidIdentifier):
     """Not a valid VAT number of an EU member state other than France."""
 
     code = "invalid_eu_vat"
-    message_fr = (
+    message_fr = N_(
         "Le numéro de TVA intracommunautaire est invalide ({reason}) : "
         "numéro d'un État membre autre que la France attendu."
-    )
-    message_en = (
-        "The EU VAT number is invalid ({reason}): "
-        "a number of a member state other than France is expected."
     )
 
 
@@ -426,82 +459,72 @@ class InvalidRidet(InvalidIdentifier):
     """Not a New Caledonian RIDET number."""
 
     code = "invalid_ridet"
-    message_fr = "Le numéro RIDET est invalide ({reason})."
-    message_en = "The RIDET number is invalid ({reason})."
+    message_fr = N_("Le numéro RIDET est invalide ({reason}).")
 
 
 class InvalidTahiti(InvalidIdentifier):
     """Not a French Polynesian numéro TAHITI."""
 
     code = "invalid_tahiti"
-    message_fr = "Le numéro TAHITI est invalide ({reason})."
-    message_en = "The TAHITI number is invalid ({reason})."
+    message_fr = N_("Le numéro TAHITI est invalide ({reason}).")
 
 
 class InvalidForeignIdentifier(InvalidIdentifier):
     """A non-EU identifier that is empty, unprintable or too long."""
 
     code = "invalid_foreign_identifier"
-    message_fr = "L'identifiant hors UE est invalide ({reason})."
-    message_en = "The non-EU identifier is invalid ({reason})."
+    message_fr = N_("L'identifiant hors UE est invalide ({reason}).")
 
 
 class InvalidPacage(InvalidIdentifier):
     """A PACAGE number that is not 9 digits."""
 
     code = "invalid_pacage"
-    message_fr = "Le numéro PACAGE est invalide ({reason}) : 9 chiffres attendus."
-    message_en = "The PACAGE number is invalid ({reason}): 9 digits expected."
+    message_fr = N_("Le numéro PACAGE est invalide ({reason}) : 9 chiffres attendus.")
 
 
 class IdentifierNotExpected(InvalidIdentifier):
     """An identifier typed for a type the library numbers itself (particulier, en cours)."""
 
     code = "identifier_not_expected"
-    message_fr = "Ce type d'identifiant ne se saisit pas : la plateforme l'attribue."
-    message_en = "This identifier type takes no typed identifier: the library assigns one."
+    message_fr = N_("Ce type d'identifiant ne se saisit pas : la plateforme l'attribue.")
 
 
 class InvalidEmail(ValidationError):
     """An email address that is not syntactically valid; ``reason`` says why."""
 
     code = "invalid_email"
-    message_fr = "L'adresse électronique est invalide ({reason})."
-    message_en = "The email address is invalid ({reason})."
+    message_fr = N_("L'adresse électronique est invalide ({reason}).")
 
 
 class EmailConfirmationMismatch(ValidationError):
     """The login email typed twice does not match."""
 
     code = "email_confirmation_mismatch"
-    message_fr = "Les deux adresses électroniques de connexion saisies sont différentes."
-    message_en = "The login email and its confirmation differ."
+    message_fr = N_("Les deux adresses électroniques de connexion saisies sont différentes.")
 
 
 class PurposeRequired(ValidationError):
     """No purpose checked at registration (at least one is needed)."""
 
     code = "purpose_required"
-    message_fr = "Cochez au moins un objectif : déposer des demandes de paiement ou les DUME."
-    message_en = "Check at least one purpose: payment requests or DUME."
+    message_fr = N_("Cochez au moins un objectif : déposer des demandes de paiement ou les DUME.")
 
 
 class CompanyClosed(ValidationError):
     """The company register lists this establishment as closed."""
 
     code = "company_closed"
-    message_fr = (
+    message_fr = N_(
         "Cet établissement est fermé selon le répertoire SIRENE : il ne peut pas être inscrit."
     )
-    message_en = "This establishment is closed according to SIRENE: it cannot be registered."
 
 
 class PasswordRejected(ValidationError):
     """The password breaks the policy; ``reasons`` lists every rule it broke."""
 
     code = "password_rejected"
-    message_fr = "Le mot de passe ne respecte pas les règles de sécurité : {details}."
-    message_en = "The password breaks the security rules: {details}."
+    message_fr = N_("Le mot de passe ne respecte pas les règles de sécurité : {details}.")
 
     def __init__(self, reasons: Iterable[str], *, field: str | None = "password") -> None:
         self.reasons: tuple[str, ...] = tuple(reasons)
@@ -512,8 +535,7 @@ class PasswordConfirmationMismatch(ValidationError):
     """The password typed twice does not match."""
 
     code = "password_confirmation_mismatch"
-    message_fr = "Les deux mots de passe saisis sont différents."
-    message_en = "The password and its confirmation differ."
+    message_fr = N_("Les deux mots de passe saisis sont différents.")
 
 
 # --- state and rules -----------------------------------------------------
@@ -524,8 +546,7 @@ class InvalidTransition(OnboardingError):
 
     code = "invalid_transition"
     category = ErrorCategory.CONFLICT
-    message_fr = "Action « {event} » impossible : {entity} est à l'état {from_state}."
-    message_en = "Action '{event}' is not allowed: {entity} is in state {from_state}."
+    message_fr = N_("Action « {event} » impossible : {entity} est à l'état {from_state}.")
 
     def __init__(self, *, entity: str, from_state: str, event: str) -> None:
         self.entity = entity
@@ -539,8 +560,7 @@ class RuleViolation(OnboardingError):
 
     code = "rule_violation"
     category = ErrorCategory.CONFLICT
-    message_fr = "Opération refusée par les règles de Chorus Pro."
-    message_en = "Operation refused by the Chorus Pro rules."
+    message_fr = N_("Opération refusée par les règles de Chorus Pro.")
 
 
 class InvitationLapsed(RuleViolation):
@@ -548,23 +568,18 @@ class InvitationLapsed(RuleViolation):
 
     code = "invitation_lapsed"
     category = ErrorCategory.EXPIRED
-    message_fr = (
+    message_fr = N_(
         "Cette invitation a expiré ; demandez-en une nouvelle au gestionnaire de la structure."
     )
-    message_en = "This invitation has expired; ask the structure's manager for a new one."
 
 
 class PrincipalMustTransferFirst(RuleViolation):
     """The principal manager cannot leave or be detached: the role must be handed over first."""
 
     code = "principal_must_transfer_first"
-    message_fr = (
+    message_fr = N_(
         "Le gestionnaire principal ne peut pas quitter la structure : "
         "transférez d'abord ce rôle à un autre utilisateur rattaché."
-    )
-    message_en = (
-        "The principal manager cannot leave the structure: hand the role to another "
-        "attached user first."
     )
 
 
@@ -572,11 +587,10 @@ class TicOnAgriculturalCentre(RuleViolation):
     """TIC and the centre de gestion agricole flag exclude each other."""
 
     code = "tic_on_agricultural_centre"
-    message_fr = (
+    message_fr = N_(
         "L'espace « Demande de remboursement TIC » n'est pas disponible pour les structures "
         "typées « centre de gestion agricole »."
     )
-    message_en = "The TIC refund espace is not available on an agricultural management centre."
 
 
 class UnknownService(RuleViolation):
@@ -585,36 +599,30 @@ class UnknownService(RuleViolation):
     code = "unknown_service"
     # Unlike its siblings, the service code sent is wrong, not the structure's state.
     category = ErrorCategory.INVALID_INPUT
-    message_fr = "La structure n'a pas de service {service}."
-    message_en = "The structure has no service {service}."
+    message_fr = N_("La structure n'a pas de service {service}.")
 
 
 class EspaceNotOpen(RuleViolation):
     """The espace is not open on the structure (in that mode or for that service)."""
 
     code = "espace_not_open"
-    message_fr = "L'espace « {espace} » n'est pas ouvert sur cette structure."
-    message_en = "Espace '{espace}' is not open on this structure."
+    message_fr = N_("L'espace « {espace} » n'est pas ouvert sur cette structure.")
 
 
 class NotAttached(RuleViolation):
     """The user has no validated attachment to the structure."""
 
     code = "not_attached"
-    message_fr = "Ce compte n'est pas rattaché à la structure."
-    message_en = "This account is not attached to the structure."
+    message_fr = N_("Ce compte n'est pas rattaché à la structure.")
 
 
 class PrincipalRoleNeedsActiveMember(NotAttached):
     """The principal manager role goes only to an active user validly attached to the structure."""
 
     code = "principal_role_needs_active_member"
-    message_fr = (
+    message_fr = N_(
         "Le rôle de gestionnaire principal ne peut être confié qu'à un utilisateur actif "
         "rattaché à la structure."
-    )
-    message_en = (
-        "The principal manager role can only go to an active user attached to the structure."
     )
 
 
@@ -622,12 +630,9 @@ class ManagerNeedsActiveMember(NotAttached):
     """Managing rights are delegated only to an active user validly attached to the structure."""
 
     code = "manager_needs_active_member"
-    message_fr = (
+    message_fr = N_(
         "Les droits de gestionnaire ne peuvent être délégués qu'à un utilisateur actif "
         "rattaché à la structure."
-    )
-    message_en = (
-        "Managing rights can only be delegated to an active user attached to the structure."
     )
 
 
@@ -635,40 +640,35 @@ class AlreadyAttached(RuleViolation):
     """The user is attached already, or a request or an invitation of theirs is pending."""
 
     code = "already_attached"
-    message_fr = "Ce compte est déjà rattaché à la structure, ou une demande est en attente."
-    message_en = "This account is attached already, or a request is pending."
+    message_fr = N_("Ce compte est déjà rattaché à la structure, ou une demande est en attente.")
 
 
 class StructureInactive(RuleViolation):
     """The structure is inactive: nothing new happens on it."""
 
     code = "structure_inactive"
-    message_fr = "La structure est inactive."
-    message_en = "The structure is inactive."
+    message_fr = N_("La structure est inactive.")
 
 
 class SubscriptionExists(RuleViolation):
     """A live subscription for this espace and service exists already."""
 
     code = "subscription_exists"
-    message_fr = "Un abonnement à cet espace pour ce service existe déjà (en cours ou validé)."
-    message_en = "A subscription to this espace for this service exists already."
+    message_fr = N_("Un abonnement à cet espace pour ce service existe déjà (en cours ou validé).")
 
 
 class PrincipalHasAllRights(RuleViolation):
     """The principal manager has every right without subscribing."""
 
     code = "principal_has_all_rights"
-    message_fr = "Le gestionnaire principal a tous les droits sur la structure sans abonnement."
-    message_en = "The principal manager has every right on the structure without subscribing."
+    message_fr = N_("Le gestionnaire principal a tous les droits sur la structure sans abonnement.")
 
 
 class StructureNotFound(ValidationError):
     """No structure on the portal has this identifier."""
 
     code = "structure_not_found"
-    message_fr = "Aucune structure ne correspond aux critères renseignés."
-    message_en = "No structure matches the criteria."
+    message_fr = N_("Aucune structure ne correspond aux critères renseignés.")
 
 
 class StorageUnavailable(OnboardingError):
@@ -676,8 +676,7 @@ class StorageUnavailable(OnboardingError):
 
     code = "storage_unavailable"
     category = ErrorCategory.UNAVAILABLE
-    message_fr = "Le service est momentanément indisponible ; réessayez dans quelques instants."
-    message_en = "The service is unavailable for a moment; try again shortly."
+    message_fr = N_("Le service est momentanément indisponible ; réessayez dans quelques instants.")
 
 
 class DeliveryRefused(OnboardingError):
@@ -688,8 +687,7 @@ class DeliveryRefused(OnboardingError):
     """
 
     code = "delivery_refused"
-    message_fr = "Le serveur de messagerie a refusé définitivement le courriel : {reason}"
-    message_en = "The mail server refused the email for good: {reason}"
+    message_fr = N_("Le serveur de messagerie a refusé définitivement le courriel : {reason}")
 
 
 class PortRequired(OnboardingError):
@@ -701,20 +699,19 @@ class PortRequired(OnboardingError):
     """
 
     code = "port_required"
-    message_fr = (
+    message_fr = N_(
         "Un service sur base de données demande « {port} » : fournissez-le, "
         "ou passez demo_ports=True pour une démonstration."
     )
-    message_en = "A database-backed service needs '{port}': pass it, or demo_ports=True for a demo."
 
 
-_STORED_KINDS_FR: dict[str, str] = {
-    "account": "compte",
-    "structure": "structure",
-    "attachment": "demande de rattachement",
-    "subscription": "abonnement",
-    "manager_action": "action de gestionnaire",
-    "outbox_event": "événement à envoyer",
+_STORED_KINDS: dict[str, str] = {
+    "account": NP_("kind", "compte"),
+    "structure": NP_("kind", "structure"),
+    "attachment": NP_("kind", "demande de rattachement"),
+    "subscription": NP_("kind", "abonnement"),
+    "manager_action": NP_("kind", "action de gestionnaire"),
+    "outbox_event": NP_("kind", "événement à envoyer"),
 }
 
 
@@ -730,22 +727,18 @@ class StoredDataUnreadable(StorageUnavailable):
     code = "stored_data_unreadable"
     # Not its parent's 503: trying again does not help, the row needs repair.
     category = ErrorCategory.INTERNAL
-    message_fr = (
+    message_fr = N_(
         "Donnée enregistrée illisible : {what} {id}. Signalez-le à l'administrateur du service."
     )
-    message_en = "Unreadable stored data: {what} {id}. Report it to the service's administrator."
+
+    # Here "what" is a kind of row, shown as a noun without its article.
+    _keyed: ClassVar[Mapping[str, tuple[str, Mapping[str, str]]]] = {
+        **_KEYED,
+        "what": ("kind", _STORED_KINDS),
+    }
 
     def __init__(self, *, what: str, id: str) -> None:
         super().__init__(what=what, id=id)
-
-    def message(self, language: Language = "fr") -> str:
-        """The message in ``language``, the kind of row named in words of that language."""
-        what = str(self.params.get("what"))
-        shown = _STORED_KINDS_FR.get(what, what) if language == "fr" else what.replace("_", " ")
-        template = self.message_en if language == "en" else self.message_fr
-        return template.format_map(
-            _Words({**self.params, "what": shown, "field": self.field}, language)
-        )
 
 
 class SchemaOutdated(OnboardingError):
@@ -759,15 +752,10 @@ class SchemaOutdated(OnboardingError):
     """
 
     code = "schema_outdated"
-    message_fr = (
+    message_fr = N_(
         "Le schéma de la base de données est à la révision {revision}, cette version de "
         "chorus-onboarding demande la révision {head} : sauvegardez la base puis mettez-la à "
         "jour avec « {command} » (ou le réglage upgrade_database=True)."
-    )
-    message_en = (
-        "The database's schema is at revision {revision}, this version of chorus-onboarding "
-        "needs revision {head}: back the database up, then upgrade it with '{command}' "
-        "(or the setting upgrade_database=True)."
     )
 
     def __init__(self, *, revision: str, head: str, command: str) -> None:
@@ -778,10 +766,9 @@ class ExtraNotInstalled(OnboardingError):
     """A feature needs an optional extra of the package that is not installed."""
 
     code = "extra_not_installed"
-    message_fr = (
+    message_fr = N_(
         "Cette fonction demande l'option « {extra} » : pip install 'chorus-onboarding[{extra}]'."
     )
-    message_en = "This needs the '{extra}' extra: pip install 'chorus-onboarding[{extra}]'."
 
 
 class NotFound(OnboardingError):
@@ -789,8 +776,7 @@ class NotFound(OnboardingError):
 
     code = "not_found"
     category = ErrorCategory.NOT_FOUND
-    message_fr = "{what} introuvable."
-    message_en = "{what} not found."
+    message_fr = N_("{what} introuvable.")
 
 
 class AlreadyExists(OnboardingError):
@@ -798,24 +784,21 @@ class AlreadyExists(OnboardingError):
 
     code = "already_exists"
     category = ErrorCategory.CONFLICT
-    message_fr = "{what} existe déjà."
-    message_en = "{what} already exists."
+    message_fr = N_("{what} existe déjà.")
 
 
 class LoginEmailTaken(AlreadyExists):
     """Another account already uses this login email (whatever its case)."""
 
     code = "login_email_taken"
-    message_fr = "Un compte existe déjà avec cette adresse électronique de connexion."
-    message_en = "An account already uses this login email."
+    message_fr = N_("Un compte existe déjà avec cette adresse électronique de connexion.")
 
 
 class StructureAlreadyRegistered(AlreadyExists):
     """A structure with this identifier is already on the portal."""
 
     code = "structure_already_registered"
-    message_fr = "La structure {identifier} est déjà inscrite sur Chorus Pro."
-    message_en = "Structure {identifier} is already registered on Chorus Pro."
+    message_fr = N_("La structure {identifier} est déjà inscrite sur Chorus Pro.")
 
 
 class Forbidden(OnboardingError):
@@ -823,53 +806,44 @@ class Forbidden(OnboardingError):
 
     code = "forbidden"
     category = ErrorCategory.FORBIDDEN
-    message_fr = "Vous n'avez pas le droit d'effectuer cette action."
-    message_en = "You are not allowed to do this."
+    message_fr = N_("Vous n'avez pas le droit d'effectuer cette action.")
 
 
 class PrincipalOnly(Forbidden):
     """Only the principal manager may do this (a delegated manager may not)."""
 
     code = "principal_only"
-    message_fr = "Seul le gestionnaire principal de la structure peut effectuer cette action."
-    message_en = "Only the structure's principal manager can do this."
+    message_fr = N_("Seul le gestionnaire principal de la structure peut effectuer cette action.")
 
 
 class ManagersOnly(Forbidden):
     """Only a manager of the structure (principal or delegated) may do this."""
 
     code = "managers_only"
-    message_fr = "Seuls les gestionnaires de la structure peuvent effectuer cette action."
-    message_en = "Only the structure's managers can do this."
+    message_fr = N_("Seuls les gestionnaires de la structure peuvent effectuer cette action.")
 
 
 class MembersOnly(Forbidden):
     """Only a user attached to the structure (or support) may see its data."""
 
     code = "members_only"
-    message_fr = "Seuls les utilisateurs rattachés à la structure peuvent la consulter."
-    message_en = "Only users attached to the structure can see it."
+    message_fr = N_("Seuls les utilisateurs rattachés à la structure peuvent la consulter.")
 
 
 class ActorNotActive(Forbidden):
     """The acting user's account is unknown or not active: it has no right at all."""
 
     code = "actor_not_active"
-    message_fr = "Seul un utilisateur dont le compte est actif peut effectuer cette action."
-    message_en = "Only a user whose account is active can do this."
+    message_fr = N_("Seul un utilisateur dont le compte est actif peut effectuer cette action.")
 
 
 class ActivationResendNotAllowed(Forbidden):
     """Only support, or a manager of a structure the user belongs to or asks to join, resends."""
 
     code = "activation_resend_not_allowed"
-    message_fr = (
+    message_fr = N_(
         "Seuls le support et les gestionnaires d'une structure à laquelle l'utilisateur est "
         "rattaché (ou demande à l'être) peuvent lui renvoyer le courriel d'activation."
-    )
-    message_en = (
-        "Only support, or a manager of a structure the user belongs to (or asks to join), "
-        "can resend the activation email."
     )
 
 
@@ -878,8 +852,7 @@ class ConcurrencyConflict(OnboardingError):
 
     code = "concurrency_conflict"
     category = ErrorCategory.CONFLICT
-    message_fr = "{what} a été modifié entre-temps ; rechargez et recommencez."
-    message_en = "{what} was changed meanwhile; reload and try again."
+    message_fr = N_("{what} a été modifié entre-temps ; rechargez et recommencez.")
 
 
 # --- authentication and tokens ---------------------------------------------
@@ -891,8 +864,7 @@ class AuthenticationFailed(OnboardingError):
     code = "authentication_failed"
     # Suspended logins included: the same status as a wrong password.
     category = ErrorCategory.UNAUTHENTICATED
-    message_fr = "Adresse électronique ou mot de passe incorrect."
-    message_en = "Wrong email address or password."
+    message_fr = N_("Adresse électronique ou mot de passe incorrect.")
 
 
 class AccountNotActive(OnboardingError):
@@ -900,16 +872,14 @@ class AccountNotActive(OnboardingError):
 
     code = "account_not_active"
     category = ErrorCategory.FORBIDDEN
-    message_fr = "Votre compte n'est pas actif ({state})."
-    message_en = "Your account is not active ({state})."
+    message_fr = N_("Votre compte n'est pas actif ({state}).")
 
 
 class CaptchaRejected(ValidationError):
     """The captcha answer is wrong."""
 
     code = "captcha_rejected"
-    message_fr = "Les caractères saisis ne correspondent pas à l'image."
-    message_en = "The captcha answer is wrong."
+    message_fr = N_("Les caractères saisis ne correspondent pas à l'image.")
 
 
 class TokenInvalid(OnboardingError):
@@ -917,8 +887,7 @@ class TokenInvalid(OnboardingError):
 
     code = "token_invalid"
     category = ErrorCategory.INVALID_INPUT
-    message_fr = "Ce lien n'est pas valide ou a déjà été utilisé."
-    message_en = "This link is invalid or was already used."
+    message_fr = N_("Ce lien n'est pas valide ou a déjà été utilisé.")
 
 
 class ActivationExpired(TokenInvalid):
@@ -926,13 +895,9 @@ class ActivationExpired(TokenInvalid):
 
     code = "activation_expired"
     category = ErrorCategory.EXPIRED
-    message_fr = (
+    message_fr = N_(
         "Activation du compte refusée : le lien a expiré le {deadline}. "
         "Contactez votre gestionnaire ou le support pour recevoir un nouveau courriel d'activation."
-    )
-    message_en = (
-        "Account activation refused: the link expired on {deadline}. "
-        "Ask your manager or support for a new activation email."
     )
 
 
@@ -941,8 +906,9 @@ class ResetLinkExpired(TokenInvalid):
 
     code = "reset_link_expired"
     category = ErrorCategory.EXPIRED
-    message_fr = "Le lien de réinitialisation du mot de passe a expiré ; recommencez la procédure."
-    message_en = "The password reset link has expired; start again."
+    message_fr = N_(
+        "Le lien de réinitialisation du mot de passe a expiré ; recommencez la procédure."
+    )
 
 
 class SecretAnswerRejected(OnboardingError):
@@ -951,11 +917,10 @@ class SecretAnswerRejected(OnboardingError):
     code = "secret_answer_rejected"
     # Never a 429: a blocked answer must look like a wrong one (security.md).
     category = ErrorCategory.INVALID_INPUT
-    message_fr = (
+    message_fr = N_(
         "La réponse à la question secrète est incorrecte, ou trop de réponses erronées "
         "ont été données : réessayez plus tard."
     )
-    message_en = "The answer is wrong, or too many wrong answers were given: try again later."
 
 
 class ChallengeInvalid(OnboardingError):
@@ -963,23 +928,20 @@ class ChallengeInvalid(OnboardingError):
 
     code = "reset_challenge_invalid"
     category = ErrorCategory.INVALID_INPUT
-    message_fr = (
+    message_fr = N_(
         "La procédure « Mot de passe oublié » a expiré ou n'a pas été commencée : recommencez."
     )
-    message_en = "The forgotten-password procedure expired or was not started: start again."
 
 
 class WrongCurrentPassword(ValidationError):
     """The current password given to change a setting of the account is wrong."""
 
     code = "wrong_current_password"
-    message_fr = "Le mot de passe actuel saisi est incorrect."
-    message_en = "The current password is wrong."
+    message_fr = N_("Le mot de passe actuel saisi est incorrect.")
 
 
 class ContactEmailUnchanged(ValidationError):
     """The new contact email is the one already in use."""
 
     code = "contact_email_unchanged"
-    message_fr = "Cette adresse est déjà votre adresse électronique de contact."
-    message_en = "This address already is your contact email."
+    message_fr = N_("Cette adresse est déjà votre adresse électronique de contact.")

@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
+from ..i18n import NP_
 from .checks import instance, member, optional
 from .choices import member_of
 from .errors import InvalidInput, InvalidPacage, RequiredField
@@ -95,7 +96,7 @@ class Espace(enum.Enum):
 
     @property
     def label(self) -> str:
-        """The espace's name on the portal."""
+        """The espace's name on the portal, in French (the msgid of its translations)."""
         return _CATALOGUE[self][0]
 
     @property
@@ -117,54 +118,58 @@ class Espace(enum.Enum):
 _P = Parameter
 _CATALOGUE: dict[Espace, tuple[str, str, Parameter | None]] = {
     Espace.FACTURES_EMISES: (
-        "Factures émises",
+        NP_("espace", "Factures émises"),
         "Réservé au dépôt et à la visualisation des factures émises à destination des structures publiques",
         None,
     ),
     Espace.SOLLICITATIONS_EMISES: (
-        "Sollicitations émises",
+        NP_("espace", "Sollicitations émises"),
         "Permet de contacter le support et de suivre vos sollicitations",
         None,
     ),
     Espace.DEMANDE_REMBOURSEMENT_TIC: (
-        "Demande de remboursement TIC",
+        NP_("espace", "Demande de remboursement TIC"),
         "Réservé au dépôt des demandes de remboursement TIC",
         _P.CATEGORIE_BENEFICIAIRE,
     ),
     Espace.MEMOIRES_FRAIS_JUSTICE: (
-        "Mémoires de frais de justice",
+        NP_("espace", "Mémoires de frais de justice"),
         "Réservé au dépôt de mémoires de frais de justice",
         _P.CATEGORIE_PRESTATAIRE,
     ),
     Espace.FACTURES_TRAVAUX: (
-        "Factures de travaux",
+        NP_("espace", "Factures de travaux"),
         "Réservé au dépôt de factures de travaux (fournisseurs, MOE, MOA)",
         None,
     ),
     Espace.FACTURES_A_VALIDER: (
-        "Factures à valider",
+        NP_("espace", "Factures à valider"),
         "Réservé à la validation des sous-traitants et cotraitants",
         None,
     ),
-    Espace.ENGAGEMENTS: ("Engagements", "Visualisation des commandes de l'État", None),
+    Espace.ENGAGEMENTS: (
+        NP_("espace", "Engagements"),
+        "Visualisation des commandes de l'État",
+        None,
+    ),
     Espace.RACCORDEMENT_EDI_API: (
-        "Raccordement EDI et API",
+        NP_("espace", "Raccordement EDI et API"),
         "Permet de demander et de suivre le raccordement de vos structures "
         "pour l'utilisation des modes EDI et API",
         None,
     ),
     Espace.SUIVI_FLUX: (
-        "Suivi des flux",
+        NP_("espace", "Suivi des flux"),
         "Réservé aux structures raccordées émettant des flux EDI",
         None,
     ),
     Espace.FACTURES_RECUES: (
-        "Factures reçues",
+        NP_("espace", "Factures reçues"),
         "Réservé à la consultation des factures reçues",
         None,
     ),
     Espace.SOLLICITATIONS_RECUES: (
-        "Sollicitations reçues",
+        NP_("espace", "Sollicitations reçues"),
         "Réservé au traitement des sollicitations reçues",
         None,
     ),
@@ -260,7 +265,9 @@ class EspaceParameters:
             if given not in (None, "") and used is None
         ]
         if unexpected:
-            raise InvalidInput(field=unexpected[0], expected=f"rien pour l'espace {espace.label}")
+            raise InvalidInput(
+                field=unexpected[0], expected="rien pour l'espace {espace}", espace=espace.label
+            )
         return cls(
             categorie_prestataire=prestataire,
             categorie_beneficiaire=beneficiaire,
@@ -313,13 +320,17 @@ class OpenEspace:
         given = self.parameters
         if (given.categorie_prestataire is not None) != (asked is Parameter.CATEGORIE_PRESTATAIRE):
             raise InvalidInput(
-                field="categorie_prestataire", expected=f"selon l'espace {self.espace.label}"
+                field="categorie_prestataire",
+                expected="selon l'espace {espace}",
+                espace=self.espace.label,
             )
         if (given.categorie_beneficiaire is not None) != (
             asked is Parameter.CATEGORIE_BENEFICIAIRE
         ):
             raise InvalidInput(
-                field="categorie_beneficiaire", expected=f"selon l'espace {self.espace.label}"
+                field="categorie_beneficiaire",
+                expected="selon l'espace {espace}",
+                espace=self.espace.label,
             )
         # A PACAGE number comes with a catégorie de bénéficiaire (EspaceParameters checks it).
 

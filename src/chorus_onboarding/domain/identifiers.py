@@ -539,7 +539,9 @@ class StructureIdentifier:
         if isinstance(number, bool) or not isinstance(number, int):
             raise InvalidInput(field="number", expected="entier")
         if not 0 <= number < 10**digits:
-            raise InvalidInput(field="number", expected=f"entier de 0 à {10**digits - 1}")
+            raise InvalidInput(
+                field="number", expected="entier de 0 à {maximum}", maximum=10**digits - 1
+            )
         return cls(kind, f"{prefix}{number:0{digits}d}")
 
     @property

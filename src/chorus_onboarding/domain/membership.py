@@ -297,7 +297,7 @@ def ensure_may_withdraw(account_id: str, attachment: Attachment) -> None:
     someone else's request.
     """
     if attachment.account_id != account_id:
-        raise NotFound(field="attachment_id", what="La demande de rattachement")
+        raise NotFound(field="attachment_id", what="attachment")
 
 
 def ensure_may_grant_rights(
@@ -369,7 +369,7 @@ def ensure_may_answer_invitation(account_id: str, attachment: Attachment) -> Non
     :meth:`Attachment.decline` (``InvitationLapsed``).
     """
     if attachment.account_id != account_id or attachment.state is not AttachmentState.INVITED:
-        raise NotFound(field="attachment_id", what="L'invitation")
+        raise NotFound(field="attachment_id", what="invitation")
 
 
 # --- leaving ---------------------------------------------------------------------
@@ -562,7 +562,7 @@ def ensure_may_cancel_subscription(account_id: str, subscription: Subscription) 
     Not found rather than refused: no one learns of another's subscription.
     """
     if not may_cancel_subscription(account_id, subscription):
-        raise NotFound(field="subscription_id", what="L'abonnement")
+        raise NotFound(field="subscription_id", what="subscription")
 
 
 # --- access ----------------------------------------------------------------------

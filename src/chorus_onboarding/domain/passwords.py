@@ -144,13 +144,16 @@ def _check_max_length(instance: PasswordPolicy, _: attrs.Attribute[int], value: 
     if not _strict_int(value) or value < _MIN_MAX_LENGTH or value < instance.min_length:
         raise InvalidInput(
             field="max_length",
-            expected=f"un entier ≥ {_MIN_MAX_LENGTH} et ≥ la longueur minimale",
+            expected="un entier ≥ {minimum} et ≥ la longueur minimale",
+            minimum=_MIN_MAX_LENGTH,
         )
 
 
 def _check_min_groups(_: Any, __: attrs.Attribute[int], value: int) -> None:
     if not _strict_int(value) or not 1 <= value <= _GROUP_COUNT:
-        raise InvalidInput(field="min_groups", expected=f"un entier de 1 à {_GROUP_COUNT}")
+        raise InvalidInput(
+            field="min_groups", expected="un entier de 1 à {maximum}", maximum=_GROUP_COUNT
+        )
 
 
 def _casefolded(entries: Iterable[str]) -> AbstractSet[str]:

@@ -112,7 +112,8 @@ class Address:
         elif len(code) > _POSTAL_CODE_MAX or not _POSTAL_CODE.fullmatch(code):
             raise InvalidInput(
                 field="postal_code",
-                expected=f"code postal de {_POSTAL_CODE_MAX} lettres, chiffres ou tirets au plus",
+                expected="code postal de {maximum} lettres, chiffres ou tirets au plus",
+                maximum=_POSTAL_CODE_MAX,
             )
 
     @classmethod
@@ -332,7 +333,7 @@ class Structure(events.RecordsEvents):
     def add_service(self, service: Service) -> None:
         """Add a service; codes are unique within the structure."""
         if self.service(service.code) is not None:
-            raise AlreadyExists(field="service", what=f"Le service {service.code}")
+            raise AlreadyExists(field="service", what="service", service=service.code)
         self.services = (*self.services, service)
 
     def grant_manager(self, account_id: str) -> None:
@@ -344,13 +345,13 @@ class Structure(events.RecordsEvents):
         checks that first, then calls this.
         """
         if self.is_manager(account_id):
-            raise AlreadyExists(field="account_id", what="Ce gestionnaire")
+            raise AlreadyExists(field="account_id", what="manager")
         self.managers = self.managers | {account_id}
 
     def revoke_manager(self, account_id: str) -> None:
         """Take delegated managing rights back (not from the principal manager)."""
         if account_id not in self.managers:
-            raise NotFound(field="account_id", what="Ce gestionnaire délégué")
+            raise NotFound(field="account_id", what="delegated_manager")
         self.managers = self.managers - {account_id}
 
     def make_principal(self, account_id: str, *, keep_former: bool) -> None:

@@ -23,6 +23,8 @@ def printable_text(value: object, field: str, maximum: int, *, required: bool = 
     cleaned = " ".join(value.split())
     if len(cleaned) > maximum or not cleaned.isprintable():
         raise InvalidInput(
-            field=field, expected=f"texte imprimable de {maximum} caractères au plus"
+            field=field,
+            expected="texte imprimable de {maximum} caractères au plus",
+            maximum=maximum,
         )
     return cleaned

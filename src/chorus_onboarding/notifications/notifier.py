@@ -12,6 +12,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 from functools import singledispatchmethod
+from gettext import NullTranslations
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -22,23 +23,14 @@ from attrs import frozen
 from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
+from ..i18n import PARIS, fill, format_instant, time_zone_named, translate, translations
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
-from .templates import LANGUAGES, Templates, fill
-
-PARIS = ZoneInfo("Europe/Paris")
+from .templates import Templates
 
 
-def _offset(local: datetime) -> str:
-    offset = local.utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    return f"{hours:+d}"
-
-
-def paris_time(instant: datetime, language: str = "fr", templates: Templates | None = None) -> str:
+def paris_time(instant: datetime, language: str = "fr") -> str:
     """``03/02/2018 10:05:10 (heure locale France métropolitaine, GMT+1)``: as the portal shows deadlines."""
-    local = instant.astimezone(PARIS)
-    pattern = (templates or Templates.default()).get(language, "local_time").text
-    return fill(pattern, {"when": f"{local:%d/%m/%Y %H:%M:%S}", "offset": _offset(local)})
+    return format_instant(instant, language, PARIS)
 
 
 def _address(_: Any, attribute: attrs.Attribute[str], value: object) -> None:
@@ -103,7 +95,9 @@ class Notifier:
     """Turns an outbox entry into the emails it sends, in one language.
 
     ``templates`` is the wording (:meth:`Templates.default` unless replaced);
-    ``language`` is ``"fr"`` (the portal's) or ``"en"``.
+    ``language`` is ``"fr"`` (the portal's), ``"en"`` or a language a host
+    added a catalogue for; ``time_zone`` is the zone dates are shown in,
+    labelled with it (Paris, the portal's, by default).
     """
 
     def __init__(
@@ -114,9 +108,14 @@ class Notifier:
         templates: Templates | None = None,
         language: str = "fr",
         support_email: str | None = None,
+        time_zone: str | ZoneInfo = PARIS,
     ) -> None:
-        if language not in LANGUAGES:
-            raise InvalidInput(field="language", expected="fr ou en")
+        if not isinstance(language, str) or not language.isalpha() or len(language) > 8:
+            raise InvalidInput(field="language", expected="code de langue (fr, en...)")
+        # French needs no catalogue (its texts are the msgids); another language does.
+        if language != "fr" and type(translations(language)) is NullTranslations:
+            raise InvalidInput(field="language", expected="langue dont un catalogue est installé")
+        self.time_zone = time_zone_named(time_zone)
         if templates is not None and not isinstance(templates, Templates):
             raise InvalidInput(field="templates", expected="Templates")
         self.links = links
@@ -153,7 +152,10 @@ class Notifier:
         return fill(self.templates.get(self.language, name).text, context)
 
     def _time(self, instant: datetime) -> str:
-        return paris_time(instant, self.language, self.templates)
+        return format_instant(instant, self.language, self.time_zone)
+
+    def _espace(self, label: str) -> str:
+        return translate(self.language, label, "espace")
 
     def _reason_line(self, reason: str) -> str:
         return self._word("reason_line", reason=reason) if reason else ""
@@ -370,7 +372,7 @@ class Notifier:
         context = {
             "requester_name": f"{requester.first_name} {requester.last_name}",
             "structure_name": structure.name,
-            "espace": event.espace.label,
+            "espace": self._espace(event.espace.label),
             "habilitation": event.habilitation.value,
             "service_name": structure.services.get(event.service, event.service),
         }
@@ -389,7 +391,7 @@ class Notifier:
             "subscription_decided",
             _contact,
             structure_name=structure.name,
-            espace=event.espace.label,
+            espace=self._espace(event.espace.label),
             habilitation=event.habilitation.value,
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),

@@ -1,7 +1,10 @@
-"""The emails' wording, French and English, as data a host can replace.
+"""The emails' wording, from the catalogues, as data a host can replace.
 
 Each email is an :class:`EmailTemplate` (subject, text, optional HTML) keyed
-by language and name in a :class:`Templates` set. Placeholders are
+by language and name in a :class:`Templates` set. The library's own wording
+is French (the msgids) translated by the gettext catalogues
+(:mod:`chorus_onboarding.i18n`): English ships with the library, a host adds
+a language with a catalogue. Placeholders are
 ``{name}`` fields filled from the context the notifier gives (names, the
 structure's name, the link, the deadline...). A host changes the wording, the
 brand or adds an HTML part without forking::
@@ -16,15 +19,15 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
 import attrs
 from attrs import frozen
 
 from ..domain.errors import InvalidInput
+from ..i18n import NP_, translate
 
 LANGUAGES = ("fr", "en")
-"""The languages the library writes its emails in."""
+"""The languages the library ships catalogues for; a host's catalogue adds others."""
 
 
 @frozen
@@ -43,42 +46,46 @@ class EmailTemplate:
         )
 
 
-class _Context(dict[str, Any]):
-    # A placeholder a host's template names but the event does not provide
-    # shows empty rather than failing the delivery.
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
-def fill(text: str, context: Mapping[str, Any]) -> str:
-    """``text`` with its ``{placeholders}`` replaced from ``context`` (unknown ones empty)."""
-    return string.Formatter().vformat(text, (), _Context(context))
-
-
 @frozen
 class Templates:
-    """Every email in every language, plus the signature added to each text body."""
+    """The emails a host reworded, by language and name, over the catalogues' wording.
+
+    ``emails`` and ``signatures`` hold only what :meth:`replace` and
+    :meth:`with_signature` set; every other email comes from the catalogue
+    of its language when it is asked for.
+    """
 
     emails: Mapping[tuple[str, str], EmailTemplate]
     signatures: Mapping[str, str]
 
     @classmethod
     def default(cls) -> Templates:
-        """The library's own wording, in French and English."""
+        """The library's own wording: French, and every language a catalogue is found for."""
         return _DEFAULT
 
     def get(self, language: str, name: str) -> EmailTemplate:
-        """The template ``name`` in ``language`` (French when that language lacks it)."""
+        """The template ``name`` in ``language``: the host's, else the catalogue's.
+
+        A text the language's catalogue lacks (or a language without one) is French.
+        """
         if not isinstance(language, str) or not isinstance(name, str):
             raise InvalidInput(field="template", expected="langue et nom de modèle (texte)")
-        found = self.emails.get((language, name)) or self.emails.get(("fr", name))
-        if found is None:
-            raise InvalidInput(field="template", expected=f"modèle « {name} » connu")
-        return found
+        found = self.emails.get((language, name))
+        if found is not None:
+            return found
+        french = _FR.get(name)
+        if french is None:
+            raise InvalidInput(field="template", expected="nom de modèle connu")
+        context = f"email {name}"
+        return EmailTemplate(
+            subject=translate(language, french.subject, context) if french.subject else "",
+            text=translate(language, french.text, context),
+        )
 
     def signature(self, language: str) -> str:
         """The text added after every body in ``language``."""
-        return self.signatures.get(language, self.signatures.get("fr", ""))
+        found = self.signatures.get(language)
+        return found if found is not None else translate(language, _SIGNATURE, "email signature")
 
     def replace(self, language: str, name: str, **parts: str | None) -> Templates:
         """A copy with ``subject``, ``text`` and/or ``html`` of one email replaced."""
@@ -89,7 +96,7 @@ class Templates:
             raise InvalidInput(field="language", expected="code de langue (fr, en...)")
         if not isinstance(name, str):
             raise InvalidInput(field="template", expected="nom de modèle (texte)")
-        current = self.emails.get((language, name)) or self.get("fr", name)
+        current = self.get(language, name)
         for part, value in parts.items():
             _check_template_text(part, value, optional=part == "html")
         changed = EmailTemplate(
@@ -119,287 +126,231 @@ def _check_template_text(field: str, value: object, *, optional: bool) -> None:
     try:
         list(string.Formatter().parse(value))
     except ValueError:
-        raise InvalidInput(field=field, expected="texte aux {champs} bien formés") from None
+        raise InvalidInput(
+            field=field, expected="texte aux champs entre accolades bien formés"
+        ) from None
 
 
 _FR = {
     "activation": EmailTemplate(
-        "Chorus Pro - Activation de votre compte",
-        "Bonjour {first_name} {last_name},\n\n"
-        "Votre compte utilisateur a été créé pour le portail Chorus Pro.\n\n"
-        "Pour activer votre compte et choisir votre mot de passe, nous vous invitons "
-        "à cliquer sur le lien suivant :\n{link}\n\n"
-        "Ce mail sera valable jusqu'au {deadline}\n"
-        "Si cette date est dépassée, merci de contacter votre gestionnaire ou notre équipe "
-        "support afin de recevoir un nouveau courriel d'activation.{resent_note}",
+        NP_("email activation", "Chorus Pro - Activation de votre compte"),
+        NP_(
+            "email activation",
+            "Bonjour {first_name} {last_name},\n\n"
+            "Votre compte utilisateur a été créé pour le portail Chorus Pro.\n\n"
+            "Pour activer votre compte et choisir votre mot de passe, nous vous invitons "
+            "à cliquer sur le lien suivant :\n{link}\n\n"
+            "Ce mail sera valable jusqu'au {deadline}\n"
+            "Si cette date est dépassée, merci de contacter votre gestionnaire ou notre équipe "
+            "support afin de recevoir un nouveau courriel d'activation.{resent_note}",
+        ),
     ),
     "activation_resent_note": EmailTemplate(
-        "", "\n\nCe courriel remplace le précédent : son lien n'est plus valable."
+        "",
+        NP_(
+            "email activation_resent_note",
+            "\n\nCe courriel remplace le précédent : son lien n'est plus valable.",
+        ),
     ),
     "contact_email_changed": EmailTemplate(
-        "Chorus Pro - Modification de votre adresse de contact",
-        "Bonjour,\n\nL'adresse électronique de contact de votre compte Chorus Pro a été "
-        "modifiée : les notifications iront désormais à {new_contact_email} "
-        "(auparavant {previous_contact_email}).\n"
-        "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        NP_("email contact_email_changed", "Chorus Pro - Modification de votre adresse de contact"),
+        NP_(
+            "email contact_email_changed",
+            "Bonjour,\n\nL'adresse électronique de contact de votre compte Chorus Pro a été "
+            "modifiée : les notifications iront désormais à {new_contact_email} "
+            "(auparavant {previous_contact_email}).\n"
+            "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        ),
     ),
     "password_changed": EmailTemplate(
-        "Chorus Pro - Modification de votre mot de passe",
-        "Bonjour,\n\nLe mot de passe de votre compte Chorus Pro a été modifié {how}.\n"
-        "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        NP_("email password_changed", "Chorus Pro - Modification de votre mot de passe"),
+        NP_(
+            "email password_changed",
+            "Bonjour,\n\nLe mot de passe de votre compte Chorus Pro a été modifié {how}.\n"
+            "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        ),
     ),
-    "password_changed_through_reset": EmailTemplate("", "à l'aide du lien de réinitialisation"),
-    "password_changed_in_account": EmailTemplate("", "depuis « Mon compte »"),
+    "password_changed_through_reset": EmailTemplate(
+        "", NP_("email password_changed_through_reset", "à l'aide du lien de réinitialisation")
+    ),
+    "password_changed_in_account": EmailTemplate(
+        "", NP_("email password_changed_in_account", "depuis « Mon compte »")
+    ),
     "secret_question_changed": EmailTemplate(
-        "Chorus Pro - Modification de votre question secrète",
-        "Bonjour,\n\nLa question secrète de votre compte Chorus Pro a été modifiée.\n"
-        "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        NP_("email secret_question_changed", "Chorus Pro - Modification de votre question secrète"),
+        NP_(
+            "email secret_question_changed",
+            "Bonjour,\n\nLa question secrète de votre compte Chorus Pro a été modifiée.\n"
+            "Si vous n'êtes pas à l'origine de cette modification, contactez le support.",
+        ),
     ),
     "password_reset": EmailTemplate(
-        "Chorus Pro - Réinitialisation de votre mot de passe",
-        "Bonjour,\n\nVous avez demandé la réinitialisation du mot de passe de votre compte "
-        "Chorus Pro. Pour choisir un nouveau mot de passe, cliquez sur le lien suivant :\n"
-        "{link}\n\nCe lien est valable jusqu'au {deadline}.\n"
-        "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : "
-        "votre mot de passe reste inchangé.",
+        NP_("email password_reset", "Chorus Pro - Réinitialisation de votre mot de passe"),
+        NP_(
+            "email password_reset",
+            "Bonjour,\n\nVous avez demandé la réinitialisation du mot de passe de votre compte "
+            "Chorus Pro. Pour choisir un nouveau mot de passe, cliquez sur le lien suivant :\n"
+            "{link}\n\nCe lien est valable jusqu'au {deadline}.\n"
+            "Si vous n'êtes pas à l'origine de cette demande, ignorez ce courriel : "
+            "votre mot de passe reste inchangé.",
+        ),
     ),
     "login_throttled": EmailTemplate(
-        "Chorus Pro - Tentatives de connexion infructueuses",
-        "Bonjour,\n\nPlusieurs tentatives de connexion à votre compte Chorus Pro ont échoué. "
-        "Par sécurité, les connexions sont suspendues jusqu'au {until}.\n"
-        "Si ce n'était pas vous, nous vous conseillons de changer votre mot de passe "
-        "(procédure « Mot de passe oublié »).",
+        NP_("email login_throttled", "Chorus Pro - Tentatives de connexion infructueuses"),
+        NP_(
+            "email login_throttled",
+            "Bonjour,\n\nPlusieurs tentatives de connexion à votre compte Chorus Pro ont échoué. "
+            "Par sécurité, les connexions sont suspendues jusqu'au {until}.\n"
+            "Si ce n'était pas vous, nous vous conseillons de changer votre mot de passe "
+            "(procédure « Mot de passe oublié »).",
+        ),
     ),
     "secret_answers_blocked": EmailTemplate(
-        "Chorus Pro - Procédure « Mot de passe oublié » suspendue",
-        "Bonjour,\n\nPlusieurs réponses erronées à votre question secrète ont été données dans "
-        "la procédure « Mot de passe oublié ». Par sécurité, la procédure est suspendue "
-        "jusqu'au {until}.\n"
-        "Si ce n'était pas vous, votre mot de passe reste inchangé ; vous pouvez changer "
-        "votre question secrète depuis « Mon compte ».",
+        NP_(
+            "email secret_answers_blocked",
+            "Chorus Pro - Procédure « Mot de passe oublié » suspendue",
+        ),
+        NP_(
+            "email secret_answers_blocked",
+            "Bonjour,\n\nPlusieurs réponses erronées à votre question secrète ont été données dans "
+            "la procédure « Mot de passe oublié ». Par sécurité, la procédure est suspendue "
+            "jusqu'au {until}.\n"
+            "Si ce n'était pas vous, votre mot de passe reste inchangé ; vous pouvez changer "
+            "votre question secrète depuis « Mon compte ».",
+        ),
     ),
     "account_deactivated": EmailTemplate(
-        "Chorus Pro - Désactivation de votre compte",
-        "Bonjour,\n\nVotre compte Chorus Pro a été désactivé {who}.\n"
-        "Vous pouvez demander sa réactivation depuis la page de connexion.",
+        NP_("email account_deactivated", "Chorus Pro - Désactivation de votre compte"),
+        NP_(
+            "email account_deactivated",
+            "Bonjour,\n\nVotre compte Chorus Pro a été désactivé {who}.\n"
+            "Vous pouvez demander sa réactivation depuis la page de connexion.",
+        ),
     ),
-    "deactivated_by_owner": EmailTemplate("", "à votre demande"),
-    "deactivated_by_administrator": EmailTemplate("", "par un administrateur"),
+    "deactivated_by_owner": EmailTemplate("", NP_("email deactivated_by_owner", "à votre demande")),
+    "deactivated_by_administrator": EmailTemplate(
+        "", NP_("email deactivated_by_administrator", "par un administrateur")
+    ),
     "reactivation": EmailTemplate(
-        "Chorus Pro - Réactivation de votre compte",
-        "Bonjour,\n\nUne demande de réactivation de votre compte Chorus Pro a été faite. "
-        "Pour réactiver votre compte, cliquez sur le lien suivant :\n{link}\n\n"
-        "Ce lien est valable jusqu'au {deadline}.",
+        NP_("email reactivation", "Chorus Pro - Réactivation de votre compte"),
+        NP_(
+            "email reactivation",
+            "Bonjour,\n\nUne demande de réactivation de votre compte Chorus Pro a été faite. "
+            "Pour réactiver votre compte, cliquez sur le lien suivant :\n{link}\n\n"
+            "Ce lien est valable jusqu'au {deadline}.",
+        ),
     ),
     "reactivation_asked_of_support": EmailTemplate(
-        "Chorus Pro - Demande de réactivation d'un compte désactivé par le support",
-        "Bonjour,\n\n{first_name} {last_name} ({login_email}, compte {account_id}) demande la "
-        "réactivation de son compte, désactivé par le support. Seul le support peut le "
-        "réactiver, après vérification.",
+        NP_(
+            "email reactivation_asked_of_support",
+            "Chorus Pro - Demande de réactivation d'un compte désactivé par le support",
+        ),
+        NP_(
+            "email reactivation_asked_of_support",
+            "Bonjour,\n\n{first_name} {last_name} ({login_email}, compte {account_id}) demande la "
+            "réactivation de son compte, désactivé par le support. Seul le support peut le "
+            "réactiver, après vérification.",
+        ),
     ),
     "account_reactivated": EmailTemplate(
-        "Chorus Pro - Réactivation de votre compte",
-        "Bonjour,\n\nVotre compte Chorus Pro est de nouveau actif.",
+        NP_("email account_reactivated", "Chorus Pro - Réactivation de votre compte"),
+        NP_(
+            "email account_reactivated", "Bonjour,\n\nVotre compte Chorus Pro est de nouveau actif."
+        ),
     ),
     "attachment_requested": EmailTemplate(
-        "Chorus Pro - Demande de rattachement à votre structure",
-        "Bonjour,\n\n{requester_name} ({requester_email}) demande à être rattaché(e) "
-        "à la structure {structure_name}.\n"
-        "Vous pouvez valider ou refuser cette demande depuis « Activités du gestionnaire », "
-        "bloc « Mes actions en attente ».",
+        NP_("email attachment_requested", "Chorus Pro - Demande de rattachement à votre structure"),
+        NP_(
+            "email attachment_requested",
+            "Bonjour,\n\n{requester_name} ({requester_email}) demande à être rattaché(e) "
+            "à la structure {structure_name}.\n"
+            "Vous pouvez valider ou refuser cette demande depuis « Activités du gestionnaire », "
+            "bloc « Mes actions en attente ».",
+        ),
     ),
     "attachment_validated": EmailTemplate(
-        "Chorus Pro - Rattachement validé",
-        "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} a été validée.",
+        NP_("email attachment_validated", "Chorus Pro - Rattachement validé"),
+        NP_(
+            "email attachment_validated",
+            "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} a été validée.",
+        ),
     ),
     "attachment_refused": EmailTemplate(
-        "Chorus Pro - Rattachement refusé",
-        "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} "
-        "a été refusée.{reason_line}",
+        NP_("email attachment_refused", "Chorus Pro - Rattachement refusé"),
+        NP_(
+            "email attachment_refused",
+            "Bonjour,\n\nVotre demande de rattachement à la structure {structure_name} "
+            "a été refusée.{reason_line}",
+        ),
     ),
-    "reason_line": EmailTemplate("", "\nMotif : {reason}"),
+    "reason_line": EmailTemplate("", NP_("email reason_line", "\nMotif : {reason}")),
     "invitation": EmailTemplate(
-        "Chorus Pro - Invitation à rejoindre la structure {structure_name}",
-        "Bonjour {first_name} {last_name},\n\n{inviter_name}, gestionnaire de la structure "
-        "{structure_name}, vous invite à la rejoindre.\n"
-        "Acceptez ou refusez cette invitation depuis « Mon compte », rubrique "
-        "« Mes rattachements aux structures », jusqu'au {deadline}.\n"
-        "Si vous ne connaissez pas cette structure, refusez l'invitation : rien ne change "
-        "pour votre compte sans votre accord.",
+        NP_(
+            "email invitation", "Chorus Pro - Invitation à rejoindre la structure {structure_name}"
+        ),
+        NP_(
+            "email invitation",
+            "Bonjour {first_name} {last_name},\n\n{inviter_name}, gestionnaire de la structure "
+            "{structure_name}, vous invite à la rejoindre.\n"
+            "Acceptez ou refusez cette invitation depuis « Mon compte », rubrique "
+            "« Mes rattachements aux structures », jusqu'au {deadline}.\n"
+            "Si vous ne connaissez pas cette structure, refusez l'invitation : rien ne change "
+            "pour votre compte sans votre accord.",
+        ),
     ),
     "invitation_accepted": EmailTemplate(
-        "Chorus Pro - Invitation acceptée",
-        "Bonjour,\n\n{invited_name} a accepté votre invitation à rejoindre la structure "
-        "{structure_name}.",
+        NP_("email invitation_accepted", "Chorus Pro - Invitation acceptée"),
+        NP_(
+            "email invitation_accepted",
+            "Bonjour,\n\n{invited_name} a accepté votre invitation à rejoindre la structure "
+            "{structure_name}.",
+        ),
     ),
     "invitation_declined": EmailTemplate(
-        "Chorus Pro - Invitation refusée",
-        "Bonjour,\n\n{invited_name} a refusé votre invitation à rejoindre la structure "
-        "{structure_name}.",
+        NP_("email invitation_declined", "Chorus Pro - Invitation refusée"),
+        NP_(
+            "email invitation_declined",
+            "Bonjour,\n\n{invited_name} a refusé votre invitation à rejoindre la structure "
+            "{structure_name}.",
+        ),
     ),
     "user_detached": EmailTemplate(
-        "Chorus Pro - Fin de rattachement",
-        "Bonjour,\n\nVotre compte n'est plus rattaché à la structure {structure_name}.",
+        NP_("email user_detached", "Chorus Pro - Fin de rattachement"),
+        NP_(
+            "email user_detached",
+            "Bonjour,\n\nVotre compte n'est plus rattaché à la structure {structure_name}.",
+        ),
     ),
     "subscription_requested": EmailTemplate(
-        "Chorus Pro - Demande d'abonnement à un espace",
-        "Bonjour,\n\n{requester_name} demande un abonnement à l'espace « {espace} » "
-        "({habilitation}, service {service_name}) de la structure {structure_name}.\n"
-        "En tant que gestionnaire principal, vous pouvez valider ou refuser cette demande.",
+        NP_("email subscription_requested", "Chorus Pro - Demande d'abonnement à un espace"),
+        NP_(
+            "email subscription_requested",
+            "Bonjour,\n\n{requester_name} demande un abonnement à l'espace « {espace} » "
+            "({habilitation}, service {service_name}) de la structure {structure_name}.\n"
+            "En tant que gestionnaire principal, vous pouvez valider ou refuser cette demande.",
+        ),
     ),
     "subscription_decided": EmailTemplate(
-        "Chorus Pro - Abonnement {outcome}",
-        "Bonjour,\n\nVotre abonnement à l'espace « {espace} » ({habilitation}) "
-        "de la structure {structure_name} a été {outcome} par le gestionnaire principal."
-        "{reason_line}",
+        NP_("email subscription_decided", "Chorus Pro - Abonnement {outcome}"),
+        NP_(
+            "email subscription_decided",
+            "Bonjour,\n\nVotre abonnement à l'espace « {espace} » ({habilitation}) "
+            "de la structure {structure_name} a été {outcome} par le gestionnaire principal."
+            "{reason_line}",
+        ),
     ),
-    "outcome_VALIDE": EmailTemplate("", "validé"),
-    "outcome_REFUSE": EmailTemplate("", "refusé"),
-    "outcome_REVOQUE": EmailTemplate("", "révoqué"),
-    "local_time": EmailTemplate("", "{when} (heure locale France métropolitaine, GMT{offset})"),
+    "outcome_VALIDE": EmailTemplate("", NP_("email outcome_VALIDE", "validé")),
+    "outcome_REFUSE": EmailTemplate("", NP_("email outcome_REFUSE", "refusé")),
+    "outcome_REVOQUE": EmailTemplate("", NP_("email outcome_REVOQUE", "révoqué")),
+    "local_time": EmailTemplate(
+        "", NP_("email local_time", "{when} (heure locale France métropolitaine, GMT{offset})")
+    ),
 }
 
-_EN = {
-    "activation": EmailTemplate(
-        "Chorus Pro - Activate your account",
-        "Hello {first_name} {last_name},\n\n"
-        "A user account was created for you on the Chorus Pro portal.\n\n"
-        "To activate your account and choose your password, please follow this link:\n"
-        "{link}\n\n"
-        "This email is valid until {deadline}\n"
-        "Past that date, ask your manager or our support team for a new activation "
-        "email.{resent_note}",
-    ),
-    "activation_resent_note": EmailTemplate(
-        "", "\n\nThis email replaces the previous one: its link no longer works."
-    ),
-    "contact_email_changed": EmailTemplate(
-        "Chorus Pro - Your contact address changed",
-        "Hello,\n\nThe contact email address of your Chorus Pro account was changed: "
-        "notifications will now go to {new_contact_email} "
-        "(previously {previous_contact_email}).\n"
-        "If you did not make this change, contact support.",
-    ),
-    "password_changed": EmailTemplate(
-        "Chorus Pro - Your password changed",
-        "Hello,\n\nThe password of your Chorus Pro account was changed {how}.\n"
-        "If you did not make this change, contact support.",
-    ),
-    "password_changed_through_reset": EmailTemplate("", "through the reset link"),
-    "password_changed_in_account": EmailTemplate("", "from “My account”"),
-    "secret_question_changed": EmailTemplate(
-        "Chorus Pro - Your secret question changed",
-        "Hello,\n\nThe secret question of your Chorus Pro account was changed.\n"
-        "If you did not make this change, contact support.",
-    ),
-    "password_reset": EmailTemplate(
-        "Chorus Pro - Reset your password",
-        "Hello,\n\nYou asked to reset the password of your Chorus Pro account. "
-        "To choose a new password, follow this link:\n{link}\n\n"
-        "This link is valid until {deadline}.\n"
-        "If you did not ask for this, ignore this email: your password stays as it is.",
-    ),
-    "login_throttled": EmailTemplate(
-        "Chorus Pro - Failed login attempts",
-        "Hello,\n\nSeveral attempts to log in to your Chorus Pro account failed. "
-        "For your safety, logins are suspended until {until}.\n"
-        "If this was not you, we advise you to change your password "
-        "(“Forgotten password” procedure).",
-    ),
-    "secret_answers_blocked": EmailTemplate(
-        "Chorus Pro - “Forgotten password” suspended",
-        "Hello,\n\nSeveral wrong answers to your secret question were given in the "
-        "“Forgotten password” procedure. For your safety, the procedure is suspended "
-        "until {until}.\n"
-        "If this was not you, your password has not changed; you can change your secret "
-        "question from “My account”.",
-    ),
-    "account_deactivated": EmailTemplate(
-        "Chorus Pro - Your account was deactivated",
-        "Hello,\n\nYour Chorus Pro account was deactivated {who}.\n"
-        "You can ask for its reactivation from the login page.",
-    ),
-    "deactivated_by_owner": EmailTemplate("", "at your request"),
-    "deactivated_by_administrator": EmailTemplate("", "by an administrator"),
-    "reactivation": EmailTemplate(
-        "Chorus Pro - Reactivate your account",
-        "Hello,\n\nSomeone asked to reactivate your Chorus Pro account. "
-        "To reactivate it, follow this link:\n{link}\n\nThis link is valid until {deadline}.",
-    ),
-    "reactivation_asked_of_support": EmailTemplate(
-        "Chorus Pro - Reactivation asked for an account support deactivated",
-        "Hello,\n\n{first_name} {last_name} ({login_email}, account {account_id}) asks for the "
-        "reactivation of their account, which support deactivated. Only support can "
-        "reactivate it, after checking.",
-    ),
-    "account_reactivated": EmailTemplate(
-        "Chorus Pro - Your account is active again",
-        "Hello,\n\nYour Chorus Pro account is active again.",
-    ),
-    "attachment_requested": EmailTemplate(
-        "Chorus Pro - Request to join your structure",
-        "Hello,\n\n{requester_name} ({requester_email}) asks to join the structure "
-        "{structure_name}.\n"
-        "You can accept or refuse this request from “Manager activities”, "
-        "“My pending actions”.",
-    ),
-    "attachment_validated": EmailTemplate(
-        "Chorus Pro - Membership accepted",
-        "Hello,\n\nYour request to join the structure {structure_name} was accepted.",
-    ),
-    "attachment_refused": EmailTemplate(
-        "Chorus Pro - Membership refused",
-        "Hello,\n\nYour request to join the structure {structure_name} was refused.{reason_line}",
-    ),
-    "reason_line": EmailTemplate("", "\nReason: {reason}"),
-    "invitation": EmailTemplate(
-        "Chorus Pro - Invitation to join {structure_name}",
-        "Hello {first_name} {last_name},\n\n{inviter_name}, manager of the structure "
-        "{structure_name}, invites you to join it.\n"
-        "Accept or decline this invitation from “My account”, “My structures”, "
-        "until {deadline}.\n"
-        "If you do not know this structure, decline: nothing changes for your account "
-        "without your consent.",
-    ),
-    "invitation_accepted": EmailTemplate(
-        "Chorus Pro - Invitation accepted",
-        "Hello,\n\n{invited_name} accepted your invitation to join the structure {structure_name}.",
-    ),
-    "invitation_declined": EmailTemplate(
-        "Chorus Pro - Invitation declined",
-        "Hello,\n\n{invited_name} declined your invitation to join the structure {structure_name}.",
-    ),
-    "user_detached": EmailTemplate(
-        "Chorus Pro - Membership ended",
-        "Hello,\n\nYour account no longer belongs to the structure {structure_name}.",
-    ),
-    "subscription_requested": EmailTemplate(
-        "Chorus Pro - Request for a workspace right",
-        "Hello,\n\n{requester_name} asks for a right on the workspace “{espace}” "
-        "({habilitation}, service {service_name}) of the structure {structure_name}.\n"
-        "As principal manager, you can accept or refuse this request.",
-    ),
-    "subscription_decided": EmailTemplate(
-        "Chorus Pro - Workspace right {outcome}",
-        "Hello,\n\nYour right on the workspace “{espace}” ({habilitation}) of the structure "
-        "{structure_name} was {outcome} by the principal manager.{reason_line}",
-    ),
-    "outcome_VALIDE": EmailTemplate("", "granted"),
-    "outcome_REFUSE": EmailTemplate("", "refused"),
-    "outcome_REVOQUE": EmailTemplate("", "revoked"),
-    "local_time": EmailTemplate("", "{when} (Paris time, UTC{offset})"),
-}
-
-_DEFAULT = Templates(
-    emails=MappingProxyType(
-        {("fr", name): t for name, t in _FR.items()} | {("en", name): t for name, t in _EN.items()}
-    ),
-    signatures=MappingProxyType(
-        {
-            "fr": "\n\nCordialement,\n\nChorus Pro\n\nCe courriel a été généré automatiquement "
-            "par Chorus Pro. Merci de ne pas y répondre.",
-            "en": "\n\nKind regards,\n\nChorus Pro\n\nThis email was sent automatically by "
-            "Chorus Pro. Please do not reply.",
-        }
-    ),
+_SIGNATURE = NP_(
+    "email signature",
+    "\n\nCordialement,\n\nChorus Pro\n\nCe courriel a été généré automatiquement "
+    "par Chorus Pro. Merci de ne pas y répondre.",
 )
+
+_DEFAULT = Templates(emails=MappingProxyType({}), signatures=MappingProxyType({}))

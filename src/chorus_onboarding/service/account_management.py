@@ -65,7 +65,7 @@ def find_account(ctx: Context, actor: Actor, login_email: str) -> AccountView:
     with ctx.unit_of_work() as uow:
         found = uow.accounts.get_by_login_email(email)
         if found is None:
-            raise NotFound(field="login_email", what="Le compte")
+            raise NotFound(field="login_email", what="account")
         return AccountView.of(found)
 
 
@@ -92,7 +92,7 @@ def password_strength(
     # An endless iterable must not keep the meter waiting: a page has a few names.
     given = list(itertools.islice(names, _MAX_NAMES + 1))
     if len(given) > _MAX_NAMES:
-        raise InvalidInput(field="names", expected=f"{_MAX_NAMES} noms au plus")
+        raise InvalidInput(field="names", expected="{maximum} noms au plus", maximum=_MAX_NAMES)
     hints = [hint[:100] for hint in (login_email, *given) if isinstance(hint, str)]
     return ctx.ports.strength.estimate(typed, hints)
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ..domain.accounts import secret_question
 from ..domain.errors import InvalidInput, PasswordConfirmationMismatch, RequiredField
+from ..i18n import NP_
 
 
 def text_argument(value: object, field: str, *, maximum: int = 1024) -> str:
@@ -15,7 +16,9 @@ def text_argument(value: object, field: str, *, maximum: int = 1024) -> str:
     if not isinstance(value, str):
         raise InvalidInput(field=field, expected="texte")
     if len(value) > maximum:
-        raise InvalidInput(field=field, expected=f"texte de {maximum} caractères au plus")
+        raise InvalidInput(
+            field=field, expected="texte de {maximum} caractères au plus", maximum=maximum
+        )
     return value
 
 
@@ -69,7 +72,7 @@ def progress_argument(value: object) -> Callable[[int], None]:
     return tell
 
 
-_PROGRESS = "fonction appelée avec un nombre d'éléments"
+_PROGRESS = NP_("expected", "fonction appelée avec un nombre d'éléments")
 
 
 def _unwatched(_done: int) -> None:

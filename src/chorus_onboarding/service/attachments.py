@@ -114,7 +114,7 @@ def _pending(
     manager = acting_account(uow, actor)
     attachment = uow.attachments.get(attachment_id)
     if attachment is None:
-        raise NotFound(field="attachment_id", what="La demande de rattachement")
+        raise NotFound(field="attachment_id", what="attachment")
     structure = existing_structure(uow, attachment.structure_id)
     membership.ensure_manages(structure, manager.id)
     return manager, structure, attachment
@@ -143,7 +143,7 @@ def withdraw_attachment_request(ctx: Context, actor: Actor, attachment_id: str) 
         account = acting_account(uow, actor)
         attachment = uow.attachments.get(attachment_id)
         if attachment is None:
-            raise NotFound(field="attachment_id", what="La demande de rattachement")
+            raise NotFound(field="attachment_id", what="attachment")
         membership.ensure_may_withdraw(account.id, attachment)
         attachment.withdraw(now=ctx.now())
         uow.commit()
@@ -226,7 +226,9 @@ def _each(attachment_ids: object, decide: Callable[[str], None]) -> list[BatchOu
     # Never more than asked, never less: too many is refused, not cut short.
     chosen = list(itertools.islice(attachment_ids, _MAX_BATCH + 1))
     if len(chosen) > _MAX_BATCH:
-        raise InvalidInput(field="attachment_ids", expected=f"{_MAX_BATCH} identifiants au plus")
+        raise InvalidInput(
+            field="attachment_ids", expected="{maximum} identifiants au plus", maximum=_MAX_BATCH
+        )
     outcomes = []
     for attachment_id in chosen:
         try:
@@ -303,7 +305,7 @@ def _answer_invitation(ctx: Context, actor: object, attachment_id: object, *, ac
         account = acting_account(uow, actor)
         invitation = uow.attachments.get(attachment_id)
         if invitation is None:
-            raise NotFound(field="attachment_id", what="L'invitation")
+            raise NotFound(field="attachment_id", what="invitation")
         membership.ensure_may_answer_invitation(account.id, invitation)
         now = ctx.now()
         if invitation.lapsed(now):
@@ -353,7 +355,7 @@ def _end_membership(
         structure, member, uow.attachments.for_member(member, structure.id)
     )
     if attachment is None:
-        raise NotFound(field="account_id", what="Le rattachement")
+        raise NotFound(field="account_id", what="membership")
     subscriptions = uow.subscriptions.for_member(member, structure.id)
     membership.ensure_may_detach(structure, by, member, subscriptions)
     membership.detach(structure, attachment, subscriptions, by=by, now=ctx.now())

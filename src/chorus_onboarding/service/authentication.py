@@ -195,7 +195,7 @@ def _on_account(
         except ConcurrencyConflict:
             continue
     if must:
-        raise ConcurrencyConflict(what="Le compte")
+        raise ConcurrencyConflict(what="account")
     return None
 
 

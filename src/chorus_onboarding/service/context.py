@@ -102,6 +102,7 @@ def build_relay(
         templates=delivery.templates,
         language=delivery.language,
         support_email=settings.support_email,
+        time_zone=settings.time_zone,
     )
     return OutboxRelay(
         outbox=outbox,

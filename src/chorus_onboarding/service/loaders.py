@@ -28,7 +28,7 @@ def target_account(uow: UnitOfWork, account_id: object) -> Account:
         raise InvalidInput(field="account_id", expected="identifiant de compte")
     account = uow.accounts.get(account_id)
     if account is None:
-        raise NotFound(what="Le compte")
+        raise NotFound(what="account")
     return account
 
 
@@ -49,7 +49,7 @@ def existing_structure(uow: UnitOfWork, structure_id: object) -> Structure:
         raise InvalidInput(field="structure_id", expected="identifiant de structure")
     structure = uow.structures.get(structure_id)
     if structure is None:
-        raise NotFound(field="structure_id", what="La structure")
+        raise NotFound(field="structure_id", what="structure")
     return structure
 
 

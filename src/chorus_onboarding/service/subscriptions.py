@@ -139,7 +139,7 @@ def _subscription(uow: UnitOfWork, subscription_id: object) -> Subscription:
         raise InvalidInput(field="subscription_id", expected="identifiant d'abonnement")
     subscription = uow.subscriptions.get(subscription_id)
     if subscription is None:
-        raise NotFound(field="subscription_id", what="L'abonnement")
+        raise NotFound(field="subscription_id", what="subscription")
     return subscription
 
 

@@ -192,18 +192,13 @@ def _forget_engines() -> None:
 os.register_at_fork(after_in_child=_forget_engines)
 
 
-_IN_WORDS = {
-    LONGEST_CONNECT_TIMEOUT: "1 minute",
-    LONGEST_LOCK_TIMEOUT: "10 minutes",
-    LONGEST_STATEMENT_TIMEOUT: "1 heure",
-}
-
-
 def _milliseconds(name: str, value: object, longest: timedelta) -> int:
     """A bound in whole milliseconds, rounded up: 0 would mean "no bound" to PostgreSQL."""
     if not isinstance(value, timedelta) or not timedelta(0) < value <= longest:
         raise InvalidInput(
-            field=name, expected=f"durée positive d'au plus {_IN_WORDS[longest]} (timedelta)"
+            field=name,
+            expected="durée positive d'au plus {seconds} secondes (timedelta)",
+            seconds=int(longest.total_seconds()),
         )
     return math.ceil(value / timedelta(milliseconds=1))
 

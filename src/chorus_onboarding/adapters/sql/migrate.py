@@ -145,7 +145,9 @@ def prepare(engine: Engine, *, upgrade: bool = False) -> Engine:
 def _check(found: SchemaStatus, *, upgrade: bool) -> None:
     if found.newer:
         raise InvalidInput(
-            field="database", expected=f"base au schéma de version {SCHEMA_VERSION} au plus"
+            field="database",
+            expected="base au schéma de version {version} au plus",
+            version=SCHEMA_VERSION,
         )
     if found.foreign_tables:
         raise InvalidInput(

@@ -327,7 +327,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         ]
         done = self._open().execute(statement, rows)
         if done.rowcount != len(rows):
-            raise ConcurrencyConflict(what=KINDS[kind].what)
+            raise ConcurrencyConflict(what=KINDS[kind].name)
         for entity, _ in batch:
             self._sync_managers(entity)
 
@@ -389,7 +389,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                     ).scalar()
                 ):
                     return kind_of(entity).duplicate(entity)
-        return ConcurrencyConflict(what="La donnée")
+        return ConcurrencyConflict(what="data")
 
 
 def _unique_condition(table: Table, entity: Entity) -> Any:
@@ -407,7 +407,7 @@ def _unique_condition(table: Table, entity: Entity) -> Any:
 def _failure(error: DBAPIError) -> OnboardingError:
     """The library's error for a failed statement: on both databases, one error per situation."""
     if _lost_a_race(error):
-        return ConcurrencyConflict(what="La base de données")
+        return ConcurrencyConflict(what="database")
     return StorageUnavailable()
 
 
