@@ -6,8 +6,9 @@ import gettext
 import importlib.machinery
 import importlib.util
 import inspect
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -17,10 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chorus_onboarding import OnboardingSettings, i18n
+from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
+from chorus_onboarding.adapters.hashing import FastInsecureHasher
+from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator
+from chorus_onboarding.demo import accounts as demo_accounts
+from chorus_onboarding.demo import structures as demo_structures
+from chorus_onboarding.demo.tour import Tour
 from chorus_onboarding.domain import errors
 from chorus_onboarding.notifications import Links, Notifier, Templates, fill
 from chorus_onboarding.notifications.templates import _FR
+from chorus_onboarding.service import OnboardingService
+from chorus_onboarding.testing.fakes import FrozenClock
 
 babel_mofile = pytest.importorskip("babel.messages.mofile")
 babel_pofile = pytest.importorskip("babel.messages.pofile")
@@ -172,6 +181,53 @@ def test_an_email_in_english_holds_no_french(name: str) -> None:
         assert not FRENCH.search(filled), filled
     # The French is the library's source text itself.
     assert templates.get("fr", name) == _FR[name]
+
+
+# Names people and companies gave themselves (``FROMAGERIE DU LÉMAN SA``): proper
+# nouns an English email quotes as they are.
+PROPER_NAMES = re.compile(r"\b[A-ZÀ-Ý0-9'-]{2,}(?:\s+[A-ZÀ-Ý0-9'-]+)+\b")
+
+
+class EnglishTour(Tour):
+    """The demo's tour, keeping every refusal it meets."""
+
+    refusals: list[errors.OnboardingError]
+
+    def attempt(self, what: str, action: Callable[[], object]) -> None:
+        def kept() -> object:
+            try:
+                return action()
+            except errors.OnboardingError as error:
+                self.refusals.append(error)
+                raise
+
+        super().attempt(what, kept)
+
+
+def test_every_journey_in_english_sends_and_refuses_in_english_only() -> None:
+    # Every journey of the demo, on a service whose emails are in English: the
+    # words the library adds to them (a right, an espace, the default service,
+    # dates) are English too, and so is every refusal met on the way.
+    clock = FrozenClock(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))
+    mailbox, directory = MemoryMailbox(), MemoryCompanyDirectory()
+    service = OnboardingService.in_memory(
+        clock=clock,
+        mailer=mailbox,
+        directory=directory,
+        hasher=FastInsecureHasher(),
+        language="en",
+    )
+    tour = EnglishTour(io.StringIO(), service, mailbox, clock, directory=directory)
+    tour.refusals = []
+    _, paul = demo_accounts.tell(tour)
+    demo_structures.tell(tour, paul)
+    assert len(mailbox.sent) >= 40
+    assert len(tour.refusals) >= 10
+    for email in mailbox.sent:
+        for part in (email.subject, email.body):
+            assert not FRENCH.search(PROPER_NAMES.sub("X", part)), part
+    for refusal in tour.refusals:
+        assert not FRENCH.search(refusal.message("en")), refusal.message("en")
 
 
 def test_dates_are_in_the_zone_asked_for_and_labelled_with_it() -> None:

@@ -32,6 +32,17 @@ class Habilitation(enum.Enum):
         """Whether holding ``self`` grants ``wanted``."""
         return self is Habilitation.MODIFICATION or wanted is Habilitation.CONSULTATION_UNIQUEMENT
 
+    @property
+    def label(self) -> str:
+        """The right as the portal's screens name it, in French (the msgid of its translations)."""
+        return _HABILITATION_LABELS[self]
+
+
+_HABILITATION_LABELS = {
+    Habilitation.CONSULTATION_UNIQUEMENT: NP_("habilitation", "consultation"),
+    Habilitation.MODIFICATION: NP_("habilitation", "consultation et modification"),
+}
+
 
 class CategoriePrestataire(enum.Enum):
     """Catégorie de prestataire asked when opening "Mémoires de frais de justice"."""

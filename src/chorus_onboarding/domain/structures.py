@@ -9,6 +9,7 @@ from datetime import datetime
 
 from attrs import define, field, frozen
 
+from ..i18n import NP_
 from . import events
 from .checks import flag, instance
 from .errors import (
@@ -51,7 +52,9 @@ COUNTRY_CODES: frozenset[str] = frozenset(_ISO_3166.split())
 """The country codes an address may have (ISO 3166-1 alpha-2, and XK)."""
 
 DEFAULT_SERVICE = "DEFAUT"
-"""Code of the service every structure has: "Service par défaut de la structure"."""
+"""Code of the service every structure has, named :data:`DEFAULT_SERVICE_NAME`."""
+DEFAULT_SERVICE_NAME = NP_("service", "Service par défaut de la structure")
+"""The name of the service every structure has (the msgid of its translations)."""
 
 
 def _text(value: object, field: str, *, required: bool = True) -> str:
@@ -199,9 +202,7 @@ class Structure(events.RecordsEvents):
     rcs: Rcs | None = None
     status: StructureStatus = StructureStatus.ACTIF
     agricultural_centre: bool = False
-    services: tuple[Service, ...] = (
-        Service(DEFAULT_SERVICE, "Service par défaut de la structure"),
-    )
+    services: tuple[Service, ...] = (Service(DEFAULT_SERVICE, DEFAULT_SERVICE_NAME),)
     espaces: tuple[OpenEspace, ...] = ()
     managers: frozenset[str] = frozenset()
     label: str = ""

@@ -9,7 +9,7 @@ language. An event nobody needs to hear of gives no email.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import singledispatchmethod
 from gettext import NullTranslations
@@ -23,6 +23,7 @@ from attrs import frozen
 from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
+from ..domain.structures import DEFAULT_SERVICE, DEFAULT_SERVICE_NAME
 from ..i18n import PARIS, fill, format_instant, time_zone_named, translate, translations
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
 from .templates import Templates
@@ -154,8 +155,16 @@ class Notifier:
     def _time(self, instant: datetime) -> str:
         return format_instant(instant, self.language, self.time_zone)
 
-    def _espace(self, label: str) -> str:
-        return translate(self.language, label, "espace")
+    def _term(self, context: str, label: str) -> str:
+        """A name of the portal (an espace, a right) in the emails' language."""
+        return translate(self.language, label, context)
+
+    def _service_name(self, code: str, names: Mapping[str, str]) -> str:
+        name = names.get(code, code)
+        # The service every structure has is named by the library: in the reader's language.
+        if code == DEFAULT_SERVICE and name == DEFAULT_SERVICE_NAME:
+            return self._term("service", name)
+        return name
 
     def _reason_line(self, reason: str) -> str:
         return self._word("reason_line", reason=reason) if reason else ""
@@ -372,9 +381,9 @@ class Notifier:
         context = {
             "requester_name": f"{requester.first_name} {requester.last_name}",
             "structure_name": structure.name,
-            "espace": self._espace(event.espace.label),
-            "habilitation": event.habilitation.value,
-            "service_name": structure.services.get(event.service, event.service),
+            "espace": self._term("espace", event.espace.label),
+            "habilitation": self._term("habilitation", event.habilitation.label),
+            "service_name": self._service_name(event.service, structure.services),
         }
         return [_Draft((principal.contact_email,), "subscription_requested", context)]
 
@@ -391,8 +400,8 @@ class Notifier:
             "subscription_decided",
             _contact,
             structure_name=structure.name,
-            espace=self._espace(event.espace.label),
-            habilitation=event.habilitation.value,
+            espace=self._term("espace", event.espace.label),
+            habilitation=self._term("habilitation", event.habilitation.label),
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),
         )
