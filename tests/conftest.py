@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.world import World, build_world
+from chorus_onboarding.testing.world import World, build_world
 
 
 @pytest.fixture

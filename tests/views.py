@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chorus_onboarding import Actor, StructureNaming
-from tests.world import LOUISE, LOUISE_SIRET, PASSWORD, World
+from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, World
 
 PAUL = "paul.martin@exemple.fr"
 RCS = "RCS Bobigny B 526 018 155"

@@ -16,7 +16,7 @@ from chorus_onboarding.errors import (
     TokenInvalid,
     WrongCurrentPassword,
 )
-from tests.world import LOUISE, PASSWORD, World
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, World
 
 CONTACT = "contact@dressing-louise.fr"
 NEW_PASSWORD = "Nouveau-Départ-2025"

@@ -16,7 +16,7 @@ from chorus_onboarding.errors import (
     InvalidTransition,
     TokenInvalid,
 )
-from tests.world import ANSWER, LOUISE, PASSWORD, QUESTION, THIRTY_DAYS, World
+from chorus_onboarding.testing.world import ANSWER, LOUISE, PASSWORD, QUESTION, THIRTY_DAYS, World
 
 
 def _activate_with(world: World, link: dict[str, str], **changes: str) -> None:

@@ -21,7 +21,7 @@ from chorus_onboarding.errors import (
     NotFound,
     RuleViolation,
 )
-from tests.world import LOUISE, LOUISE_SIRET, World
+from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, World
 
 PAUL = "paul.martin@exemple.fr"
 JEANNE = "jeanne.durand@exemple.fr"

@@ -45,8 +45,8 @@ from chorus_onboarding.errors import (
 )
 from chorus_onboarding.ports import OutgoingEmail
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, World
 from tests.postgres import empty_postgres, require_postgres
-from tests.world import LOUISE, PASSWORD, World
 
 ONE_SECOND = timedelta(seconds=1)
 # What a wait may take beyond its bound: thread switches and round trips on a

@@ -32,11 +32,11 @@ from chorus_onboarding.cli.app import chorus
 from chorus_onboarding.errors import AuthenticationFailed
 from chorus_onboarding.relay import RetryPolicy
 from chorus_onboarding.testing.fakes import FrozenClock, link_parameters
+from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, TEST_SECRET_KEY, World
 from chorus_onboarding.wiring import existing_service
 from tests.integration.test_robustness import JUNK
 from tests.integration.test_smtp import LOOPBACK, SENDER, Collector, SmtpServer
 from tests.postgres import empty_postgres
-from tests.world import LOUISE, LOUISE_SIRET, PASSWORD, TEST_SECRET_KEY, World
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PAUL = "paul.martin@exemple.fr"

@@ -12,7 +12,7 @@ from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.errors import TokenInvalid
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
-from tests.world import ANSWER, LOUISE, PASSWORD, QUESTION, World, build_world
+from chorus_onboarding.testing.world import ANSWER, LOUISE, PASSWORD, QUESTION, World, build_world
 
 NEW_PASSWORD = "Nouveau-Départ-2025"
 SUPPORT = "support@exemple.fr"

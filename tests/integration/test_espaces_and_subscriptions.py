@@ -29,7 +29,7 @@ from chorus_onboarding.errors import (
     TicOnAgriculturalCentre,
     UnknownService,
 )
-from tests.world import LOUISE, World
+from chorus_onboarding.testing.world import LOUISE, World
 
 PAUL = "paul.martin@exemple.fr"
 C, M = "CONSULTATION_UNIQUEMENT", "MODIFICATION"

@@ -47,10 +47,10 @@ from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.ports import PasswordHasher
 from chorus_onboarding.relay import RelayWorker
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.world import PASSWORD, TEST_SECRET_KEY, World
 from tests.integration import test_robustness as robustness
 from tests.integration.test_robustness import JUNK, Scene, _calls, _public_methods
 from tests.postgres import empty_postgres, require_postgres
-from tests.world import PASSWORD, TEST_SECRET_KEY, World
 
 # --- worlds and scenes ------------------------------------------------------------
 

@@ -22,8 +22,8 @@ from chorus_onboarding.errors import (
     TokenInvalid,
 )
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World, build_world
 from tests.postgres import empty_postgres, require_postgres
-from tests.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World, build_world
 
 # argon2id at its cheapest: the real code path, in milliseconds.
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

@@ -6,7 +6,7 @@ import pytest
 
 from chorus_onboarding import Actor
 from chorus_onboarding.errors import PrincipalMustTransferFirst, PrincipalOnly
-from tests.world import World, build_world
+from chorus_onboarding.testing.world import World, build_world
 
 
 def _shop(world: World) -> tuple[Actor, str, Actor, Actor]:

@@ -20,7 +20,7 @@ from chorus_onboarding.errors import (
     SecretAnswerRejected,
     TokenInvalid,
 )
-from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 NEW_PASSWORD = "Nouveau-Départ-2025"
 

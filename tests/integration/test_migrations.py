@@ -77,8 +77,8 @@ from chorus_onboarding.errors import (
     StructureAlreadyRegistered,
 )
 from chorus_onboarding.testing.contract import NOW, account
+from chorus_onboarding.testing.world import TEST_SECRET_KEY
 from tests.postgres import require_postgres
-from tests.world import TEST_SECRET_KEY
 
 V1_DATABASE = Path(__file__).parent.parent / "data" / "schema-v1.sqlite3"
 V1_TOKEN = "VOu7S95SHwrg8G4idTpLJSeJ8Lfg6NSD0E0i1jdnqtI"

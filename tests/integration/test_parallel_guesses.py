@@ -16,8 +16,8 @@ from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.errors import AuthenticationFailed
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World
 from tests.postgres import empty_postgres, require_postgres
-from tests.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World
 
 GUESSES = 40
 

@@ -31,8 +31,8 @@ from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.sql.schema import outbox
 from chorus_onboarding.errors import ConcurrencyConflict, InvalidForm, LoginEmailTaken
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.world import ANSWER, LOUISE, PASSWORD, TEST_SECRET_KEY, World
 from tests.postgres import empty_postgres, require_postgres
-from tests.world import ANSWER, LOUISE, PASSWORD, TEST_SECRET_KEY, World
 
 BACKENDS = ["sqlite", "postgresql"]
 

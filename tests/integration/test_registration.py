@@ -13,7 +13,7 @@ from chorus_onboarding.errors import (
     LoginEmailTaken,
     StructureAlreadyRegistered,
 )
-from tests.world import FARM_SIRET, LOUISE, LOUISE_SIRET, World
+from chorus_onboarding.testing.world import FARM_SIRET, LOUISE, LOUISE_SIRET, World
 
 
 def _structure_of(world: World, account_id: str) -> StructureView:

@@ -15,7 +15,7 @@ from chorus_onboarding import (
     StructureNaming,
 )
 from chorus_onboarding.errors import InvalidForm, StructureAlreadyRegistered, StructureNotFound
-from tests.world import LOUISE, World
+from chorus_onboarding.testing.world import LOUISE, World
 
 PAUL = "paul.martin@exemple.fr"
 

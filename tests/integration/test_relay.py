@@ -31,8 +31,8 @@ from chorus_onboarding.errors import AuthenticationFailed, TokenInvalid
 from chorus_onboarding.ports import MailSession, OutgoingEmail
 from chorus_onboarding.relay import RetryPolicy
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
+from chorus_onboarding.testing.world import ANSWER, PASSWORD, QUESTION, TEST_SECRET_KEY
 from tests.integration.test_smtp import LOOPBACK, SENDER, Collector, SmtpServer
-from tests.world import ANSWER, PASSWORD, QUESTION, TEST_SECRET_KEY
 
 REFUSED = "inconnu@exemple.fr"
 V1_DATABASE = Path(__file__).parent.parent / "data" / "schema-v1.sqlite3"

@@ -39,7 +39,7 @@ from chorus_onboarding.domain.identifiers import (
 from chorus_onboarding.errors import ValidationError
 from chorus_onboarding.notifications import Links, Templates
 from chorus_onboarding.relay import RelayWorker
-from tests.world import LOUISE, PASSWORD, QUESTION, World, build_world
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 JUNK: list[object] = [
     None,

@@ -26,8 +26,8 @@ from chorus_onboarding import (
     StructureView,
 )
 from chorus_onboarding.serialisation import VIEWS, json_schema, to_json_data
+from chorus_onboarding.testing.world import World, build_world
 from tests.views import every_result
-from tests.world import World, build_world
 
 jsonschema = pytest.importorskip("jsonschema")
 

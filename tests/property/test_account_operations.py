@@ -17,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from chorus_onboarding import AccountState, Actor, OnboardingError
 from chorus_onboarding.domain.accounts import ACCOUNT_LIFECYCLE
-from tests.world import LOUISE, PASSWORD, World, build_world
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, World, build_world
 
 S = AccountState
 ALLOWED = {(source, row.dest) for row in ACCOUNT_LIFECYCLE.table for source in row.sources}

@@ -44,7 +44,7 @@ from chorus_onboarding import (
 )
 from chorus_onboarding.adapters.snapshots import snapshot
 from chorus_onboarding.errors import ValidationError
-from tests.world import World, build_world
+from chorus_onboarding.testing.world import World, build_world
 
 EMAILS = [f"user{number}@exemple.fr" for number in range(5)]
 ESPACES = [Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.FACTURES_TRAVAUX]

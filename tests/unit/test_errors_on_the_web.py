@@ -28,7 +28,7 @@ from chorus_onboarding.errors import (
     UnknownService,
     ValidationError,
 )
-from tests.world import World
+from chorus_onboarding.testing.world import World
 
 ERROR_CLASSES = [
     value

@@ -14,8 +14,7 @@ from chorus_onboarding.forms import NewStructureRegistration
 from chorus_onboarding.service import OnboardingService
 from chorus_onboarding.service.context import Context
 from chorus_onboarding.testing.fakes import FrozenClock, link_parameters
-
-from ..world import ANSWER, LOUISE, LOUISE_SIRET, PASSWORD, QUESTION
+from chorus_onboarding.testing.world import ANSWER, LOUISE, LOUISE_SIRET, PASSWORD, QUESTION
 
 _PLUMBING = {
     "close",

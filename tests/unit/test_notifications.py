@@ -9,7 +9,7 @@ import pytest
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.notifications import Links, paris_time
 from chorus_onboarding.ports import OutgoingEmail
-from tests.world import LOUISE, build_world
+from chorus_onboarding.testing.world import LOUISE, build_world
 
 
 def test_deadlines_are_shown_in_paris_time_winter_and_summer() -> None:

@@ -9,7 +9,7 @@ from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.domain.events import AccountActivated, DomainEvent, StructureChanged
 from chorus_onboarding.notifications import Links, Templates
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
-from tests.world import LOUISE, World, build_world
+from chorus_onboarding.testing.world import LOUISE, World, build_world
 
 
 def _world(**wiring: object) -> World:

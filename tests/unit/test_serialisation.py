@@ -32,8 +32,8 @@ from chorus_onboarding.serialisation import (
     json_schema,
     to_json_data,
 )
+from chorus_onboarding.testing.world import build_world
 from tests.views import every_result
-from tests.world import build_world
 
 jsonschema = pytest.importorskip("jsonschema")
 
