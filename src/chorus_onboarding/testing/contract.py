@@ -26,6 +26,7 @@ from several threads at once: the store must allow it.
 from __future__ import annotations
 
 import abc
+import functools
 import shutil
 import tempfile
 import threading
@@ -279,8 +280,33 @@ def _delivered_once(mailer: RecordingMailer, addresses: set[str]) -> None:
     assert len(mailer.sent) == len(addresses)
 
 
+RACE_TESTS: set[str] = set()
+"""The names of the contract's race tests, the ones that run threads at the same instant."""
+
+
+def _racing(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark a race test: skipped, saying why, on a store whose contract says it takes no threads."""
+    RACE_TESTS.add(test.__name__)
+
+    @functools.wraps(test)
+    def race(self: RepositoryContract, *arguments: Any, **fixtures: Any) -> None:
+        if not self.threadsafe:
+            pytest.skip(f"{type(self).__name__}.threadsafe is False: its races are not checked")
+        test(self, *arguments, **fixtures)
+
+    return race
+
+
 class RepositoryContract(abc.ABC):
     """Every test a store must pass; subclass it with ``Test`` in the name."""
+
+    threadsafe: bool = True
+    """Whether the store may be used from several threads at once.
+
+    The race tests need it. A store that may not (one connection, shared by
+    nobody) says False: its race tests are skipped, and pytest says why. It
+    must then never be used from two threads, nor by two processes at once.
+    """
 
     @abc.abstractmethod
     def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
@@ -686,6 +712,7 @@ class RepositoryContract(abc.ABC):
 
     # --- races: several threads at the same instant -------------------------------------
 
+    @_racing
     def test_racing_writers_on_one_account_one_wins_the_others_conflict(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
@@ -707,6 +734,7 @@ class RepositoryContract(abc.ABC):
         links = [getattr(e.event, "link_id", None) for e in outbox.claim(100, NOW, LEASE)]
         assert links == ["t-a1", f"race-{winner}"], "a refused commit stores no event"
 
+    @_racing
     def test_racing_writers_on_one_structure_one_wins_the_others_conflict(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
@@ -734,6 +762,7 @@ class RepositoryContract(abc.ABC):
         """Racers add entities that share one unique key, all committing at once: the winner."""
         return _race_to_commit(uow, lambda work, racer: self._add(work, make(racer)), refusal)
 
+    @_racing
     def test_racing_registrations_of_one_login_email_store_one_account(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
@@ -750,6 +779,7 @@ class RepositoryContract(abc.ABC):
             assert stored == [winner], "a refused account is not stored"
         assert outbox.backlog() == 1, "only the winner's activation email waits"
 
+    @_racing
     def test_racing_registrations_of_one_structure_identifier_store_one_structure(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
@@ -765,6 +795,7 @@ class RepositoryContract(abc.ABC):
             managing = {racer for racer in range(RACERS) if work.structures.managed_by(f"m{racer}")}
             assert managing == {winner}, "a refused structure leaves no manager behind"
 
+    @_racing
     def test_racing_requests_to_join_one_structure_keep_one_live_attachment(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
@@ -778,6 +809,7 @@ class RepositoryContract(abc.ABC):
         with uow() as work:
             assert [a.id for a in work.attachments.for_member("a2", "s1")] == [f"r{winner}"]
 
+    @_racing
     def test_racing_subscriptions_to_one_espace_keep_one_live_subscription(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
@@ -785,6 +817,7 @@ class RepositoryContract(abc.ABC):
         with uow() as work:
             assert [s.id for s in work.subscriptions.for_member("a2", "s1")] == [f"x{winner}"]
 
+    @_racing
     def test_racing_units_of_work_never_get_the_same_assigned_number(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
@@ -800,6 +833,7 @@ class RepositoryContract(abc.ABC):
         taken = sorted(numbers.values())
         assert len(set(taken)) == RACERS, f"numbers handed out twice: {taken}"
 
+    @_racing
     def test_competing_relays_deliver_every_entry_exactly_once(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
@@ -818,6 +852,7 @@ class RepositoryContract(abc.ABC):
         _delivered_once(mailer, {f"person{n:02}@exemple.fr" for n in range(RELAYED)})
         assert outbox.backlog() == 0
 
+    @_racing
     def test_relays_draining_while_use_cases_commit_lose_no_entry(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
@@ -857,6 +892,7 @@ class RepositoryContract(abc.ABC):
         _delivered_once(mailer, expected)
         assert outbox.backlog() == 0
 
+    @_racing
     def test_a_relay_that_dies_after_its_claim_leaves_its_entries_to_the_next_after_the_lease(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox
     ) -> None:
