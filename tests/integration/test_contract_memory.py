@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import pytest
@@ -47,7 +48,7 @@ def test_the_recording_mailer_keeps_repeats_and_refuses_a_junk_latency() -> None
         session.send(email)
         session.send(email)
     assert mailer.sent == [email, email]
-    for junk in (-1, 2, "0.1", True, None):
+    for junk in (-1, -0.001, math.inf, math.nan, "0.1", True, None):
         with pytest.raises(InvalidInput) as refused:
             RecordingMailer(latency=junk)  # type: ignore[arg-type]
         assert refused.value.code == "invalid_input"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import math
 import shutil
 import tempfile
 import threading
@@ -147,10 +148,12 @@ class RecordingMailer:
     """
 
     def __init__(self, latency: float = 0.002) -> None:
-        if isinstance(latency, bool) or not isinstance(latency, int | float):
-            raise InvalidInput(field="latency", expected="durée en secondes de 0 à 1")
-        if not 0 <= latency <= 1:
-            raise InvalidInput(field="latency", expected="durée en secondes de 0 à 1")
+        if (
+            isinstance(latency, bool)
+            or not isinstance(latency, int | float)
+            or not 0 <= latency < math.inf
+        ):
+            raise InvalidInput(field="latency", expected="durée positive en secondes")
         self.sent: list[OutgoingEmail] = []
         self.latency = latency
         self._lock = threading.Lock()
@@ -192,6 +195,20 @@ class _UnmarkableOutbox:
 
     def mark_sent(self, entry_ids: Sequence[str], now: datetime) -> None:
         raise StorageUnavailable()
+
+
+def _drain(relay: OutboxRelay, writers_done: threading.Event | None = None) -> None:
+    """Run ``relay`` in small batches until the outbox is empty and the writers are done."""
+    give_up = time.monotonic() + RACE_TIMEOUT
+    while time.monotonic() < give_up:
+        finished = (
+            writers_done is None or writers_done.is_set()
+        )  # read first: the next run sees all
+        if not relay.run_once(batch_size=2).claimed:
+            if finished:
+                return
+            time.sleep(0.001)
+    raise AssertionError(f"the outbox was still not drained after {RACE_TIMEOUT:.0f} s")
 
 
 def _race(
@@ -845,8 +862,7 @@ class RepositoryContract(abc.ABC):
         def drain(racer: int, start: Callable[[], None]) -> None:
             relay = _relay(uow, outbox, mailer, clock)
             start()
-            while relay.run_once(batch_size=2).claimed:
-                pass
+            _drain(relay)
 
         _all_finished(_race(drain, RELAYS))
         _delivered_once(mailer, {f"person{n:02}@exemple.fr" for n in range(RELAYED)})
@@ -880,12 +896,7 @@ class RepositoryContract(abc.ABC):
                 return
             relay = _relay(uow, outbox, mailer, clock)
             start()
-            while True:
-                finished = done.is_set()  # read first: the run after it sees every commit
-                if not relay.run_once(batch_size=2).claimed:
-                    if finished:
-                        return
-                    time.sleep(0.001)
+            _drain(relay, done)
 
         _all_finished(_race(take_part, writers + RELAYS))
         expected = {f"p{w}-{n}@exemple.fr" for w in range(writers) for n in range(each)}
