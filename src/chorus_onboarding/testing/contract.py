@@ -816,13 +816,12 @@ class RepositoryContract(abc.ABC):
     def test_racing_requests_to_join_one_structure_keep_one_live_attachment(
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
-        winner = self._race_to_add(
-            uow,
-            lambda r: Attachment.request(
-                attachment_id=f"r{r}", account_id="a2", structure_id="s1", now=NOW
-            ),
-            AlreadyAttached,
-        )
+        def request(racer: int) -> Attachment:
+            return Attachment.request(
+                attachment_id=f"r{racer}", account_id="a2", structure_id="s1", now=NOW
+            )
+
+        winner = self._race_to_add(uow, request, AlreadyAttached)
         with uow() as work:
             assert [a.id for a in work.attachments.for_member("a2", "s1")] == [f"r{winner}"]
 
@@ -832,7 +831,8 @@ class RepositoryContract(abc.ABC):
     ) -> None:
         winner = self._race_to_add(uow, lambda r: subscription(f"x{r}"), SubscriptionExists)
         with uow() as work:
-            assert [s.id for s in work.subscriptions.for_member("a2", "s1")] == [f"x{winner}"]
+            live = work.subscriptions.for_member("a2", "s1")
+        assert [s.id for s in live] == [f"x{winner}"], "one live subscription, the winner's"
 
     @_racing
     def test_racing_units_of_work_never_get_the_same_assigned_number(
