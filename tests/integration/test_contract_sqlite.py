@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
-from chorus_onboarding.adapters.sql import SqlOutbox, SqlUnitOfWork, prepare, sqlite_engine
+from chorus_onboarding.adapters.sql import (
+    SqlOutbox,
+    SqlUnitOfWork,
+    prepare,
+    release_engine,
+    sqlite_engine,
+)
 from chorus_onboarding.ports import Outbox, UnitOfWork
 from chorus_onboarding.testing.contract import RepositoryContract
 
 
 class TestSqliteStore(RepositoryContract):
-    """Every contract test, on a fresh SQLite file."""
+    """Every contract test, on a fresh SQLite file, deleted with its engine after the test."""
 
     def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
-        folder = Path(tempfile.mkdtemp(prefix="chorus-contract-"))
-        engine = prepare(sqlite_engine(folder / "store.sqlite3"))
+        engine = prepare(sqlite_engine(self.folder() / "store.sqlite3"))
+        self.add_cleanup(lambda: release_engine(engine))
         return (lambda: SqlUnitOfWork(engine)), SqlOutbox(engine)

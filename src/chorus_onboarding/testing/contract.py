@@ -1,3 +1,6 @@
+# >>> NOTE TO WHOEVER WORKS IN THIS WORKTREE: before going on, read /work/HOUSE_RULES_FOR_KIT_WORK.md
+# >>> (hard deadline 23:25 UTC, your own virtualenv, never pip install into /work/main/.venv, no CHANGELOG/README edits).
+# >>> Delete these three lines (do not commit them).
 """The repository contract: what every store (memory, SQLite, PostgreSQL, yours) must do.
 
 Subclass :class:`RepositoryContract` in a test module, name the subclass
@@ -6,27 +9,46 @@ its units of work and the relay's side of its outbox::
 
     class TestMyStore(RepositoryContract):
         def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
-            store = MyStore.empty()
+            store = MyStore.empty(self.folder() / "data")
+            self.add_cleanup(store.close)
             return (lambda: MyUnitOfWork(store)), MyOutbox(store)
 
 pytest then runs every ``test_`` method below against it. Needs pytest.
+
+Besides the one-at-a-time checks, the contract races: threads held at a
+:class:`threading.Barrier` commit at the same instant (one entity, one
+unique key) and relays drain one outbox side by side, so a store whose
+checks are right but not atomic fails here, as it would under a threaded web
+server or several worker processes. Units of work and the outbox are used
+from several threads at once: the store must allow it.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+import functools
+import math
+import shutil
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-import pytest
-
+from ..adapters.runtime import SecretTokenGenerator
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
 from ..domain.emails import EmailAddress
 from ..domain.errors import (
     AlreadyAttached,
     ConcurrencyConflict,
+    InvalidInput,
     LoginEmailTaken,
+    StorageUnavailable,
     StructureAlreadyRegistered,
     SubscriptionExists,
 )
@@ -38,7 +60,15 @@ from ..domain.states import AttachmentState
 from ..domain.structures import Address, Purpose, Structure
 from ..domain.subscriptions import Subscription
 from ..domain.tokens import IssuedToken
-from ..ports import Outbox, OutboxEntry, UnitOfWork
+from ..notifications import Links, Notifier
+from ..ports import Outbox, OutboxEntry, OutgoingEmail, UnitOfWork
+from ..relay import OutboxRelay, RetryPolicy
+from . import require_testing_extra
+from .fakes import FrozenClock
+
+require_testing_extra("pytest")
+
+import pytest  # noqa: E402
 
 NOW = datetime(2018, 1, 4, 9, 5, 10, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
@@ -99,17 +129,247 @@ def subscription(
     )
 
 
+RACERS = 8
+"""How many threads race for one entity or one unique key."""
+RELAYS = 4
+"""How many relays drain one outbox side by side."""
+RELAYED = 24
+"""How many entries they drain."""
+RACE_TIMEOUT = 30.0
+"""Seconds a racer waits for the others at the barrier, or for its turn to finish."""
+
+
+class RecordingMailer:
+    """Keeps every email handed to it, repeats included (a real server would send them all).
+
+    Each send takes ``latency`` seconds, as a mail server's answer does: the
+    other relays run meanwhile, so that relays racing for one outbox really
+    overlap instead of one draining it all in its turn.
+    """
+
+    def __init__(self, latency: float = 0.002) -> None:
+        if (
+            isinstance(latency, bool)
+            or not isinstance(latency, int | float)
+            or not 0 <= latency < math.inf
+        ):
+            raise InvalidInput(field="latency", expected="durée positive en secondes")
+        self.sent: list[OutgoingEmail] = []
+        self.latency = latency
+        self._lock = threading.Lock()
+
+    def send(self, email: OutgoingEmail) -> None:
+        """Keep ``email``, even if one with its dedupe key came before."""
+        time.sleep(self.latency)
+        with self._lock:
+            self.sent.append(email)
+
+    def session(self) -> AbstractContextManager[RecordingMailer]:
+        """The mailer itself: there is no connection to open."""
+        return nullcontext(self)
+
+
+def _relay(
+    uow: Callable[[], UnitOfWork], outbox: Outbox, mailer: RecordingMailer, clock: FrozenClock
+) -> OutboxRelay:
+    """The library's relay on a store under test, with the default wording and a test key."""
+    notifier = Notifier(links=Links(), tokens=SecretTokenGenerator(b"contract" * 4))
+    return OutboxRelay(
+        outbox=outbox,
+        notifier=notifier,
+        mailer=mailer,
+        clock=clock,
+        unit_of_work=uow,
+        policy=RetryPolicy(lease=LEASE),
+    )
+
+
+class _UnmarkableOutbox:
+    """An outbox whose ``mark_sent`` fails: the store went away just after the emails went out."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._outbox, name)
+
+    def mark_sent(self, entry_ids: Sequence[str], now: datetime) -> None:
+        raise StorageUnavailable()
+
+
+def _drain(relay: OutboxRelay, writers_done: threading.Event | None = None) -> None:
+    """Run ``relay`` in small batches until the outbox is empty and the writers are done."""
+    give_up = time.monotonic() + RACE_TIMEOUT
+    while time.monotonic() < give_up:
+        finished = (
+            writers_done is None or writers_done.is_set()
+        )  # read first: the next run sees all
+        if not relay.run_once(batch_size=2).claimed:
+            if finished:
+                return
+            time.sleep(0.001)
+    raise AssertionError(f"the outbox was still not drained after {RACE_TIMEOUT:.0f} s")
+
+
+def _race(
+    attempt: Callable[[int, Callable[[], None]], None], racers: int = RACERS
+) -> list[BaseException | None]:
+    """Run ``attempt(racer, start)`` in ``racers`` threads; each calls ``start()`` when ready.
+
+    ``start`` holds every racer until all are ready, then lets them go at
+    once: what comes after it (a commit, a claim) really happens side by
+    side. Each racer's outcome: None if it returned, else what it raised.
+    """
+    barrier = threading.Barrier(racers, timeout=RACE_TIMEOUT)
+    outcomes: list[BaseException | None] = [None] * racers
+
+    def run(racer: int) -> None:
+        started = False
+
+        def start() -> None:
+            nonlocal started
+            started = True
+            barrier.wait()
+
+        try:
+            attempt(racer, start)
+        except BaseException as error:  # the outcome, read by the test
+            outcomes[racer] = error
+            if not started:
+                barrier.abort()  # the others would wait for a racer that never comes
+
+    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(RACE_TIMEOUT * 2)
+    stuck = sum(thread.is_alive() for thread in threads)
+    assert stuck == 0, f"{stuck} racers still running after {RACE_TIMEOUT * 2:.0f} s"
+    return outcomes
+
+
+def _race_to_commit(
+    uow: Callable[[], UnitOfWork],
+    prepare: Callable[[UnitOfWork, int], None],
+    refusal: type[Exception],
+) -> int:
+    """Each racer prepares a change in its unit of work, then all commit at once: the winner."""
+
+    def commit(racer: int, start: Callable[[], None]) -> None:
+        with uow() as work:
+            prepare(work, racer)
+            start()  # every racer has read what it read and made its change
+            work.commit()
+
+    return _one_winner(_race(commit), refusal)
+
+
+def _all_finished(outcomes: list[BaseException | None]) -> None:
+    """Every racer returned: the first failure, if any, is the test's."""
+    for outcome in outcomes:
+        if outcome is not None:
+            raise AssertionError(f"a racer failed: {outcome!r}") from outcome
+
+
+def _one_winner(outcomes: list[BaseException | None], refusal: type[Exception]) -> int:
+    """The racer whose commit won; every other one must have been refused with ``refusal``."""
+    for outcome in outcomes:
+        if outcome is not None and not isinstance(outcome, refusal):
+            raise AssertionError(
+                f"a racing commit raised {outcome!r}, not {refusal.__name__}"
+            ) from outcome
+    winners = [racer for racer, outcome in enumerate(outcomes) if outcome is None]
+    assert len(winners) == 1, (
+        f"{len(winners)} of {len(outcomes)} racing commits won: exactly one must, "
+        f"the others must raise {refusal.__name__}"
+    )
+    return winners[0]
+
+
+def _delivered_once(mailer: RecordingMailer, addresses: set[str]) -> None:
+    """Every address got its email, and no email went out twice."""
+    repeated = sorted(
+        key for key, times in Counter(e.dedupe_key for e in mailer.sent).items() if times > 1
+    )
+    assert repeated == [], f"{len(repeated)} emails delivered more than once: {repeated[:3]}"
+    received = {address for email in mailer.sent for address in email.to}
+    assert received == addresses, f"emails lost: {sorted(addresses - received)}"
+    assert len(mailer.sent) == len(addresses)
+
+
+RACE_TESTS: set[str] = set()
+"""The names of the contract's race tests, the ones that run threads at the same instant."""
+
+
+def _racing(test: Callable[..., None]) -> Callable[..., None]:
+    """Mark a race test: skipped, saying why, on a store whose contract says it takes no threads."""
+    RACE_TESTS.add(test.__name__)
+
+    @functools.wraps(test)
+    def race(self: RepositoryContract, *arguments: Any, **fixtures: Any) -> None:
+        if not self.threadsafe:
+            pytest.skip(f"{type(self).__name__}.threadsafe is False: its races are not checked")
+        test(self, *arguments, **fixtures)
+
+    return race
+
+
 class RepositoryContract(abc.ABC):
     """Every test a store must pass; subclass it with ``Test`` in the name."""
 
+    threadsafe: bool = True
+    """Whether the store may be used from several threads at once.
+
+    The race tests need it. A store that may not (one connection, shared by
+    nobody) says False: its race tests are skipped, and pytest says why. It
+    must then never be used from two threads, nor by two processes at once.
+    """
+
     @abc.abstractmethod
     def store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
-        """Units of work on a fresh, empty store and its outbox (called once per test)."""
+        """Units of work on a fresh, empty store and its outbox (called once per test).
+
+        Both are used from several threads at once by the race tests. Keep
+        the store's files in :meth:`folder` and give what must be closed (an
+        engine, a connection pool) to :meth:`add_cleanup`: nothing outlives
+        the test.
+        """
+
+    def folder(self) -> Path:
+        """A new empty folder for this test's files, deleted with them after the test."""
+        made = Path(tempfile.mkdtemp(prefix="chorus-contract-"))
+        self.add_cleanup(lambda: shutil.rmtree(made, ignore_errors=True))
+        return made
+
+    def add_cleanup(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` after the test, the last one given first (as ``unittest`` does).
+
+        So an engine given after its folder is closed before the folder goes.
+        """
+        self.__dict__.setdefault("_cleanups", []).append(callback)
+
+    def cleanup(self) -> None:
+        """Run the callbacks of :meth:`add_cleanup` now (pytest does it after each test).
+
+        Every callback runs even if one fails; the first failure is raised then.
+        """
+        callbacks: list[Callable[[], object]] = self.__dict__.pop("_cleanups", [])
+        failure: BaseException | None = None
+        for callback in reversed(callbacks):
+            try:
+                callback()
+            except BaseException as error:  # the others must run all the same
+                failure = failure or error
+        if failure is not None:
+            raise failure
 
     @pytest.fixture
-    def fresh_store(self) -> tuple[Callable[[], UnitOfWork], Outbox]:
-        """The store under test, fresh for each test."""
-        return self.store()
+    def fresh_store(self) -> Iterator[tuple[Callable[[], UnitOfWork], Outbox]]:
+        """The store under test, fresh for each test, cleaned up after it."""
+        try:
+            yield self.store()
+        finally:
+            self.cleanup()
 
     @pytest.fixture
     def uow(self, fresh_store: tuple[Callable[[], UnitOfWork], Outbox]) -> Callable[[], UnitOfWork]:
@@ -128,15 +388,19 @@ class RepositoryContract(abc.ABC):
     ) -> None:
         with uow() as work:
             for entity in entities:
-                if isinstance(entity, Account):
-                    work.accounts.add(entity)
-                elif isinstance(entity, Structure):
-                    work.structures.add(entity)
-                elif isinstance(entity, Attachment):
-                    work.attachments.add(entity)
-                else:
-                    work.subscriptions.add(entity)
+                self._add(work, entity)
             work.commit()
+
+    @staticmethod
+    def _add(work: UnitOfWork, entity: Account | Structure | Attachment | Subscription) -> None:
+        if isinstance(entity, Account):
+            work.accounts.add(entity)
+        elif isinstance(entity, Structure):
+            work.structures.add(entity)
+        elif isinstance(entity, Attachment):
+            work.attachments.add(entity)
+        else:
+            work.subscriptions.add(entity)
 
     # --- reading and writing -------------------------------------------------------
 
@@ -462,6 +726,226 @@ class RepositoryContract(abc.ABC):
             "s1",
             ManagerActionKind.ESPACE_OPENED,
         )
+
+    # --- races: several threads at the same instant -------------------------------------
+
+    @_racing
+    def test_racing_writers_on_one_account_one_wins_the_others_conflict(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account())
+
+        def change(work: UnitOfWork, racer: int) -> None:
+            mine = work.accounts.get("a1")
+            assert mine is not None
+            token = IssuedToken(link_id=f"race-{racer}", digest=f"race-{racer}")
+            mine.issue_activation(token, NOW, timedelta(days=30))
+
+        winner = _race_to_commit(uow, change, ConcurrencyConflict)
+        with uow() as work:
+            stored = work.accounts.get("a1")
+            assert stored is not None
+            assert stored.version == 2, "one write on top of the first, never more"
+            assert stored.activation is not None
+            assert stored.activation.digest == f"race-{winner}", "the winner's change is stored"
+        links = [getattr(e.event, "link_id", None) for e in outbox.claim(100, NOW, LEASE)]
+        assert links == ["t-a1", f"race-{winner}"], "a refused commit stores no event"
+
+    @_racing
+    def test_racing_writers_on_one_structure_one_wins_the_others_conflict(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        self._stored(uow, structure())
+
+        def change(work: UnitOfWork, racer: int) -> None:
+            shop = work.structures.get("s1")
+            assert shop is not None
+            shop.grant_manager(f"m{racer}")
+
+        winner = _race_to_commit(uow, change, ConcurrencyConflict)
+        with uow() as work:
+            stored = work.structures.get("s1")
+            assert stored is not None
+            assert (stored.version, stored.managers) == (2, frozenset({f"m{winner}"}))
+            managing = {racer for racer in range(RACERS) if work.structures.managed_by(f"m{racer}")}
+            assert managing == {winner}, "the losers' managers are not looked up either"
+
+    def _race_to_add(
+        self,
+        uow: Callable[[], UnitOfWork],
+        make: Callable[[int], Account | Structure | Attachment | Subscription],
+        refusal: type[Exception],
+    ) -> int:
+        """Racers add entities that share one unique key, all committing at once: the winner."""
+        return _race_to_commit(uow, lambda work, racer: self._add(work, make(racer)), refusal)
+
+    @_racing
+    def test_racing_registrations_of_one_login_email_store_one_account(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        winner = self._race_to_add(
+            uow,
+            lambda r: account(f"a{r}", "louise@exemple.fr" if r % 2 else "LOUISE@exemple.FR"),
+            LoginEmailTaken,
+        )
+        with uow() as work:
+            found = work.accounts.get_by_login_email(EmailAddress.parse("louise@exemple.fr"))
+            assert found is not None
+            assert found.id == f"a{winner}"
+            stored = [r for r in range(RACERS) if work.accounts.get(f"a{r}") is not None]
+            assert stored == [winner], "a refused account is not stored"
+        assert outbox.backlog() == 1, "only the winner's activation email waits"
+
+    @_racing
+    def test_racing_registrations_of_one_structure_identifier_store_one_structure(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        winner = self._race_to_add(
+            uow, lambda r: structure(f"s{r}", manager=f"m{r}"), StructureAlreadyRegistered
+        )
+        with uow() as work:
+            found = work.structures.get_by_identifier(
+                StructureIdentifier(IdentifierType.SIRET, "52601815500014")
+            )
+            assert found is not None
+            assert found.id == f"s{winner}"
+            managing = {racer for racer in range(RACERS) if work.structures.managed_by(f"m{racer}")}
+            assert managing == {winner}, "a refused structure leaves no manager behind"
+
+    @_racing
+    def test_racing_requests_to_join_one_structure_keep_one_live_attachment(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        def request(racer: int) -> Attachment:
+            return Attachment.request(
+                attachment_id=f"r{racer}", account_id="a2", structure_id="s1", now=NOW
+            )
+
+        winner = self._race_to_add(uow, request, AlreadyAttached)
+        with uow() as work:
+            assert [a.id for a in work.attachments.for_member("a2", "s1")] == [f"r{winner}"]
+
+    @_racing
+    def test_racing_subscriptions_to_one_espace_keep_one_live_subscription(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        winner = self._race_to_add(uow, lambda r: subscription(f"x{r}"), SubscriptionExists)
+        with uow() as work:
+            live = work.subscriptions.for_member("a2", "s1")
+        assert [s.id for s in live] == [f"x{winner}"], "one live subscription, the winner's"
+
+    @_racing
+    def test_racing_units_of_work_never_get_the_same_assigned_number(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        numbers: dict[int, int] = {}
+
+        def take(racer: int, start: Callable[[], None]) -> None:
+            with uow() as work:
+                start()
+                numbers[racer] = work.structures.next_assigned_number()
+                work.commit()
+
+        _all_finished(_race(take))
+        taken = sorted(numbers.values())
+        assert len(set(taken)) == RACERS, f"numbers handed out twice: {taken}"
+
+    @_racing
+    def test_competing_relays_deliver_every_entry_exactly_once(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        people = [account(f"a{n:02}", f"person{n:02}@exemple.fr") for n in range(RELAYED)]
+        self._stored(uow, *people)
+        mailer = RecordingMailer()
+        clock = FrozenClock(NOW)
+
+        def drain(racer: int, start: Callable[[], None]) -> None:
+            relay = _relay(uow, outbox, mailer, clock)
+            start()
+            _drain(relay)
+
+        _all_finished(_race(drain, RELAYS))
+        _delivered_once(mailer, {f"person{n:02}@exemple.fr" for n in range(RELAYED)})
+        assert outbox.backlog() == 0
+
+    @_racing
+    def test_relays_draining_while_use_cases_commit_lose_no_entry(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        # Entries committed while relays claim (on a database, in another
+        # order than their sequence numbers) must all be found: a store that
+        # hands entries out by a cursor would skip the late ones.
+        writers, each = 3, RELAYED // 3
+        mailer = RecordingMailer()
+        clock = FrozenClock(NOW)
+        writing = [writers]
+        counting = threading.Lock()
+        done = threading.Event()
+
+        def take_part(racer: int, start: Callable[[], None]) -> None:
+            if racer < writers:
+                start()
+                try:
+                    for n in range(each):
+                        self._stored(uow, account(f"a{racer}-{n}", f"p{racer}-{n}@exemple.fr"))
+                finally:
+                    with counting:
+                        writing[0] -= 1
+                        if not writing[0]:
+                            done.set()
+                return
+            relay = _relay(uow, outbox, mailer, clock)
+            start()
+            _drain(relay, done)
+
+        _all_finished(_race(take_part, writers + RELAYS))
+        expected = {f"p{w}-{n}@exemple.fr" for w in range(writers) for n in range(each)}
+        _delivered_once(mailer, expected)
+        assert outbox.backlog() == 0
+
+    @_racing
+    def test_a_relay_that_dies_after_its_claim_leaves_its_entries_to_the_next_after_the_lease(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        self._stored(uow, account("a1", "a@exemple.fr"), account("a2", "b@exemple.fr"))
+        # A relay claims, then its process dies: it never sends nor marks.
+        assert len(outbox.claim(10, NOW, LEASE)) == 2
+        mailer = RecordingMailer()
+        clock = FrozenClock(NOW + LEASE - timedelta(seconds=1))
+        early = _relay(uow, outbox, mailer, clock).run_once()
+        assert (early.claimed, mailer.sent) == (0, []), "the claim holds for its whole lease"
+        clock.set(NOW + LEASE + timedelta(seconds=1))
+
+        def take_over(racer: int, start: Callable[[], None]) -> None:
+            relay = _relay(uow, outbox, mailer, clock)
+            start()
+            relay.run_once()
+
+        _all_finished(_race(take_over, RELAYS))
+        _delivered_once(mailer, {"a@exemple.fr", "b@exemple.fr"})
+        assert outbox.backlog() == 0
+
+    def test_an_entry_sent_but_not_marked_goes_again_with_the_same_dedupe_key(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        # The library promises "at least once": an email the server took, whose
+        # entry could not be marked sent, goes again after the lease, with the
+        # same dedupe key, which lets the receiver drop the repeat.
+        self._stored(uow, account())
+        mailer = RecordingMailer()
+        clock = FrozenClock(NOW)
+        unmarked = _relay(uow, _UnmarkableOutbox(outbox), mailer, clock)
+        assert unmarked.run_once().sent == 1
+        relay = _relay(uow, outbox, mailer, clock)
+        clock.advance(LEASE - timedelta(seconds=1))
+        assert relay.run_once().claimed == 0, "the claim holds for its lease"
+        clock.advance(seconds=2)
+        assert relay.run_once().sent == 1
+        clock.advance(LEASE * 2)
+        assert relay.run_once().claimed == 0, "marked sent: never again"
+        first, again = mailer.sent
+        assert (again.to, again.dedupe_key) == (first.to, first.dedupe_key)
+        assert outbox.backlog() == 0
 
 
 def _account_of(entry: OutboxEntry) -> str:
