@@ -346,3 +346,43 @@ def test_every_registered_type_draws_values_of_it(kind: type) -> None:
         assert isinstance(value, kind)
 
     check()
+
+
+# --- junk arguments ------------------------------------------------------------------
+
+JUNK_ARGUMENTS: dict[str, tuple[Callable[[], object], str, str]] = {
+    "policy": (lambda: kit.accepted_passwords("12 characters"), "policy", "invalid_input"),  # type: ignore[arg-type]
+    "refused policy": (lambda: kit.refused_passwords(12), "policy", "invalid_input"),  # type: ignore[arg-type]
+    "login_email": (
+        lambda: kit.refused_passwords(login_email=b"a@b.fr"),  # type: ignore[arg-type]
+        "login_email",
+        "invalid_input",
+    ),
+    "international": (lambda: kit.emails(international="yes"), "international", "invalid_input"),  # type: ignore[arg-type]
+    "among": (lambda: kit.users(among="acc-1"), "among", "invalid_input"),
+    "no one among": (lambda: kit.actors(among=[]), "among", "invalid_input"),
+    "kind": (lambda: kit.identifiers_for("SIREN"), "identifier_type", "invalid_input"),
+    "kinds": (lambda: kit.structure_identifiers([]), "kinds", "invalid_input"),
+    "captcha": (lambda: kit.invalid_registrations(None), "captcha", "invalid_input"),  # type: ignore[arg-type]
+    "sirets": (
+        lambda: kit.existing_structure_registrations(["52601815500015"]),
+        "sirets_on_portal",
+        "invalid_siret",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", JUNK_ARGUMENTS)
+def test_junk_arguments_get_the_library_error_when_the_strategy_is_built(case: str) -> None:
+    build, field, code = JUNK_ARGUMENTS[case]
+    with pytest.raises(OnboardingError) as refused:
+        build()
+    assert (refused.value.field, refused.value.code) == (field, code)
+
+
+def test_the_kinds_may_be_named_by_their_codes() -> None:
+    @given(kit.structure_identifiers(["ridet", IdentifierType.TAHITI]))
+    def check(identifier: StructureIdentifier) -> None:
+        assert identifier.type in {IdentifierType.RIDET, IdentifierType.TAHITI}
+
+    check()

@@ -30,6 +30,7 @@ from ...domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espac
 from ...domain.identifiers import IdentifierType
 from ...domain.structures import COUNTRY_CODES, Address, Purpose
 from ...forms import ExistingStructureRegistration, NewStructure, NewStructureRegistration
+from . import _arguments
 from .identifiers import (
     UNPRINTABLE,
     identifiers_for,
@@ -246,6 +247,7 @@ def new_structure_registrations(
     register does not know needs them); the espaces are the defaults or a
     choice with their parameters; the captcha answer is ``captcha``.
     """
+    _arguments.text(captcha, "captcha")
     return _new_structure_registration_fields(captcha).map(
         lambda fields: NewStructureRegistration(**fields)
     )
@@ -254,7 +256,7 @@ def new_structure_registrations(
 @st.composite
 def _existing_naming(draw: st.DrawFn, among: Collection[str] | None) -> Fields:
     if among:
-        return {"siret": draw(st.sampled_from(sorted(among)))}
+        return {"siret": draw(st.sampled_from(list(among)))}
     kind = draw(st.sampled_from([k for k in IdentifierType if k is not IdentifierType.SIRET]))
     return {"identifier_type": kind.value, "identifier": draw(identifiers_for(kind))}
 
@@ -269,10 +271,11 @@ def existing_structure_registrations(
     none is given, by an identifier of another type (the account is then
     created alone).
     """
+    _arguments.text(captcha, "captcha")
     return st.builds(
         lambda person, named: ExistingStructureRegistration(**person, **named),
         _person(captcha),
-        _existing_naming(among=sirets_on_portal),
+        _existing_naming(among=_arguments.sirets(sirets_on_portal, "sirets_on_portal")),
     )
 
 
@@ -416,10 +419,9 @@ def _choice_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
     )
 
 
-@st.composite
 def invalid_registrations(
-    draw: st.DrawFn, captcha: str = DEFAULT_CAPTCHA
-) -> tuple[NewStructureRegistration, dict[str, str]]:
+    captcha: str = DEFAULT_CAPTCHA,
+) -> st.SearchStrategy[tuple[NewStructureRegistration, dict[str, str]]]:
     """``(form, expected_codes)``: a registration with a structure new to the portal, and its refusal.
 
     From a valid form, one to four independent fields are made wrong; the
@@ -429,6 +431,14 @@ def invalid_registrations(
     rightly named; the address stops at its first wrong part) are never
     wrong together, so that every expected error is reported.
     """
+    _arguments.text(captcha, "captcha")
+    return _invalid_registrations(captcha)
+
+
+@st.composite
+def _invalid_registrations(
+    draw: st.DrawFn, captcha: str
+) -> tuple[NewStructureRegistration, dict[str, str]]:
     fields = draw(_new_structure_registration_fields(captcha))
     # One mistake per group at most, the groups being independent of one another.
     structure = draw(st.sampled_from(["naming", "company", "rcs", "none"]))
@@ -448,11 +458,18 @@ def invalid_registrations(
     return NewStructureRegistration(**fields), expected
 
 
-@st.composite
 def invalid_existing_structure_registrations(
-    draw: st.DrawFn, captcha: str = DEFAULT_CAPTCHA
-) -> tuple[ExistingStructureRegistration, dict[str, str]]:
+    captcha: str = DEFAULT_CAPTCHA,
+) -> st.SearchStrategy[tuple[ExistingStructureRegistration, dict[str, str]]]:
     """``(form, expected_codes)`` for journeys 3 and 4: wrong personal fields, or a wrong naming."""
+    _arguments.text(captcha, "captcha")
+    return _invalid_existing_structure_registrations(captcha)
+
+
+@st.composite
+def _invalid_existing_structure_registrations(
+    draw: st.DrawFn, captcha: str
+) -> tuple[ExistingStructureRegistration, dict[str, str]]:
     person = draw(_person(captcha))
     named = draw(_existing_naming(among=None))
     expected: dict[str, str] = {}

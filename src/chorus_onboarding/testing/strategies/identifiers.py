@@ -36,6 +36,7 @@ from ...domain.identifiers import (
     IdentifierType,
     StructureIdentifier,
 )
+from . import _arguments
 
 LA_POSTE_SIREN = "356000000"
 """La Poste's SIREN: its SIRETs use a digit sum rule instead of Luhn."""
@@ -147,8 +148,13 @@ def foreign_identifiers() -> st.SearchStrategy[str]:
 EU_VAT_EXAMPLES = ("DE136695976", "BE0403019261", "ATU13585627", "IT00743110157", "ESA28015865")
 
 
-def identifiers_for(kind: IdentifierType) -> st.SearchStrategy[str]:
-    """Valid identifiers of ``kind``, as typed; for PARTICULIER and AUTRE, those the library assigns."""
+def identifiers_for(kind: IdentifierType | str) -> st.SearchStrategy[str]:
+    """Valid identifiers of ``kind`` (a type or its code), as typed.
+
+    For PARTICULIER and AUTRE, those the library assigns (``PART...``,
+    ``IMMAT...``), which a search form takes.
+    """
+    kind = IdentifierType.parse(kind)
     if kind is IdentifierType.SIRET:
         return sirets()
     if kind is IdentifierType.UE_HORS_FRANCE:
@@ -159,15 +165,22 @@ def identifiers_for(kind: IdentifierType) -> st.SearchStrategy[str]:
         return ridets()
     if kind is IdentifierType.TAHITI:
         return tahitis()
-    return st.integers(0, 999_999_999).map(lambda n: StructureIdentifier.assigned(kind, n).value)
+    return st.integers(0, 999_999_999).map(functools.partial(_assigned, kind))
+
+
+def _assigned(kind: IdentifierType, number: int) -> str:
+    return StructureIdentifier.assigned(kind, number).value
 
 
 def structure_identifiers(
-    kinds: Iterable[IdentifierType] = tuple(IdentifierType),
+    kinds: Iterable[IdentifierType | str] = tuple(IdentifierType),
 ) -> st.SearchStrategy[StructureIdentifier]:
     """Valid structure identifiers of ``kinds`` (every type by default, assigned ones included)."""
     return st.one_of(
-        *(identifiers_for(kind).map(functools.partial(StructureIdentifier, kind)) for kind in kinds)
+        *(
+            identifiers_for(kind).map(functools.partial(StructureIdentifier, kind))
+            for kind in _arguments.kinds(kinds)
+        )
     )
 
 

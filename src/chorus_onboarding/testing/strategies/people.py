@@ -19,6 +19,7 @@ from ...actors import Actor
 from ...domain.emails import EmailAddress
 from ...domain.errors import InvalidEmail, InvalidInput, RequiredField
 from ...domain.passwords import PasswordPolicy
+from . import _arguments
 from .identifiers import UNPRINTABLE, Refusal
 
 # --- emails ------------------------------------------------------------------
@@ -54,8 +55,7 @@ def _domains(draw: st.DrawFn, *, international: bool) -> str:
     return ".".join([*labels, draw(st.sampled_from(_TLDS))])
 
 
-@st.composite
-def emails(draw: st.DrawFn, *, international: bool = True) -> str:
+def emails(*, international: bool = True) -> st.SearchStrategy[str]:
     """Email addresses the library accepts, as typed: any case, maybe spaces around.
 
     The local part is an ASCII dot-atom (the library refuses non-ASCII ones:
@@ -63,6 +63,11 @@ def emails(draw: st.DrawFn, *, international: bool = True) -> str:
     (``café.fr``, ``straße.de``) unless ``international`` is False. The
     library keeps such a domain as its A-label (``xn--caf-dma.fr``).
     """
+    return _emails(international=_arguments.flag(international, "international"))
+
+
+@st.composite
+def _emails(draw: st.DrawFn, *, international: bool) -> str:
     local = draw(_local_parts())
     domain = draw(_domains(international=international))
     if draw(st.booleans()):
@@ -312,7 +317,8 @@ def accepted_passwords(
     list of common passwords is drawn again. The strength meter plays no
     part: it is a hint shown to the user, never a rule.
     """
-    chosen = policy if policy is not None else _default_policy()
+    chosen = _policy(policy)
+    _arguments.text(login_email, "login_email", optional=True)
     low = max(chosen.min_length, 5)
     high = max(low, min(chosen.max_length, chosen.min_length + 40))
     return (
@@ -322,8 +328,11 @@ def accepted_passwords(
     )
 
 
-def _default_policy() -> PasswordPolicy:
-    # Here, not at import: the policy's list of common passwords is zxcvbn's.
+def _policy(policy: object) -> PasswordPolicy:
+    chosen = _arguments.policy(policy)
+    if chosen is not None:
+        return chosen
+    # Here, not at import: the default policy's list of common passwords is zxcvbn's.
     from ...adapters.strength import default_policy
 
     return default_policy()
@@ -334,10 +343,9 @@ def _common_words(policy: PasswordPolicy) -> list[str]:
     return sorted(w for w in policy.common_passwords if w.isascii() and w.isalpha() and len(w) > 2)
 
 
-@st.composite
 def refused_passwords(
-    draw: st.DrawFn, policy: PasswordPolicy | None = None, *, login_email: str | None = None
-) -> tuple[str, str]:
+    policy: PasswordPolicy | None = None, *, login_email: str | None = None
+) -> st.SearchStrategy[tuple[str, str]]:
     """``(password, reason)``: a password ``policy`` refuses for that reason, and that one only.
 
     Reasons are the policy's own codes (:data:`~chorus_onboarding.domain.passwords.REASONS`):
@@ -346,7 +354,15 @@ def refused_passwords(
     is given (check the password with it). A reason the policy cannot give
     alone (``too_short`` when it asks one character) is never drawn.
     """
-    chosen = policy if policy is not None else _default_policy()
+    chosen = _policy(policy)
+    _arguments.text(login_email, "login_email", optional=True)
+    return _refused_passwords(chosen, login_email)
+
+
+@st.composite
+def _refused_passwords(
+    draw: st.DrawFn, chosen: PasswordPolicy, login_email: str | None
+) -> tuple[str, str]:
     reasons = ["too_long", "control_character"]
     if chosen.min_length > 5:
         reasons.append("too_short")
@@ -409,7 +425,8 @@ def account_ids() -> st.SearchStrategy[str]:
 
 def users(among: Collection[str] | None = None) -> st.SearchStrategy[Actor]:
     """Signed-in users: their account is one of ``among`` if given (a host's accounts), else any id."""
-    ids = st.sampled_from(sorted(among)) if among else account_ids()
+    chosen = _arguments.texts(among, "among")
+    ids = st.sampled_from(chosen) if chosen else account_ids()
     return ids.map(Actor.user)
 
 
