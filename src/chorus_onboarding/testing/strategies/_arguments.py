@@ -13,6 +13,9 @@ from ...domain.errors import InvalidInput
 from ...domain.identifiers import IdentifierType, Siret
 from ...domain.passwords import PasswordPolicy
 
+# Every ``expected`` below is a text the catalogues already translate: the
+# kit adds no message of its own.
+
 
 def flag(value: object, field: str) -> bool:
     """A real bool."""
@@ -42,10 +45,10 @@ def texts(values: object, field: str) -> list[str] | None:
     if values is None:
         return None
     if isinstance(values, str | bytes) or not isinstance(values, Collection):
-        raise InvalidInput(field=field, expected="collection de textes")
+        raise InvalidInput(field=field, expected="liste de textes")
     chosen = sorted({text(value, field) or "" for value in values})
     if not chosen:
-        raise InvalidInput(field=field, expected="au moins un texte")
+        raise InvalidInput(field=field, expected="liste de textes")
     return chosen
 
 
@@ -58,8 +61,8 @@ def sirets(values: object, field: str) -> list[str] | None:
 def kinds(values: object) -> list[IdentifierType]:
     """Identifier types, members or their codes."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidInput(field="kinds", expected="types d'identifiant")
+        raise InvalidInput(field="kinds", expected="type d'identifiant")
     chosen = [IdentifierType.parse(value) for value in values]
     if not chosen:
-        raise InvalidInput(field="kinds", expected="au moins un type d'identifiant")
+        raise InvalidInput(field="kinds", expected="type d'identifiant")
     return chosen
