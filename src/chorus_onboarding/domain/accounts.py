@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
+from ..i18n import labelled
 from . import events
 from .emails import EmailAddress
 from .errors import (
@@ -37,6 +38,7 @@ from .text import printable_text
 from .tokens import IssuedToken, PendingToken
 
 
+@labelled("state")
 class AccountState(enum.Enum):
     """The five states of an account."""
 

@@ -19,6 +19,7 @@ from .arguments import progress_argument, text_argument, typed_question
 from .checks import FieldChecks
 from .context import Context
 from .loaders import (
+    account_to_read,
     acting_account,
     is_support,
     require_support,
@@ -74,12 +75,9 @@ _MAX_NAMES = 20
 
 
 def account(ctx: Context, actor: Actor, account_id: str | None = None) -> AccountView:
-    """The actor's own account (or, for support, any account)."""
+    """The actor's own account, in any state but deactivated (or, for support, any account)."""
     with ctx.unit_of_work() as uow:
-        if account_id is None:
-            return AccountView.of(acting_account(uow, actor))
-        require_support(actor)
-        return AccountView.of(target_account(uow, account_id))
+        return AccountView.of(account_to_read(uow, actor, account_id))
 
 
 def password_strength(
