@@ -192,7 +192,6 @@ def test_can_access_agrees_with_the_rule_written_plainly(
     )
 
 
-
 @given(
     st.sampled_from(list(AccountState)),
     structures(),
@@ -213,6 +212,7 @@ def test_the_rights_listed_are_exactly_those_can_access_grants(
             granted = membership.can_access(account, structure, held, rights, espace, mode)
             covered = any(r.espace is espace and r.habilitation.covers(mode) for r in listed)
             assert granted == covered, (espace, mode, listed)
+
 
 CONDITIONS = ("account", "structure", "espace", "mode", "attachment", "right")
 
