@@ -181,7 +181,8 @@ def lift_login_suspension(ctx: Context, actor: Actor, account_id: str) -> bool:
 def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
     """Send a new activation email (cancelling the previous link); return its deadline.
 
-    For an account pending activation or expired. Support may, and so may
+    For an account pending activation or expired, and (support only) for one
+    support deactivated before it was ever activated. Support may, and so may
     a manager of a structure the user is attached to or asks to join (the
     action goes into that structure's history).
     """
@@ -199,7 +200,12 @@ def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
                 ),
             )
         now = ctx.now()
-        account.issue_activation(ctx.ports.tokens.issue(), now, ctx.settings.activation_validity)
+        account.issue_activation(
+            ctx.ports.tokens.issue(),
+            now,
+            ctx.settings.activation_validity,
+            by_support=managed is None,
+        )
         if managed is not None:
             ctx.log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
         uow.commit()
