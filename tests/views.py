@@ -64,4 +64,8 @@ def every_result(world: World) -> list[object]:
         *decided,
         *pending_subscriptions,
         *service.my_subscriptions(paul),
+        *service.my_authorisations(louise),
+        *service.my_authorisations(paul),
+        service.my_requests(paul),
+        service.my_requests(louise),
     ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext
 import re
 import string
+import typing
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -99,6 +100,41 @@ def N_(text: str) -> str:  # noqa: N802
 def NP_(context: str, text: str) -> str:  # noqa: N802
     """Marks ``text`` within ``context`` for extraction; gives the text back unchanged."""
     return text
+
+
+_LABEL_CONTEXTS: dict[type, str] = {}
+
+L = typing.TypeVar("L", bound=type)
+
+
+def labelled(context: str) -> typing.Callable[[L], L]:
+    """Class decorator: the class's ``label`` (French) is translated within ``context``.
+
+    For the enums a page shows (an account's state, an espace, a right...):
+    :func:`label_in` then gives a value's label in any language.
+    """
+
+    def register(cls: L) -> L:
+        _LABEL_CONTEXTS[cls] = context
+        return cls
+
+    return register
+
+
+def label_in(value: object, language: str = "fr") -> str:
+    """The ``label`` of ``value`` (an espace, a right, a state...) in ``language``.
+
+    ``label_in(Habilitation.MODIFICATION, "en")`` is ``"view and modify"``.
+    A value of a class not :func:`labelled` is refused.
+    """
+    context = _LABEL_CONTEXTS.get(type(value))
+    label = getattr(value, "label", None)
+    if context is None or not isinstance(label, str):
+        # Imported here: the errors read their texts through this module.
+        from .domain.errors import InvalidInput
+
+        raise InvalidInput(field="value", expected="valeur qui a un libellé")
+    return translate(language, label, context)
 
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -57,6 +57,7 @@ from .service.access import StructureUser
 from .service.account_management import AccountView
 from .service.attachments import AttachmentView, BatchOutcome
 from .service.authentication import LoginResult, PasswordResetChallenge
+from .service.my_account import Authorisation, RequestHistory
 from .service.registration import Registration
 from .service.structures import StructureSummary, StructureView
 from .service.subscriptions import SubscriptionView
@@ -72,6 +73,7 @@ Json = Any
 VIEWS: tuple[type, ...] = (
     AccountView,
     AttachmentView,
+    Authorisation,
     BatchOutcome,
     CompanyRecord,
     LoginResult,
@@ -79,6 +81,7 @@ VIEWS: tuple[type, ...] = (
     PasswordResetChallenge,
     PasswordStrength,
     Registration,
+    RequestHistory,
     StructureSummary,
     StructureUser,
     StructureView,

@@ -303,6 +303,8 @@ def _membership_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "revoke_subscription": {"actor": me, "subscription_id": scene.granted_id, "reason": "Non"},
         "pending_subscription_requests": {"actor": me, "structure_id": structure_id},
         "my_subscriptions": {"actor": member},
+        "my_authorisations": {"actor": Actor.support(), "account_id": member.account_id},
+        "my_requests": {"actor": Actor.support(), "account_id": member.account_id},
         "can_access": {
             "account_id": member.account_id,
             "structure_id": structure_id,

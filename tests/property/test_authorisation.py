@@ -278,6 +278,11 @@ def _on_accounts() -> dict[str, Attack]:
         "deactivate_account": aim(lambda s, a, t: s.deactivate_account(a, t.account())),
         "reactivate_account": aim(lambda s, a, t: s.reactivate_account(a, t.account())),
         "resend_activation": aim(lambda s, a, t: s.resend_activation(a, t.account())),
+        # Another account's "Mon compte" pages: support's to read, no one else's.
+        "my_attachments": aim(lambda s, a, t: s.my_attachments(a, t.account())),
+        "my_subscriptions": aim(lambda s, a, t: s.my_subscriptions(a, t.account())),
+        "my_authorisations": aim(lambda s, a, t: s.my_authorisations(a, t.account())),
+        "my_requests": aim(lambda s, a, t: s.my_requests(a, t.account())),
     }
 
 
@@ -336,8 +341,6 @@ OWN_DATA_ONLY = {
     "change_contact_email": "changes the actor's own contact email",
     "change_password": "changes the actor's own password (the current one is required)",
     "change_secret_question": "changes the actor's own secret question",
-    "my_attachments": "lists the actor's own attachments",
-    "my_subscriptions": "lists the actor's own subscriptions",
     "managed_structures": "lists the structures the actor manages",
     # Acts of the actor's own, which others' consent then decides.
     "request_attachment": "asks to join: nothing is granted until a manager validates",

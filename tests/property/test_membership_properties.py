@@ -192,6 +192,28 @@ def test_can_access_agrees_with_the_rule_written_plainly(
     )
 
 
+@given(
+    st.sampled_from(list(AccountState)),
+    structures(),
+    attachments(),
+    subscriptions(),
+)
+def test_the_rights_listed_are_exactly_those_can_access_grants(
+    state: AccountState,
+    structure: Structure,
+    held: list[Attachment],
+    rights: list[Subscription],
+) -> None:
+    """ "Mes habilitations" (held_rights) lists a right, in a mode, exactly when can_access grants it."""
+    account = _account(state)
+    listed = membership.held_rights(account, structure, held, rights)
+    for espace in Espace:
+        for mode in MODES:
+            granted = membership.can_access(account, structure, held, rights, espace, mode)
+            covered = any(r.espace is espace and r.habilitation.covers(mode) for r in listed)
+            assert granted == covered, (espace, mode, listed)
+
+
 CONDITIONS = ("account", "structure", "espace", "mode", "attachment", "right")
 
 

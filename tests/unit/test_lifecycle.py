@@ -75,9 +75,14 @@ def test_the_account_table_allows_exactly_the_documented_moves() -> None:
         (s.CREATED, "send_activation", s.ACTIVATION_PENDING),
         (s.ACTIVATION_PENDING, "resend_activation", s.ACTIVATION_PENDING),
         (s.EXPIRED, "resend_activation", s.ACTIVATION_PENDING),
+        # Support reopens an account it closed before activation with a new link.
+        (s.DEACTIVATED, "resend_activation", s.ACTIVATION_PENDING),
         (s.ACTIVATION_PENDING, "activate", s.ACTIVE),
         (s.ACTIVATION_PENDING, "expire", s.EXPIRED),
         (s.ACTIVE, "deactivate", s.DEACTIVATED),
+        # Support closes an account still pending activation, or expired.
+        (s.ACTIVATION_PENDING, "deactivate", s.DEACTIVATED),
+        (s.EXPIRED, "deactivate", s.DEACTIVATED),
         (s.DEACTIVATED, "reactivate", s.ACTIVE),
     }
 
@@ -86,7 +91,7 @@ def test_the_diagram_is_drawn_from_the_table() -> None:
     diagram = ACCOUNT_LIFECYCLE.mermaid()
     assert diagram.startswith("stateDiagram-v2\n")
     assert "    ACTIVATION_PENDING --> EXPIRED: expire" in diagram
-    assert diagram.count("-->") == 7
+    assert diagram.count("-->") == 10
 
 
 def test_allowed_events_are_listed_in_table_order() -> None:
@@ -94,5 +99,9 @@ def test_allowed_events_are_listed_in_table_order() -> None:
         "resend_activation",
         "activate",
         "expire",
+        "deactivate",
     )
-    assert ACCOUNT_LIFECYCLE.allowed_events(AccountState.DEACTIVATED) == ("reactivate",)
+    assert ACCOUNT_LIFECYCLE.allowed_events(AccountState.DEACTIVATED) == (
+        "resend_activation",
+        "reactivate",
+    )

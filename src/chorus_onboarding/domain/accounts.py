@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
+from ..i18n import labelled
 from . import events
 from .emails import EmailAddress
 from .errors import (
@@ -28,6 +29,8 @@ from .errors import (
     ActivationExpired,
     ContactEmailUnchanged,
     InvalidInput,
+    InvalidTransition,
+    NeverActivated,
     ResetLinkExpired,
     TokenInvalid,
     WrongCurrentPassword,
@@ -37,6 +40,7 @@ from .text import printable_text
 from .tokens import IssuedToken, PendingToken
 
 
+@labelled("state")
 class AccountState(enum.Enum):
     """The five states of an account."""
 
@@ -58,10 +62,14 @@ ACCOUNT_LIFECYCLE: Lifecycle[AccountState] = Lifecycle(
     AccountState,
     [
         Transition("send_activation", (_S.CREATED,), _S.ACTIVATION_PENDING),
-        Transition("resend_activation", (_S.ACTIVATION_PENDING, _S.EXPIRED), _S.ACTIVATION_PENDING),
+        Transition(
+            "resend_activation",
+            (_S.ACTIVATION_PENDING, _S.EXPIRED, _S.DEACTIVATED),
+            _S.ACTIVATION_PENDING,
+        ),
         Transition("activate", (_S.ACTIVATION_PENDING,), _S.ACTIVE),
         Transition("expire", (_S.ACTIVATION_PENDING,), _S.EXPIRED),
-        Transition("deactivate", (_S.ACTIVE,), _S.DEACTIVATED),
+        Transition("deactivate", (_S.ACTIVE, _S.ACTIVATION_PENDING, _S.EXPIRED), _S.DEACTIVATED),
         Transition("reactivate", (_S.DEACTIVATED,), _S.ACTIVE),
     ],
 )
@@ -202,10 +210,27 @@ class Account(events.RecordsEvents):
 
     # --- activation -------------------------------------------------------
 
-    def issue_activation(self, token: IssuedToken, now: datetime, validity: timedelta) -> None:
-        """Send (or resend) the activation link; a resend cancels the previous one."""
+    @property
+    def was_activated(self) -> bool:
+        """Whether its owner ever chose a password (activated it)."""
+        return self.password_hash is not None
+
+    def issue_activation(
+        self, token: IssuedToken, now: datetime, validity: timedelta, *, by_support: bool = False
+    ) -> None:
+        """Send (or resend) the activation link; a resend cancels the previous one.
+
+        An account support deactivated before it was ever activated comes
+        back this way, by support's hand alone; one that was activated comes
+        back by reactivation.
+        """
         resent = self.state is not AccountState.CREATED
+        if self.state is AccountState.DEACTIVATED and (self.was_activated or not by_support):
+            raise InvalidTransition(
+                entity="compte", from_state=self.state.value, event="resend_activation"
+            )
         ACCOUNT_LIFECYCLE.fire(self, "resend_activation" if resent else "send_activation")
+        self.deactivated_by_support = False
         self.activation = PendingToken.issue(token, now, validity)
         self._record(
             events.ActivationLinkIssued(
@@ -389,10 +414,15 @@ class Account(events.RecordsEvents):
         """Close the account; its links die and its sessions go stale.
 
         Deactivated by someone else than its owner (support), it can only be
-        reactivated by support.
+        reactivated by support. Support may close an account still pending
+        activation too: its activation link dies with it.
         """
+        if by_owner:
+            # Only an active owner can act at all; the other sources are support's.
+            ACCOUNT_LIFECYCLE.require(self, [AccountState.ACTIVE], "deactivate")
         ACCOUNT_LIFECYCLE.fire(self, "deactivate")
         self._credentials_changed()
+        self.activation = None
         self.deactivated_by_support = not by_owner
         self.reactivation_asked_at = None
         self._record(
@@ -437,6 +467,8 @@ class Account(events.RecordsEvents):
         With ``digest`` (the owner followed the emailed link) the link must be
         live; without it the caller has checked the actor's right.
         """
+        if self.state is AccountState.DEACTIVATED and not self.was_activated:
+            raise NeverActivated()
         if digest is not None:
             link = self.reactivation
             if (

@@ -563,6 +563,16 @@ class RuleViolation(OnboardingError):
     message_fr = N_("Opération refusée par les règles de Chorus Pro.")
 
 
+class NeverActivated(RuleViolation):
+    """An account deactivated before its owner activated it has no password to come back with.
+
+    Support sends it a new activation link instead (``resend_activation``).
+    """
+
+    code = "never_activated"
+    message_fr = N_("Ce compte n'a jamais été activé : envoyez-lui un nouveau lien d'activation.")
+
+
 class InvitationLapsed(RuleViolation):
     """The invitation was not answered in time: ask the manager for a new one."""
 

@@ -15,13 +15,14 @@ from typing import Any
 import attrs
 from attrs import field, frozen
 
-from ..i18n import NP_
+from ..i18n import NP_, labelled
 from .checks import instance, member, optional
 from .choices import member_of
 from .errors import InvalidInput, InvalidPacage, RequiredField
 from .identifiers import Pacage
 
 
+@labelled("habilitation")
 class Habilitation(enum.Enum):
     """A right on an espace; modification implies consultation."""
 
@@ -90,6 +91,7 @@ class Parameter(enum.Enum):
     CATEGORIE_BENEFICIAIRE = "categorie_beneficiaire"
 
 
+@labelled("espace")
 class Espace(enum.Enum):
     """The espaces of the portal, with their label, description and rules."""
 

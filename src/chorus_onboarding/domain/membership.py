@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from .accounts import Account
+from attrs import frozen
+
+from .accounts import Account, AccountState
 from .attachments import Attachment, AttachmentState
 from .errors import (
     ActivationResendNotAllowed,
@@ -59,6 +61,18 @@ def may_act(account: Account | None) -> bool:
 def ensure_may_act(account: Account | None) -> Account:
     """The account, once :func:`may_act` holds; else :class:`ActorNotActive`."""
     if account is None or not account.is_active:
+        raise ActorNotActive()
+    return account
+
+
+def ensure_may_read_own(account: Account | None) -> Account:
+    """The account, for reading its own "Mon compte" pages; else :class:`ActorNotActive`.
+
+    Reading asks less than acting: an account pending activation sees the
+    requests its registration made, an expired one what it had. A
+    deactivated account has left the portal (support still reads it).
+    """
+    if account is None or account.state is AccountState.DEACTIVATED:
         raise ActorNotActive()
     return account
 
@@ -607,6 +621,69 @@ def can_access(
         and s.service in opened.services
         for s in subscriptions
     )
+
+
+@frozen
+class HeldRight:
+    """A right an account holds now on an espace of a structure: what :func:`can_access` grants.
+
+    ``subscription`` is the validated subscription that gives it, None for
+    the principal manager, who holds every right on the open espaces
+    without subscribing (``service`` is then None: every service).
+    """
+
+    espace: Espace
+    habilitation: Habilitation
+    service: str | None
+    subscription: Subscription | None
+
+
+_STRONGEST_FIRST = (Habilitation.MODIFICATION, Habilitation.CONSULTATION_UNIQUEMENT)
+
+
+def held_rights(
+    account: Account | None,
+    structure: Structure | None,
+    attachments: Iterable[Attachment],
+    subscriptions: Iterable[Subscription],
+) -> list[HeldRight]:
+    """Every right ``can_access`` grants the account on the structure now, each in its strongest mode.
+
+    Listed under the same conditions as :func:`can_access`, so that "Mes
+    habilitations" never shows a right the portal would refuse, nor hides
+    one it grants.
+    """
+    if account is None or structure is None:
+        return []
+    if not account.is_active or not structure.is_active:
+        return []
+    if not is_attached(structure, account.id, attachments):
+        return []
+    principal = structure.is_principal(account.id)
+    own = [
+        s for s in subscriptions if s.account_id == account.id and s.structure_id == structure.id
+    ]
+    held: list[HeldRight] = []
+    for opened in structure.espaces:
+        if principal:
+            mode = next((m for m in _STRONGEST_FIRST if opened.allows(m)), None)
+            if mode is not None:
+                held.append(HeldRight(opened.espace, mode, None, None))
+            continue
+        for subscription in own:
+            if subscription.service not in opened.services:
+                continue
+            mode = next(
+                (
+                    m
+                    for m in _STRONGEST_FIRST
+                    if opened.allows(m) and subscription.covers(opened.espace, m)
+                ),
+                None,
+            )
+            if mode is not None:
+                held.append(HeldRight(opened.espace, mode, subscription.service, subscription))
+    return held
 
 
 # --- activation emails -------------------------------------------------------------

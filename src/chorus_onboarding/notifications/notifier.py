@@ -24,7 +24,15 @@ from ..domain import events
 from ..domain.errors import InvalidInput
 from ..domain.states import AttachmentState, SubscriptionState
 from ..domain.structures import DEFAULT_SERVICE, DEFAULT_SERVICE_NAME
-from ..i18n import PARIS, fill, format_instant, time_zone_named, translate, translations
+from ..i18n import (
+    PARIS,
+    fill,
+    format_instant,
+    label_in,
+    time_zone_named,
+    translate,
+    translations,
+)
 from ..ports import NotificationFacts, OutboxEntry, OutgoingEmail, Person, TokenGenerator
 from .templates import Templates
 
@@ -155,15 +163,11 @@ class Notifier:
     def _time(self, instant: datetime) -> str:
         return format_instant(instant, self.language, self.time_zone)
 
-    def _term(self, context: str, label: str) -> str:
-        """A name of the portal (an espace, a right) in the emails' language."""
-        return translate(self.language, label, context)
-
     def _service_name(self, code: str, names: Mapping[str, str]) -> str:
         name = names.get(code, code)
         # The service every structure has is named by the library: in the reader's language.
         if code == DEFAULT_SERVICE and name == DEFAULT_SERVICE_NAME:
-            return self._term("service", name)
+            return translate(self.language, name, "service")
         return name
 
     def _reason_line(self, reason: str) -> str:
@@ -381,8 +385,8 @@ class Notifier:
         context = {
             "requester_name": f"{requester.first_name} {requester.last_name}",
             "structure_name": structure.name,
-            "espace": self._term("espace", event.espace.label),
-            "habilitation": self._term("habilitation", event.habilitation.label),
+            "espace": label_in(event.espace, self.language),
+            "habilitation": label_in(event.habilitation, self.language),
             "service_name": self._service_name(event.service, structure.services),
         }
         return [_Draft((principal.contact_email,), "subscription_requested", context)]
@@ -400,8 +404,8 @@ class Notifier:
             "subscription_decided",
             _contact,
             structure_name=structure.name,
-            espace=self._term("espace", event.espace.label),
-            habilitation=self._term("habilitation", event.habilitation.label),
+            espace=label_in(event.espace, self.language),
+            habilitation=label_in(event.habilitation, self.language),
             outcome=self._word(f"outcome_{event.outcome.name}"),
             reason_line=self._reason_line(event.reason),
         )

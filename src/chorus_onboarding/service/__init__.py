@@ -2,18 +2,21 @@
 
 from .access import Right, StructureUser
 from .account_management import AccountView
-from .attachments import AttachmentView, BatchOutcome
+from .attachments import AttachmentOrigin, AttachmentView, BatchOutcome
 from .authentication import LoginResult, PasswordResetChallenge
 from .context import Ports
 from .facade import OnboardingService
 from .grants import EspaceGrant
+from .my_account import Authorisation, RequestHistory
 from .registration import Registration
 from .structures import StructureSummary, StructureView
 from .subscriptions import SubscriptionView
 
 __all__ = [
     "AccountView",
+    "AttachmentOrigin",
     "AttachmentView",
+    "Authorisation",
     "BatchOutcome",
     "EspaceGrant",
     "LoginResult",
@@ -21,6 +24,7 @@ __all__ = [
     "PasswordResetChallenge",
     "Ports",
     "Registration",
+    "RequestHistory",
     "Right",
     "StructureSummary",
     "StructureUser",

@@ -19,6 +19,7 @@ from .arguments import progress_argument, text_argument, typed_question
 from .checks import FieldChecks
 from .context import Context
 from .loaders import (
+    account_to_read,
     acting_account,
     is_support,
     require_support,
@@ -74,12 +75,9 @@ _MAX_NAMES = 20
 
 
 def account(ctx: Context, actor: Actor, account_id: str | None = None) -> AccountView:
-    """The actor's own account (or, for support, any account)."""
+    """The actor's own account, in any state but deactivated (or, for support, any account)."""
     with ctx.unit_of_work() as uow:
-        if account_id is None:
-            return AccountView.of(acting_account(uow, actor))
-        require_support(actor)
-        return AccountView.of(target_account(uow, account_id))
+        return AccountView.of(account_to_read(uow, actor, account_id))
 
 
 def password_strength(
@@ -183,7 +181,8 @@ def lift_login_suspension(ctx: Context, actor: Actor, account_id: str) -> bool:
 def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
     """Send a new activation email (cancelling the previous link); return its deadline.
 
-    For an account pending activation or expired. Support may, and so may
+    For an account pending activation or expired, and (support only) for one
+    support deactivated before it was ever activated. Support may, and so may
     a manager of a structure the user is attached to or asks to join (the
     action goes into that structure's history).
     """
@@ -201,7 +200,12 @@ def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
                 ),
             )
         now = ctx.now()
-        account.issue_activation(ctx.ports.tokens.issue(), now, ctx.settings.activation_validity)
+        account.issue_activation(
+            ctx.ports.tokens.issue(),
+            now,
+            ctx.settings.activation_validity,
+            by_support=managed is None,
+        )
         if managed is not None:
             ctx.log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
         uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -26,11 +27,32 @@ from .arguments import note_argument
 from .context import Context
 from .grants import EspaceGrant, espace_rights, grant
 from .loaders import (
+    account_to_read,
     acting_account,
     as_manager,
     existing_structure,
     names,
 )
+
+
+class AttachmentOrigin(enum.Enum):
+    """How an attachment came about."""
+
+    REQUEST = "DEMANDE"
+    """The user asked to join; a manager decides."""
+    INVITATION = "INVITATION"
+    """A manager invited the user, who answers."""
+    CREATION = "CREATION"
+    """The user created the structure: attached at once."""
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> AttachmentOrigin:
+        """Where ``attachment`` came from (a creator's attachment is the one they decided themselves)."""
+        if attachment.invited_by is not None:
+            return cls.INVITATION
+        if attachment.decided_by == attachment.account_id:
+            return cls.CREATION
+        return cls.REQUEST
 
 
 @frozen
@@ -47,6 +69,7 @@ class AttachmentView:
     requested_at: datetime
     decided_at: datetime | None
     reason: str
+    origin: AttachmentOrigin
 
 
 @frozen
@@ -69,7 +92,7 @@ _MAX_BATCH = 1000
 # --- helpers ---------------------------------------------------------------
 
 
-def _view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
+def attachment_view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
     user_name, login_email, structure_name = names(
         uow, attachment.account_id, attachment.structure_id
     )
@@ -84,6 +107,7 @@ def _view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
         requested_at=attachment.requested_at,
         decided_at=attachment.decided_at,
         reason=attachment.reason,
+        origin=AttachmentOrigin.of(attachment),
     )
 
 
@@ -149,16 +173,22 @@ def withdraw_attachment_request(ctx: Context, actor: Actor, attachment_id: str) 
         uow.commit()
 
 
-def my_attachments(ctx: Context, actor: Actor) -> list[AttachmentView]:
-    """ "Mes rattachements aux structures": the actor's attachments, newest first."""
+def my_attachments(
+    ctx: Context, actor: Actor, account_id: str | None = None
+) -> list[AttachmentView]:
+    """ "Mes rattachements aux structures": the actor's attachments in every state, newest first.
+
+    Readable in any state of the account but deactivated (pending activation
+    included); support names the account to read anyone's.
+    """
     with ctx.unit_of_work() as uow:
-        account = acting_account(uow, actor)
+        account = account_to_read(uow, actor, account_id)
         found = sorted(
             uow.attachments.for_account(account.id),
             key=lambda a: (a.requested_at, a.id),
             reverse=True,
         )
-        return [_view(uow, a) for a in found]
+        return [attachment_view(uow, a) for a in found]
 
 
 # --- the managers' side ------------------------------------------------------
@@ -175,7 +205,9 @@ def pending_attachment_requests(
             for a in uow.attachments.for_structure(structure.id)
             if a.state is AttachmentState.PENDING
         ]
-        return [_view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))]
+        return [
+            attachment_view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))
+        ]
 
 
 def validate_attachment(

@@ -45,6 +45,7 @@ from . import (
     account_management,
     attachments,
     authentication,
+    my_account,
     registration,
     structures,
     subscriptions,
@@ -152,6 +153,11 @@ class OnboardingService:
     revoke_subscription = command(subscriptions.revoke_subscription)
     pending_subscription_requests = query(subscriptions.pending_subscription_requests)
     my_subscriptions = query(subscriptions.my_subscriptions)
+
+    # --- "Mon compte": my authorisations, the history of my requests ------------
+
+    my_authorisations = query(my_account.my_authorisations)
+    my_requests = query(my_account.my_requests)
 
     # --- access, computed live ---------------------------------------------------
 

@@ -43,6 +43,20 @@ def require_support(actor: object) -> None:
         raise Forbidden()
 
 
+def account_to_read(uow: UnitOfWork, actor: object, account_id: object) -> Account:
+    """The account whose "Mon compte" pages are read: the actor's own, or (support) any.
+
+    ``account_id`` None names the actor's own account, readable in any state
+    but deactivated; naming an account is for support alone.
+    """
+    if account_id is None:
+        if not isinstance(actor, Actor) or actor.account_id is None:
+            raise Forbidden()
+        return membership.ensure_may_read_own(uow.accounts.get(actor.account_id))
+    require_support(actor)
+    return target_account(uow, account_id)
+
+
 def existing_structure(uow: UnitOfWork, structure_id: object) -> Structure:
     """The structure a use case acts on, by id."""
     if not isinstance(structure_id, str):

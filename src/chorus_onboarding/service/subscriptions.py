@@ -21,6 +21,7 @@ from .arguments import note_argument
 from .context import Context
 from .grants import parse_habilitation
 from .loaders import (
+    account_to_read,
     acting_account,
     existing_structure,
     names,
@@ -43,10 +44,11 @@ class SubscriptionView:
     request_date: date
     comment: str
     requested_at: datetime
+    decided_at: datetime | None
     reason: str
 
 
-def _subscription_view(uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
+def subscription_view(uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
     user_name, _, structure_name = names(uow, subscription.account_id, subscription.structure_id)
     return SubscriptionView(
         id=subscription.id,
@@ -61,6 +63,7 @@ def _subscription_view(uow: UnitOfWork, subscription: Subscription) -> Subscript
         request_date=subscription.request_date,
         comment=subscription.comment,
         requested_at=subscription.requested_at,
+        decided_at=subscription.decided_at,
         reason=subscription.reason,
     )
 
@@ -223,18 +226,23 @@ def pending_subscription_requests(
             if s.state is SubscriptionState.EN_COURS_DE_VALIDATION
         ]
         return [
-            _subscription_view(uow, s)
-            for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
+            subscription_view(uow, s) for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
         ]
 
 
-def my_subscriptions(ctx: Context, actor: Actor) -> list[SubscriptionView]:
-    """ "Mes abonnements aux espaces": the actor's subscriptions, newest first."""
+def my_subscriptions(
+    ctx: Context, actor: Actor, account_id: str | None = None
+) -> list[SubscriptionView]:
+    """ "Mes abonnements aux espaces": the actor's subscriptions in every state, newest first.
+
+    Readable in any state of the account but deactivated; support names the
+    account to read anyone's.
+    """
     with ctx.unit_of_work() as uow:
-        account = acting_account(uow, actor)
+        account = account_to_read(uow, actor, account_id)
         mine = sorted(
             uow.subscriptions.for_account(account.id),
             key=lambda s: (s.requested_at, s.id),
             reverse=True,
         )
-        return [_subscription_view(uow, s) for s in mine]
+        return [subscription_view(uow, s) for s in mine]
