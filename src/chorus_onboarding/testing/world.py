@@ -34,6 +34,7 @@ from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.domain.errors import ExtraNotInstalled, InvalidInput
+from chorus_onboarding.ports import PasswordHasher
 from chorus_onboarding.service.grants import parse_habilitation
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
 
@@ -280,13 +281,15 @@ def build_world(
     url: str | None = None,
     clock: FrozenClock | None = None,
     mailbox: MemoryMailbox | None = None,
+    hasher: PasswordHasher | None = None,
     **settings: object,
 ) -> World:
     """A fresh world on ``store``; other keyword arguments become settings.
 
     The same fakes everywhere: a :class:`FrozenClock`, readable sequential
     ids, a fast (insecure) hasher, a :class:`MemoryMailbox`, the captcha
-    answer ``XWWXS`` and the sample company register. ``store="sqlite"``
+    answer ``XWWXS`` and the sample company register (``hasher`` replaces
+    the fast one: the real argon2id, a hasher that watches its input...). ``store="sqlite"``
     needs ``path`` (the file, created with its schema) and the ``sql`` extra;
     ``store="postgresql"`` needs ``url`` and the ``postgresql`` extra, and
     leaves the rows already there (:func:`empty_database` removes them). A
@@ -302,7 +305,7 @@ def build_world(
     parts: dict[str, Any] = {
         "clock": clock,
         "ids": SequentialIds(),
-        "hasher": FastInsecureHasher(),
+        "hasher": hasher or FastInsecureHasher(),
         "mailer": mailbox,
     }
     if store == "memory":
