@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from chorus_onboarding.adapters.sql import prepare, url_engine
-from chorus_onboarding.adapters.sql.schema import metadata
+from chorus_onboarding.testing.world import empty_database
 
 URL = os.environ.get("CHORUS_TEST_POSTGRES_URL", "")
 
@@ -23,20 +21,6 @@ def require_postgres() -> str:
     return URL
 
 
-_ENGINE: Engine | None = None
-
-
 def empty_postgres() -> Engine:
-    """An engine on the test database, emptied of the library's rows."""
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = prepare(url_engine(require_postgres()), upgrade=True)
-    tables = ", ".join(
-        table.name for table in metadata.sorted_tables if table.name != "co_schema_version"
-    )
-    with _ENGINE.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY"))
-        connection.execute(
-            text("INSERT INTO co_counters (name, value) VALUES ('assigned_identifiers', 0)")
-        )
-    return _ENGINE
+    """An engine on the test database, emptied of the library's rows (the kit's emptying)."""
+    return empty_database(require_postgres())

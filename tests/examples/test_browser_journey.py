@@ -47,7 +47,7 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A headless Chromium driven through Debian's chromedriver."""
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if chromium is None or driver is None:
@@ -64,7 +64,11 @@ def browser() -> Iterator[Any]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
         options.add_argument(argument)  # no sandbox: CI runs as root
     options.add_argument("--window-size=1000,1200")
-    chrome = webdriver.Chrome(options=options, service=Service(executable_path=str(driver)))
+    # Chromium leaves its singleton socket's folder in TMPDIR after quit(): give
+    # the driver and the browser one of pytest's, which pytest removes.
+    scratch = {**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("chromium"))}
+    service = Service(executable_path=str(driver), env=scratch)
+    chrome = webdriver.Chrome(options=options, service=service)
     try:
         yield chrome
     finally:

@@ -48,8 +48,13 @@ LATE = "tardif@exemple.fr"
 # --- the demo and the diagrams ---------------------------------------------------------
 
 
-def test_the_demo_tells_every_journey_of_this_release(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_demo_tells_every_journey_of_this_release(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The demo keeps its file in the working folder: a temporary one, not the repository.
+    monkeypatch.chdir(tmp_path)
     assert main(["demo"]) == 0
+    assert (tmp_path / "chorus-onboarding-demo.sqlite3").is_file()
     told = capsys.readouterr().out
     for heading in (
         "Parcours 1 ",

@@ -35,19 +35,13 @@ from chorus_onboarding import (
     EspaceGrant,
     Habilitation,
     OnboardingError,
-    OnboardingService,
-    OnboardingSettings,
     StructureStatus,
 )
 from chorus_onboarding.actors import ActorKind
-from chorus_onboarding.adapters.captcha import FixedCaptcha
-from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import Argon2Hasher, FastInsecureHasher
-from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.ports import PasswordHasher
 from chorus_onboarding.relay import RelayWorker
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
-from chorus_onboarding.testing.world import PASSWORD, TEST_SECRET_KEY, World
+from chorus_onboarding.testing.world import PASSWORD, World, build_world
 from tests.integration import test_robustness as robustness
 from tests.integration.test_robustness import JUNK, Scene, _calls, _public_methods
 from tests.postgres import empty_postgres, require_postgres
@@ -55,31 +49,15 @@ from tests.postgres import empty_postgres, require_postgres
 # --- worlds and scenes ------------------------------------------------------------
 
 
-def _service(
-    store: str, folder: Path, number: int, hasher: PasswordHasher
-) -> tuple[OnboardingService, FrozenClock, MemoryMailbox]:
-    """A fresh, empty service on ``store`` (a new SQLite file each time)."""
-    clock, mailbox = FrozenClock(), MemoryMailbox()
-    common: dict[str, Any] = {
-        "clock": clock,
-        "mailer": mailbox,
-        "hasher": hasher,
-        "ids": SequentialIds(),
-    }
-    # What a database-backed service requires: no demo part stands in for them.
-    database: dict[str, Any] = {
-        "captcha": FixedCaptcha(),
-        "directory": MemoryCompanyDirectory(),
-        "settings": OnboardingSettings(secret_key=TEST_SECRET_KEY),
-    }
-    if store == "memory":
-        service = OnboardingService.in_memory(**common)
-    elif store == "sqlite":
-        service = OnboardingService.sqlite(folder / f"fuzz-{number}.sqlite3", **common, **database)
-    else:
-        url = empty_postgres().url.render_as_string(hide_password=False)
-        service = OnboardingService.from_url(url, **common, **database)
-    return service, clock, mailbox
+def _world(store: str, folder: Path, number: int, hasher: PasswordHasher) -> World:
+    """A fresh, empty world on ``store`` (a new SQLite file each time)."""
+    url = (
+        empty_postgres().url.render_as_string(hide_password=False)
+        if store == "postgresql"
+        else None
+    )
+    path = folder / f"fuzz-{number}.sqlite3"
+    return build_world(store=store, path=path, url=url, hasher=hasher)  # type: ignore[arg-type]
 
 
 def _scene(world: World) -> Scene:
@@ -370,10 +348,7 @@ class Fuzz:
         if self.scene is None or self.age >= SCENE_LIFETIME:
             self.close()
             self.scenes += 1
-            service, clock, mailbox = _service(
-                self.store, self.folder, self.scenes, FastInsecureHasher()
-            )
-            self.scene = _scene(World(service, clock, mailbox))
+            self.scene = _scene(_world(self.store, self.folder, self.scenes, FastInsecureHasher()))
             self.valid = _calls(self.scene)
             anything = _junk(_borrowed(self.valid, self.scene))
             self.junk = {
@@ -550,8 +525,7 @@ def _password_calls(scene: Scene, junk: object) -> dict[str, dict[str, Any]]:
 
 def _scene_on_sqlite(folder: Path, hasher: PasswordHasher, number: int) -> Scene:
     """The scene on a new SQLite file, passwords hashed by ``hasher``."""
-    service, clock, mailbox = _service("sqlite", folder, number, hasher)
-    return _scene(World(service, clock, mailbox))
+    return _scene(_world("sqlite", folder, number, hasher))
 
 
 def test_junk_passwords_under_the_real_argon2_on_sqlite_raise_only_the_library_s_errors(

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from chorus_onboarding import Actor, OnboardingError, OnboardingService, OnboardingSettings
-from chorus_onboarding.adapters.captcha import FixedCaptcha
-from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
-from chorus_onboarding.adapters.hashing import Argon2Hasher, FastInsecureHasher
-from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding import Actor, OnboardingError, OnboardingService
+from chorus_onboarding.adapters.hashing import Argon2Hasher
 from chorus_onboarding.errors import (
     AuthenticationFailed,
     ChallengeInvalid,
@@ -21,9 +17,8 @@ from chorus_onboarding.errors import (
     NotFound,
     TokenInvalid,
 )
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
-from chorus_onboarding.testing.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World, build_world
-from tests.postgres import empty_postgres, require_postgres
+from chorus_onboarding.testing.fakes import SequentialIds
+from chorus_onboarding.testing.world import LOUISE, PASSWORD, World, build_world
 
 # argon2id at its cheapest: the real code path, in milliseconds.
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
@@ -92,31 +87,10 @@ def test_a_junk_reset_token_tells_nothing_of_the_account_s_state() -> None:
             )
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
-    """A world on each store, so that the same junk gets the same answer everywhere."""
-    clock, mailbox = FrozenClock(), MemoryMailbox()
-    common = {
-        "clock": clock,
-        "mailer": mailbox,
-        "hasher": FastInsecureHasher(),
-        "ids": SequentialIds(),
-    }
-    database = {
-        "captcha": FixedCaptcha(),
-        "directory": MemoryCompanyDirectory(),
-        "settings": OnboardingSettings(secret_key=TEST_SECRET_KEY),
-    }
-    if request.param == "memory":
-        service = OnboardingService.in_memory(**common)  # type: ignore[arg-type]
-    elif request.param == "sqlite":
-        service = OnboardingService.sqlite(tmp_path / "db.sqlite3", **common, **database)  # type: ignore[arg-type]
-    else:
-        require_postgres()
-        url = empty_postgres().url.render_as_string(hide_password=False)
-        service = OnboardingService.from_url(url, **common, **database)  # type: ignore[arg-type]
-    with service:
-        yield World(service, clock, mailbox)
+@pytest.fixture
+def any_store(chorus_any_world: World) -> World:
+    """A world on each store (the kit's), so that the same junk gets the same answer everywhere."""
+    return chorus_any_world
 
 
 @pytest.mark.parametrize("junk", ["\x00", "id\x00", "\ud800", "a\udfff", "x" * 10_000])
