@@ -29,6 +29,12 @@ INVOICES, TRAVAUX = Espace.FACTURES_EMISES, Espace.FACTURES_TRAVAUX
 
 
 @pytest.fixture
+def world(chorus_any_world: World) -> World:
+    """Each test on memory, SQLite and PostgreSQL."""
+    return chorus_any_world
+
+
+@pytest.fixture
 def louise(world: World) -> Actor:
     return world.active_user()
 
