@@ -14,8 +14,33 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from attrs import frozen
+from attrs import Attribute, field, frozen
+
+from ..domain.errors import InvalidInput
+
+
+def count(name: str, value: object) -> int:
+    """``value`` if it is a whole number of at least 1, else :class:`InvalidInput` on ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(field=name, expected="un entier ≥ 1")
+    return value
+
+
+def seconds(name: str, value: object) -> float:
+    """``value`` if it is a finite number of seconds, 0 or more, else :class:`InvalidInput`."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e9:
+        raise InvalidInput(field=name, expected="un nombre positif ou nul")
+    return float(value)
+
+
+def _count(_: Any, attribute: Attribute[Any], value: object) -> None:
+    count(attribute.name, value)
+
+
+def _seconds(_: Any, attribute: Attribute[Any], value: object) -> None:
+    seconds(attribute.name, value)
 
 
 @frozen
@@ -29,11 +54,11 @@ class Backoff:
     (a person is waiting at the form).
     """
 
-    attempts: int = 3
+    attempts: int = field(default=3, validator=_count)
     """Tries in all, the first one included."""
-    base: float = 0.25
-    cap: float = 2.0
-    longest_retry_after: float = 5.0
+    base: float = field(default=0.25, validator=_seconds)
+    cap: float = field(default=2.0, validator=_seconds)
+    longest_retry_after: float = field(default=5.0, validator=_seconds)
 
     def delay(self, retry: int, draw: Callable[[], float] = random.random) -> float:
         """The wait before retry number ``retry`` (0 for the first retry)."""
@@ -65,8 +90,10 @@ class CircuitBreaker:
         cool_down: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.threshold = threshold
-        self.cool_down = cool_down
+        if not callable(clock):
+            raise InvalidInput(field="clock", expected="une fonction sans argument")
+        self.threshold = count("threshold", threshold)
+        self.cool_down = seconds("cool_down", cool_down)
         self._clock = clock
         self._lock = threading.Lock()
         self._failures = 0

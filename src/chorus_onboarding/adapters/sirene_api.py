@@ -25,10 +25,15 @@ from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from ..domain.errors import ExtraNotInstalled, OnboardingError, RegisterUnavailable
+from ..domain.errors import (
+    ExtraNotInstalled,
+    InvalidInput,
+    OnboardingError,
+    RegisterUnavailable,
+)
 from ..domain.identifiers import IdentifierType, Siret, StructureIdentifier
 from ..domain.structures import Address, CompanyRecord
-from .resilience import Backoff, CircuitBreaker
+from .resilience import Backoff, CircuitBreaker, seconds
 
 if TYPE_CHECKING:
     import httpx
@@ -39,6 +44,7 @@ BASE_URL = "https://recherche-entreprises.api.gouv.fr"
 MASK = "[NON-DIFFUSIBLE]"
 """What the API shows in place of a withheld value."""
 
+_LONGEST_USER_AGENT = 200
 _RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 _LARGEST_ANSWER = 1_000_000
 """Bytes: one SIRET's answer is a few kilobytes; more is not the register talking."""
@@ -86,6 +92,34 @@ class RechercheEntreprisesDirectory:
         user_agent: str = "chorus-onboarding (company register look-up)",
     ) -> None:
         http = _httpx()
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise InvalidInput(field="base_url", expected="adresse http(s)")
+        if seconds("timeout", timeout) <= 0:
+            raise InvalidInput(field="timeout", expected="durée positive en secondes")
+        if not isinstance(backoff, Backoff | None):
+            raise InvalidInput(field="backoff", expected="Backoff")
+        if not isinstance(breaker, CircuitBreaker | None):
+            raise InvalidInput(field="breaker", expected="CircuitBreaker")
+        if not isinstance(transport, http.BaseTransport | None):
+            raise InvalidInput(field="transport", expected="transport httpx ou None")
+        if not callable(sleep):
+            raise InvalidInput(
+                field="sleep", expected="fonction appelée avec une durée en secondes"
+            )
+        if not callable(draw):
+            raise InvalidInput(field="draw", expected="une fonction sans argument")
+        if (
+            not isinstance(user_agent, str)
+            or not user_agent.strip()
+            or len(user_agent) > _LONGEST_USER_AGENT
+            or not (user_agent.isascii() and user_agent.isprintable())
+        ):
+            # It goes in an HTTP header: ASCII only.
+            raise InvalidInput(
+                field="user_agent",
+                expected="texte ASCII imprimable de {maximum} caractères au plus",
+                maximum=_LONGEST_USER_AGENT,
+            )
         self.backoff = backoff or Backoff()
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
@@ -109,6 +143,8 @@ class RechercheEntreprisesDirectory:
         Raises :class:`RegisterUnavailable` when it does not answer, or when
         its circuit is open.
         """
+        if not isinstance(siret, Siret):
+            raise InvalidInput(field="siret", expected="Siret")
         if not self.breaker.allow():
             raise RegisterUnavailable(field="siret")
         try:

@@ -24,15 +24,21 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
 from attrs import frozen
 
-from ..domain.errors import OnboardingError, RegisterFileUnreadable, RegisterUnavailable
+from ..domain.errors import (
+    InvalidInput,
+    OnboardingError,
+    RegisterFileUnreadable,
+    RegisterUnavailable,
+)
 from ..domain.identifiers import IdentifierType, Siret, StructureIdentifier
 from ..domain.structures import Address, CompanyRecord, company_name
+from .resilience import count
 
 ESTABLISHMENTS_FILE = "StockEtablissement_utf8.csv"
 """The name INSEE gives the establishments' stock file."""
@@ -199,6 +205,26 @@ class LoadReport:
     path: Path
 
 
+def _path(name: str, value: object) -> Path:
+    """A file's path given as text or a path, else :class:`InvalidInput` on ``name``."""
+    if isinstance(value, str | os.PathLike) and str(value).strip():
+        try:
+            path = Path(value)
+        except TypeError:  # a PathLike whose __fspath__ gives no text
+            pass
+        else:
+            if str(path).strip() and "\0" not in str(path) and len(str(path)) <= 4096:
+                return path
+    raise InvalidInput(field=name, expected="chemin de fichier")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, a path it cannot search
+        return False
+
+
 def _value(text: str) -> str | None:
     text = text.strip()
     return None if not text or text == WITHHELD else text
@@ -318,15 +344,20 @@ def load_stock(
     raises :class:`RegisterFileUnreadable` and leaves ``database`` as it was.
     """
     started = time.perf_counter()
-    for source in (Path(establishments), Path(legal_units)):
+    places_file = _path("establishments", establishments)
+    units_file = _path("legal_units", legal_units)
+    target = _path("database", database)
+    size = count("batch", batch)
+    if progress is not None and not callable(progress):
+        raise InvalidInput(field="progress", expected="fonction appelée avec un nombre d'éléments")
+    for source in (places_file, units_file):
         # Both checked before any work, the establishments first, as they are named.
-        if not source.is_file():
+        if not _is_file(source):
             raise RegisterFileUnreadable(path=str(source), reason="missing_file")
-    target = Path(database)
     building = target.with_name(target.name + ".loading")
-    building.unlink(missing_ok=True)
     told = progress or (lambda _rows: None)
     try:
+        building.unlink(missing_ok=True)
         with closing(sqlite3.connect(building, isolation_level=None)) as connection:
             # The file is new and renamed only when complete: no journal needed.
             connection.execute("PRAGMA journal_mode = OFF")
@@ -334,10 +365,10 @@ def load_stock(
             connection.execute("BEGIN")
             _create(connection)
             units, places = (
-                _write(connection, statement, map(shape, _rows(Path(source), columns)), batch, told)
+                _write(connection, statement, map(shape, _rows(source, columns)), size, told)
                 for statement, shape, source, columns in (
-                    (_INSERT_UNIT, _legal_unit, legal_units, LEGAL_UNIT_COLUMNS),
-                    (_INSERT_PLACE, _establishment, establishments, ESTABLISHMENT_COLUMNS),
+                    (_INSERT_UNIT, _legal_unit, units_file, LEGAL_UNIT_COLUMNS),
+                    (_INSERT_PLACE, _establishment, places_file, ESTABLISHMENT_COLUMNS),
                 )
             )
             connection.executemany(
@@ -350,8 +381,12 @@ def load_stock(
             )
             connection.execute("COMMIT")
         os.replace(building, target)
+    except (sqlite3.Error, OSError) as error:
+        # No room, no right to write there, a folder in the way: the register stays as it was.
+        raise RegisterFileUnreadable(path=str(target), reason="not_writable") from error
     finally:
-        building.unlink(missing_ok=True)
+        with suppress(OSError):
+            building.unlink(missing_ok=True)
     return LoadReport(
         establishments=places,
         legal_units=units,
@@ -402,9 +437,9 @@ class SireneStockDirectory:
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
+        self.path = _path("path", path)
         self._local = threading.local()
-        if not self.path.is_file():
+        if not _is_file(self.path):
             raise RegisterFileUnreadable(path=str(self.path), reason="missing_file")
         try:
             found = (
@@ -442,6 +477,8 @@ class SireneStockDirectory:
 
     def lookup(self, siret: Siret) -> CompanyRecord | None:
         """What the stock said of ``siret``, or None if it does not hold it."""
+        if not isinstance(siret, Siret):
+            raise InvalidInput(field="siret", expected="Siret")
         with self._reading():
             row = self._connection().execute(_LOOKUP, (siret.value,)).fetchone()
         if row is None:

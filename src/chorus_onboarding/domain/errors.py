@@ -152,6 +152,7 @@ _WORDS: dict[str, str] = {
     "missing_columns": NP_("word", "colonnes du format publié absentes"),
     "not_utf8": NP_("word", "texte qui n'est pas en UTF-8"),
     "not_a_register": NP_("word", "fichier qui n'est pas un répertoire chargé"),
+    "not_writable": NP_("word", "fichier qui ne peut pas être écrit"),
     # password rules
     "too_short": NP_("word", "trop court"),
     "too_long": NP_("word", "trop long"),
@@ -704,7 +705,8 @@ class RegisterFileUnreadable(OnboardingError):
     """A SIRENE stock file, or the offline register built from it, cannot be read.
 
     ``params["path"]`` is the file, ``params["reason"]`` a key: ``missing_file``,
-    ``missing_columns`` (not the published CSV header), ``not_utf8`` or
+    ``missing_columns`` (not the published CSV header), ``not_utf8``,
+    ``not_writable`` (the register cannot be written there) or
     ``not_a_register`` (a database no ``register load`` filled).
     """
 
