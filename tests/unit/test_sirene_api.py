@@ -214,6 +214,11 @@ def test_a_register_that_keeps_failing_is_unavailable_after_every_try(answer: Ha
         ),
         body(b"[" * 100_000 + b"]" * 100_000),
         body(b" " * 2_000_000 + b"{}"),
+        lambda _request: httpx.Response(
+            200,
+            content=b"not gzip at all",
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        ),
     ],
     ids=[
         "404",
@@ -228,6 +233,7 @@ def test_a_register_that_keeps_failing_is_unavailable_after_every_try(answer: Ha
         "control-characters",
         "deeply-nested",
         "huge-body",
+        "garbled-compression",
     ],
 )
 def test_a_hostile_or_garbled_answer_is_unavailable_without_retrying(answer: Handler) -> None:
@@ -271,6 +277,22 @@ def test_a_failed_trial_opens_the_circuit_for_another_cool_down() -> None:
     assert state_of(directory.breaker) is CircuitState.OPEN
     server.now = 61.0
     assert state_of(directory.breaker) is CircuitState.HALF_OPEN
+
+
+def test_a_trial_that_fails_in_an_unexpected_way_still_reopens_the_circuit() -> None:
+    server = Server(status(503))
+    directory = opened_circuit(server)
+    server.now = 30.0
+
+    def broken_sleep(_seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    directory._sleep = broken_sleep
+    server.answers = [status(503)]
+    directory.backoff = Backoff(attempts=2)
+    with pytest.raises(KeyboardInterrupt):
+        look(directory, "35600000000048")
+    assert state_of(directory.breaker) is CircuitState.OPEN
 
 
 def test_an_unknown_siret_is_an_answer_and_keeps_the_circuit_closed() -> None:

@@ -132,6 +132,7 @@ class RechercheEntreprisesDirectory:
             follow_redirects=False,
         )
         self._transport_errors: tuple[type[BaseException], ...] = (http.TransportError,)
+        self._http_errors: tuple[type[BaseException], ...] = (http.HTTPError, http.StreamError)
 
     def close(self) -> None:
         """Release the connections."""
@@ -153,6 +154,11 @@ class RechercheEntreprisesDirectory:
         except _Unanswered as failure:
             self.breaker.failed()
             raise RegisterUnavailable(field="siret") from failure
+        except BaseException:
+            # Whatever else went wrong (a host's sleep that raised...) is a failure
+            # too: a trial call must never leave the circuit waiting for its outcome.
+            self.breaker.failed()
+            raise
         self.breaker.succeeded()
         return record
 
@@ -194,6 +200,9 @@ class RechercheEntreprisesDirectory:
         except self._transport_errors as error:
             # Timeouts, refused connections, broken streams: passing troubles.
             raise _Unanswered(type(error).__name__, retry=True) from error
+        except self._http_errors as error:
+            # A body that does not decode (a garbled compression...): not worth a retry.
+            raise _Unanswered(type(error).__name__, retry=False) from error
         try:
             return json.loads(body)
         except (ValueError, RecursionError) as error:
