@@ -39,6 +39,7 @@ import account_lifecycle
 import compare
 import persistence
 import relay
+import sirene_register
 from harness import Benchmark, Result, Row, Settings, format_number
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -47,6 +48,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     persistence.run,
     relay.run,
     compare.run,
+    sirene_register.run,
 )
 """Every benchmark, in the order their tables are printed."""
 

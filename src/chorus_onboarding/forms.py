@@ -59,8 +59,8 @@ class NewStructureRegistration(PersonFields, StructureNaming, CompanyFields):
     """Journeys 1 and 2: "Créer votre compte" with a structure new to the portal.
 
     With a SIRET, company name and address default to what the company
-    register knows (see ``OnboardingService.lookup_company``); without, they
-    are typed. ``espaces`` ``None`` means the defaults ("Factures émises" and
+    register knows (see ``OnboardingService.lookup_company``); without, or
+    where the register withholds them or does not answer, they are typed. ``espaces`` ``None`` means the defaults ("Factures émises" and
     "Sollicitations émises").
     """
 

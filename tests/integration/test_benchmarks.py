@@ -35,3 +35,5 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert "no slower than before: can_access, 10,000 subscriptions" in printed
     assert "no slower than before: full onboardings per second, in memory" in printed
     assert "no slower than before: lifecycle: load Account(**stored fields)" in printed
+    assert "the offline company register: SIRENE stock files loaded, SIRETs looked up" in printed
+    assert "lookup(): held SIRETs per second" in printed

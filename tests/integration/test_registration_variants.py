@@ -107,7 +107,8 @@ def test_the_library_assigns_an_identifier_to_a_particulier_or_a_structure_being
 def test_without_siret_name_and_address_are_typed_and_checked(world: World) -> None:
     with pytest.raises(InvalidForm) as refused:
         _new(world, PAUL, identifier_type="HORS_UE", identifier="X-1")
-    assert set(refused.value.codes()) == {"company_name"}
+    # The name and the address are reported together: the form shows both to type.
+    assert refused.value.codes() == {"company_name": "required", "street": "required"}
     with pytest.raises(InvalidForm) as refused:
         _new(world, PAUL, identifier_type="PARTICULIER", identifier="123", **ADDRESS)
     assert refused.value.codes() == {"identifier": "identifier_not_expected"}

@@ -46,6 +46,8 @@ CATEGORIES = {
     "UnknownService": ErrorCategory.INVALID_INPUT,
     "StorageUnavailable": ErrorCategory.UNAVAILABLE,
     "StoredDataUnreadable": ErrorCategory.INTERNAL,
+    "RegisterUnavailable": ErrorCategory.UNAVAILABLE,
+    "RegisterFileUnreadable": ErrorCategory.INVALID_INPUT,
     "NotFound": ErrorCategory.NOT_FOUND,
     "AlreadyExists": ErrorCategory.CONFLICT,
     "Forbidden": ErrorCategory.FORBIDDEN,

@@ -11,6 +11,7 @@ from .accounts import account, expire
 from .base import Root
 from .database import db
 from .mail import mail, relay
+from .register import register
 from .structures import structure
 from .tour import demo, diagrams
 
@@ -32,5 +33,5 @@ def chorus() -> None:
     """The ``chorus-onboarding`` command."""
 
 
-for command in (account, structure, mail, expire, relay, db, demo, diagrams):
+for command in (account, structure, mail, expire, relay, db, register, demo, diagrams):
     chorus.add_command(command)

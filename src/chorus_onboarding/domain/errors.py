@@ -148,6 +148,11 @@ _WORDS: dict[str, str] = {
     "domain": NP_("word", "nom de domaine"),
     "local_part": NP_("word", "partie avant le @"),
     "mismatch": NP_("word", "SIREN différent"),
+    "missing_file": NP_("word", "fichier introuvable"),
+    "missing_columns": NP_("word", "colonnes du format publié absentes"),
+    "not_utf8": NP_("word", "texte qui n'est pas en UTF-8"),
+    "not_a_register": NP_("word", "fichier qui n'est pas un répertoire chargé"),
+    "not_writable": NP_("word", "fichier qui ne peut pas être écrit"),
     # password rules
     "too_short": NP_("word", "trop court"),
     "too_long": NP_("word", "trop long"),
@@ -687,6 +692,37 @@ class StorageUnavailable(OnboardingError):
     code = "storage_unavailable"
     category = ErrorCategory.UNAVAILABLE
     message_fr = N_("Le service est momentanément indisponible ; réessayez dans quelques instants.")
+
+
+class RegisterUnavailable(OnboardingError):
+    """The company register did not answer (down, too slow, garbled, or its circuit is open).
+
+    Raised by the registers of :mod:`chorus_onboarding.adapters.sirene_api`;
+    a registration then goes on with what was typed, as the portal does, and
+    ``lookup_company`` says so to the form, which asks for the name and
+    address to be typed.
+    """
+
+    code = "register_unavailable"
+    category = ErrorCategory.UNAVAILABLE
+    message_fr = N_(
+        "Le répertoire SIRENE ne répond pas : saisissez la raison sociale et l'adresse "
+        "de l'établissement."
+    )
+
+
+class RegisterFileUnreadable(OnboardingError):
+    """A SIRENE stock file, or the offline register built from it, cannot be read.
+
+    ``params["path"]`` is the file, ``params["reason"]`` a key: ``missing_file``,
+    ``missing_columns`` (not the published CSV header), ``not_utf8``,
+    ``not_writable`` (the register cannot be written there) or
+    ``not_a_register`` (a database no ``register load`` filled).
+    """
+
+    code = "register_file_unreadable"
+    category = ErrorCategory.INVALID_INPUT
+    message_fr = N_("Le fichier « {path} » ne peut pas servir de répertoire SIRENE : {reason}.")
 
 
 class DeliveryRefused(OnboardingError):

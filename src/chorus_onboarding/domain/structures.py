@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from attrs import define, field, frozen
+from attrs.validators import optional
 
 from ..i18n import NP_
 from . import events
@@ -144,6 +145,10 @@ def company_name(value: object) -> str:
     return _text(value, "company_name")
 
 
+def _optional_company_name(value: object) -> str | None:
+    return None if value is None else company_name(value)
+
+
 class Purpose(enum.Enum):
     """Why the structure registers (at least one; the first is checked by default)."""
 
@@ -175,12 +180,15 @@ class CompanyRecord:
     """What the company register (SIRENE) knows of an establishment.
 
     Building one checks it: a structure identifier, the raison sociale as
-    :func:`company_name` takes it, an :class:`Address`.
+    :func:`company_name` takes it, an :class:`Address`. Under *diffusion
+    partielle* (the owner objected to the publication of their data) the
+    register withholds the address, and for a person in business the name
+    too: ``None`` then, and the form asks for them to be typed.
     """
 
     identifier: StructureIdentifier = field(validator=instance(StructureIdentifier))
-    name: str = field(converter=company_name)
-    address: Address = field(validator=instance(Address))
+    name: str | None = field(converter=_optional_company_name)
+    address: Address | None = field(validator=optional(instance(Address)))
     active: bool = field(default=True, validator=flag)
 
 

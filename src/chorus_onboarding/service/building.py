@@ -9,10 +9,16 @@ from attrs import frozen
 
 from ..domain.attachments import Attachment
 from ..domain.choices import member_of
-from ..domain.errors import CompanyClosed, InvalidInput, PurposeRequired, StructureAlreadyRegistered
+from ..domain.errors import (
+    CompanyClosed,
+    InvalidInput,
+    PurposeRequired,
+    RegisterUnavailable,
+    StructureAlreadyRegistered,
+)
 from ..domain.espaces import OpenEspace
 from ..domain.identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
-from ..domain.structures import Address, Purpose, Structure, company_name
+from ..domain.structures import Address, CompanyRecord, Purpose, Structure, company_name
 from ..forms import CompanyFields, StructureNaming
 from ..ports import UnitOfWork
 from .checks import Checked, FieldChecks
@@ -68,10 +74,17 @@ def naming(form: StructureNaming, *, searching: bool = False) -> Naming:
 def check_structure_fields(
     ctx: Context, check: FieldChecks, form: StructureNaming, company: CompanyFields
 ) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
-    """Check the fields naming and describing a structure, each under its own name."""
+    """Check the fields naming and describing a structure, each under its own name.
+
+    The name and the address are checked apart, so that a form the register
+    could not fill reports both when both are to be typed.
+    """
     named = check("siret", lambda: naming(form))
     rcs = check("rcs", lambda: None if blank(company.rcs) else _rcs(company.rcs, named.value))
-    described = check("company_name", lambda: _company(ctx, company, named.value))
+    record = check("siret", lambda: _record(ctx, named.value))
+    name = check("company_name", lambda: _name(company, record.value))
+    address = check("street", lambda: _address(company, record.value))
+    described = check("company_name", lambda: (name.value, address.value))
     return named, rcs, described
 
 
@@ -83,26 +96,42 @@ def _rcs(text: object, named: Naming) -> Rcs:
     return rcs
 
 
-def _company(ctx: Context, typed: CompanyFields, named: Naming) -> tuple[str, Address]:
-    """Name and address: typed, or for a SIRET what the company register knows."""
+def _record(ctx: Context, named: Naming) -> CompanyRecord | None:
+    """What the company register knows of a SIRET, to fill what was left blank.
+
+    None when the register does not know it or does not answer: then what
+    was typed is used, as on the portal, and a blank name or address part is
+    a required field. A closed establishment cannot register.
+    """
     siret = named.siret
-    record = ctx.ports.directory.lookup(siret) if siret is not None else None
+    try:
+        record = ctx.ports.directory.lookup(siret) if siret is not None else None
+    except RegisterUnavailable:
+        record = None
     if record is not None and not record.active:
         raise CompanyClosed(field="siret")
+    return record
 
-    def pick(value: object, known: str | None) -> object:
-        return known if blank(value) and known else value
 
+def _pick(value: object, known: str | None) -> object:
+    return known if blank(value) and known else value
+
+
+def _name(typed: CompanyFields, record: CompanyRecord | None) -> str:
+    # Under diffusion partielle a person's name is withheld: it is typed.
+    return company_name(_pick(typed.company_name, record.name if record else None))
+
+
+def _address(typed: CompanyFields, record: CompanyRecord | None) -> Address:
+    # Under diffusion partielle the address is withheld: it is typed.
     known = record.address if record else None
-    name = company_name(pick(typed.company_name, record.name if record else None))
-    address = Address.parse(
-        street=pick(typed.street, known.street if known else None),
-        complement=pick(typed.complement, known.complement if known else None),
-        postal_code=pick(typed.postal_code, known.postal_code if known else None),
-        city=pick(typed.city, known.city if known else None),
-        country=pick(typed.country, known.country if known else "FR"),
+    return Address.parse(
+        street=_pick(typed.street, known.street if known else None),
+        complement=_pick(typed.complement, known.complement if known else None),
+        postal_code=_pick(typed.postal_code, known.postal_code if known else None),
+        city=_pick(typed.city, known.city if known else None),
+        country=_pick(typed.country, known.country if known else "FR"),
     )
-    return name, address
 
 
 def create_structure_of(

@@ -53,7 +53,14 @@ class _Person:
 
 
 def lookup_company(ctx: Context, siret: object) -> CompanyRecord | None:
-    """What the company register knows of ``siret``, to pre-fill the form."""
+    """What the company register knows of ``siret``, to pre-fill the form.
+
+    None for a SIRET the register does not know; ``name`` or ``address``
+    None where it withholds them (diffusion partielle). Raises
+    :class:`~chorus_onboarding.domain.errors.RegisterUnavailable` when the
+    register does not answer: the form then asks for the name and address
+    to be typed, and the registration goes through with them.
+    """
     return ctx.ports.directory.lookup(Siret.parse(siret, field="siret"))
 
 
