@@ -46,6 +46,13 @@ class RegistrationForm(BaseModel):
     first_name: str | None = None
     siret: str | None = None
     captcha: str | None = None
+    # Typed when the company register does not know the SIRET (or does not answer).
+    company_name: str | None = None
+    street: str | None = None
+    complement: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
 
 
 class ActivationForm(BaseModel):

@@ -10,6 +10,7 @@ import pkgutil
 import re
 import runpy
 import shlex
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
@@ -32,33 +33,37 @@ _LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
 
 
 class Block(NamedTuple):
-    """A block of Python to run: the line its code starts on, the code, what it needs."""
+    """A block of Python to run: the line its code starts on, the code, what it needs.
+
+    ``tests`` marks a block that is a test module of its own, run by pytest.
+    """
 
     line: int
     source: str
     requires: tuple[str, ...] = ()
+    tests: bool = False
 
 
-_REQUIRES = re.compile(r'^requires="(?P<modules>[A-Za-z0-9_. ]+)"$')
+_OPTIONS = re.compile(r'^(?P<tests>pytest)?\s*(?:requires="(?P<modules>[A-Za-z0-9_. ]+)")?$')
 
 
-def _python_info(info: str) -> tuple[str, ...] | None:
-    """What a block labelled ``info`` needs to run, or None when it is not a block to run.
+def _python_info(info: str) -> tuple[tuple[str, ...], bool] | None:
+    """What a block labelled ``info`` needs, and whether pytest runs it; None when not run.
 
     ``python`` runs always; ``python requires="fastapi httpx"`` runs when those
     modules can be imported (the framework snippets: the ``tests`` extra
-    installs them). Any other label (``python-noexec``, ``text``...) is shown,
-    not run.
+    installs them); ``python pytest`` (with or without ``requires``) is a test
+    module a reader would save as a file, run by pytest with the kit's plugin.
+    Any other label (``python-noexec``, ``text``...) is shown, not run.
     """
     language, _, options = info.partition(" ")
     if language != "python":
         return None
-    if not options.strip():
-        return ()
-    wanted = _REQUIRES.match(options.strip())
+    wanted = _OPTIONS.match(options.strip())
     if wanted is None:
         raise ValueError(f"unknown options on a python block: {options!r}")
-    return tuple(wanted["modules"].split())
+    modules = tuple(wanted["modules"].split()) if wanted["modules"] else ()
+    return modules, wanted["tests"] is not None
 
 
 def python_blocks(text: str) -> Iterator[Block]:
@@ -78,10 +83,10 @@ def python_blocks(text: str) -> Iterator[Block]:
             if closing and closing["fence"].startswith(fence) and not closing["info"].strip():
                 break
             index += 1
-        requires = _python_info(info)
-        if requires is not None:
+        options = _python_info(info)
+        if options is not None:
             body = [line[len(opening["indent"]) :] for line in lines[start:index]]
-            yield Block(start + 1, "\n".join(body) + "\n", requires)
+            yield Block(start + 1, "\n".join(body) + "\n", *options)
         index += 1
 
 
@@ -133,12 +138,16 @@ def test_the_block_reader_keeps_only_fences_labelled_exactly_python() -> None:
             '```python requires="flask httpx"',
             "c = 3",
             "```",
+            '```python pytest requires="fastapi"',
+            "def test_d() -> None: ...",
+            "```",
         ]
     )
     assert list(python_blocks(text)) == [
         Block(2, "a = 1\n"),
         Block(11, "b = '''\n```\n'''\n"),
         Block(16, "c = 3\n", ("flask", "httpx")),
+        Block(19, "def test_d() -> None: ...\n", ("fastapi",), tests=True),
     ]
 
 
@@ -172,9 +181,34 @@ def test_every_page_is_found() -> None:
     } <= names
 
 
+def _run_as_test_module(block: Block, where: str, folder: Path) -> None:
+    """Save ``block`` as a reader would, as a test file of its own, and run pytest on it.
+
+    In a separate process, from a folder outside the tree (the package and
+    its pytest plugin come from the installation; the repository's root is
+    on the path for ``examples``): every test it holds must pass, none skip.
+    """
+    test_file = folder / f"test_block_{block.line}.py"
+    test_file.write_text(block.source, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", test_file.name],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    report = ran.stdout + ran.stderr
+    assert ran.returncode == 0, f"{where}: pytest failed\n{report}"
+    assert " passed" in report, f"{where}\n{report}"
+    assert "skipped" not in report, f"{where}\n{report}"
+
+
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)
 def test_the_python_blocks_of_each_page_run_in_order_in_one_namespace(
-    page: Path, monkeypatch: pytest.MonkeyPatch
+    page: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     name = "docs_" + re.sub(r"\W", "_", _page_id(page))
     module = types.ModuleType(name)
@@ -191,7 +225,10 @@ def test_the_python_blocks_of_each_page_run_in_order_in_one_namespace(
                 pytest.fail(f"{where} needs {', '.join(missing)}: the tests extra installs them")
             skipped.append(f"{where} ({shlex.join(missing)} not installed)")
             continue
-        exec(compile(block.source, where, "exec"), module.__dict__)
+        if block.tests:
+            _run_as_test_module(block, where, tmp_path)
+        else:
+            exec(compile(block.source, where, "exec"), module.__dict__)
     if skipped:
         # Every other block ran and passed; say which did not run.
         pytest.skip("not run: " + ", ".join(skipped))

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chorus_onboarding import Actor, IdentifierType, OnboardingService, StructureNaming
-from chorus_onboarding.domain.identifiers import StructureIdentifier
-from chorus_onboarding.errors import OnboardingError
+from chorus_onboarding.domain.identifiers import Siret, StructureIdentifier
+from chorus_onboarding.errors import InvalidForm, OnboardingError
 from chorus_onboarding.testing.plugin import WorldFactory
-from chorus_onboarding.testing.strategies import sirets, structure_identifiers
+from chorus_onboarding.testing.strategies import (
+    accepted_passwords,
+    emails,
+    invalid_emails,
+    person_names,
+    sirets,
+    structure_identifiers,
+)
 from chorus_onboarding.testing.world import World
 
 # --- the portal's own code: what its views call -------------------------------
@@ -121,3 +130,32 @@ def test_the_search_box_finds_nothing_for_an_identifier_nobody_registered(
     world = chorus_world_factory()
     paul = world.user_without_structure("paul.martin@exemple.fr")
     assert find_structure(world.service, paul, identifier) == "aucune structure"
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(email=emails(), first=person_names(), last=person_names(), password=accepted_passwords())
+def test_anyone_registers_activates_and_logs_in_with_a_password_the_policy_accepts(
+    chorus_world_factory: WorldFactory, email: str, first: str, last: str, password: str
+) -> None:
+    world = chorus_world_factory()
+    account_id = world.register(email, first_name=first, last_name=last)
+    world.activate_with(world.follow_last_link(email.strip()), password)
+    assert world.service.login(email, password).account_id == account_id
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(refusal=invalid_emails())
+def test_a_hostile_email_never_gets_an_account(
+    chorus_world_factory: WorldFactory, refusal: tuple[str, str]
+) -> None:
+    email, code = refusal
+    world = chorus_world_factory()
+    with pytest.raises(InvalidForm) as refused:
+        world.register(email)
+    assert refused.value.codes()["login_email"] == code
+
+
+# Through Hypothesis's entry point, installed with the package: no import of the strategies needed.
+@given(siret=st.from_type(Siret))
+def test_the_library_s_types_are_drawn_by_hypothesis(siret: Siret) -> None:
+    assert Siret.parse(siret.value) == siret

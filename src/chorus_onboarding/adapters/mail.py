@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from contextlib import AbstractContextManager, nullcontext
 
+from ..domain.emails import EmailAddress
+from ..domain.errors import OnboardingError
 from ..ports import OutgoingEmail
 
 _LINK = re.compile(r"https?://\S+")
@@ -35,9 +38,9 @@ class MemoryMailbox:
         return nullcontext(self)
 
     def to(self, address: str) -> list[OutgoingEmail]:
-        """The emails sent to ``address`` (case-insensitive), oldest first."""
-        wanted = address.casefold()
-        return [email for email in self.sent if wanted in (a.casefold() for a in email.to)]
+        """The emails sent to ``address`` as typed (any case, spaces, a Unicode domain), oldest first."""
+        wanted = _as_sent(address)
+        return [email for email in self.sent if wanted in (_as_sent(a) for a in email.to)]
 
     def last_to(self, address: str) -> OutgoingEmail:
         """The latest email sent to ``address``; raises LookupError if none."""
@@ -50,3 +53,12 @@ class MemoryMailbox:
     def links(email: OutgoingEmail) -> list[str]:
         """The links in an email's body."""
         return _LINK.findall(email.body)
+
+
+@functools.lru_cache(maxsize=4096)
+def _as_sent(address: str) -> str:
+    """``address`` as the library writes to it (``café.fr`` as its A-label), casefolded."""
+    try:
+        return EmailAddress.parse(address).value.casefold()
+    except OnboardingError:
+        return address.strip().casefold()
