@@ -97,8 +97,14 @@ def _mistake(field: str, value: object, code: str) -> tuple[Fields, dict[str, st
 
 
 @st.composite
-def _address_mistakes(draw: st.DrawFn) -> tuple[Fields, dict[str, str]]:
-    """One wrong part of an address: what to put in, and ``{field: code}``."""
+def _address_mistakes(
+    draw: st.DrawFn, *, blank_country_is_france: bool = False
+) -> tuple[Fields, dict[str, str]]:
+    """One wrong part of an address: what to put in, and ``{field: code}``.
+
+    In a registration form a blank country means France (the form's
+    default), so it is no mistake there: ``blank_country_is_france``.
+    """
     field = draw(st.sampled_from(["street", "city", "postal_code", "country", "complement"]))
     long_line = "Rue " + "x" * 200
     hidden = "10 rue du" + draw(st.sampled_from(UNPRINTABLE)) + " Centre"
@@ -119,11 +125,10 @@ def _address_mistakes(draw: st.DrawFn) -> tuple[Fields, dict[str, str]]:
         value = draw(st.sampled_from([long_line, hidden]))
         return _mistake(field, value, InvalidInput.code)
     if field == "country":
-        value, code = draw(
-            st.sampled_from(
-                [("ZZ", InvalidInput.code), ("France", InvalidInput.code), ("", RequiredField.code)]
-            )
-        )
+        wrong = [("ZZ", InvalidInput.code), ("France", InvalidInput.code)]
+        if not blank_country_is_france:
+            wrong.append(("", RequiredField.code))
+        value, code = draw(st.sampled_from(wrong))
         return _mistake(field, value, code)
     # A French postal code is 5 digits, not 00...; a foreign one at most 12
     # letters, digits and hyphens.
@@ -372,7 +377,7 @@ def _company_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
             )
         )
         return {"company_name": name}, {"company_name": code}
-    return draw(_address_mistakes())
+    return draw(_address_mistakes(blank_country_is_france=True))
 
 
 @st.composite
