@@ -13,7 +13,6 @@ from chorus_onboarding import (
     AttachmentState,
     Espace,
     EspaceGrant,
-    ExistingStructureRegistration,
     Habilitation,
     SubscriptionState,
 )
@@ -48,18 +47,7 @@ def shop(world: World, louise: Actor) -> str:
 
 def _asks_to_join_at_registration(world: World) -> str:
     """Paul registers for Louise's shop: an account pending activation and a request."""
-    done = world.service.register_for_existing_structure(
-        ExistingStructureRegistration(
-            login_email=PAUL,
-            login_email_confirmation=PAUL,
-            last_name="MARTIN",
-            first_name="Paul",
-            captcha="XWWXS",
-            siret="52601815500014",
-        )
-    )
-    world.people[PAUL] = done.account_id
-    return done.account_id
+    return world.register_for_existing(PAUL, siret="52601815500014").account_id
 
 
 def test_an_account_pending_activation_reads_the_request_its_registration_made(

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from chorus_onboarding import AccountState, Actor, ExistingStructureRegistration
+from chorus_onboarding import AccountState, Actor
 from chorus_onboarding.errors import InvalidTransition, NeverActivated, TokenInvalid
 from chorus_onboarding.testing.world import (
-    ANSWER,
     LOUISE,
     LOUISE_SIRET,
-    PASSWORD,
-    QUESTION,
     THIRTY_DAYS,
     World,
 )
@@ -27,17 +24,6 @@ def _state(world: World, account_id: str) -> AccountState:
     return world.service.account(Actor.support(), account_id).state
 
 
-def _activate_with(world: World, link: dict[str, str]) -> None:
-    world.service.activate_account(
-        login_email=link["email"],
-        token=link["token"],
-        password=PASSWORD,
-        password_confirmation=PASSWORD,
-        secret_question=QUESTION,
-        secret_answer=ANSWER,
-    )
-
-
 def test_support_closes_a_pending_account_and_its_link_dies(world: World) -> None:
     account_id = world.register()
     link = world.link(LOUISE)
@@ -46,7 +32,7 @@ def test_support_closes_a_pending_account_and_its_link_dies(world: World) -> Non
     world.deliver()  # on a database the relay sends, as the worker would
     assert "par un administrateur" in world.mailbox.last_to(LOUISE).body
     with pytest.raises(TokenInvalid):
-        _activate_with(world, link)
+        world.activate_with(link)
     # The batch leaves it alone: closed is not expired.
     world.clock.advance(THIRTY_DAYS * 2)
     assert world.service.expire_overdue_activations() == 0
@@ -70,7 +56,7 @@ def test_a_never_activated_account_comes_back_by_a_new_activation_link_from_supp
     world.service.resend_activation(support, account_id)
     assert _state(world, account_id) is AccountState.ACTIVATION_PENDING
     with pytest.raises(TokenInvalid):
-        _activate_with(world, dead)
+        world.activate_with(dead)
     world.activate()
     assert _state(world, account_id) is AccountState.ACTIVE
 
@@ -92,16 +78,7 @@ def test_a_manager_cannot_reopen_an_account_support_closed(world: World) -> None
     louise = world.active_user()
     paul = "paul.martin@exemple.fr"
     # Paul registers for Louise's shop: a manager of it may resend his activation email...
-    paul_id = world.service.register_for_existing_structure(
-        ExistingStructureRegistration(
-            login_email=paul,
-            login_email_confirmation=paul,
-            last_name="MARTIN",
-            first_name="Paul",
-            captcha="XWWXS",
-            siret=LOUISE_SIRET,
-        )
-    ).account_id
+    paul_id = world.register_for_existing(paul, siret=LOUISE_SIRET).account_id
     world.service.resend_activation(louise, paul_id)
     # ...until support closes the account: reopening it is support's decision.
     world.service.deactivate_account(Actor.support(), paul_id)

@@ -302,13 +302,7 @@ class Authorisation(OnboardingMachine):
         service = self.world.service
 
         def person(email: str) -> dict[str, Any]:
-            return {
-                "login_email": email,
-                "login_email_confirmation": email,
-                "last_name": email.split("@")[0].upper(),
-                "first_name": "Test",
-                "captcha": "XWWXS",
-            }
+            return self._person(email, email.split("@")[0].upper())
 
         self.intruder = service.register_for_existing_structure(
             ExistingStructureRegistration(

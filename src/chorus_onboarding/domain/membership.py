@@ -649,40 +649,36 @@ def held_rights(
 ) -> list[HeldRight]:
     """Every right ``can_access`` grants the account on the structure now, each in its strongest mode.
 
-    Listed under the same conditions as :func:`can_access`, so that "Mes
-    habilitations" never shows a right the portal would refuse, nor hides
-    one it grants.
+    Asked of :func:`can_access` itself, for each open espace and each thing
+    that may give a right (the principal manager's role, or one validated
+    subscription), so that "Mes habilitations" never shows a right the
+    portal would refuse, nor hides one it grants.
     """
     if account is None or structure is None:
         return []
-    if not account.is_active or not structure.is_active:
-        return []
-    if not is_attached(structure, account.id, attachments):
-        return []
-    principal = structure.is_principal(account.id)
-    own = [
-        s for s in subscriptions if s.account_id == account.id and s.structure_id == structure.id
-    ]
+    held_attachments = list(attachments)
+    # The principal manager holds its rights without subscribing; anyone else
+    # through each of their subscriptions.
+    givers: list[Subscription | None] = (
+        [None]
+        if structure.is_principal(account.id)
+        else [s for s in subscriptions if s.account_id == account.id]
+    )
     held: list[HeldRight] = []
     for opened in structure.espaces:
-        if principal:
-            mode = next((m for m in _STRONGEST_FIRST if opened.allows(m)), None)
-            if mode is not None:
-                held.append(HeldRight(opened.espace, mode, None, None))
-            continue
-        for subscription in own:
-            if subscription.service not in opened.services:
-                continue
+        for giver in givers:
+            given = [giver] if giver is not None else []
             mode = next(
                 (
                     m
                     for m in _STRONGEST_FIRST
-                    if opened.allows(m) and subscription.covers(opened.espace, m)
+                    if can_access(account, structure, held_attachments, given, opened.espace, m)
                 ),
                 None,
             )
             if mode is not None:
-                held.append(HeldRight(opened.espace, mode, subscription.service, subscription))
+                service = giver.service if giver is not None else None
+                held.append(HeldRight(opened.espace, mode, service, giver))
     return held
 
 

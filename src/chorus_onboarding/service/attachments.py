@@ -92,7 +92,7 @@ _MAX_BATCH = 1000
 # --- helpers ---------------------------------------------------------------
 
 
-def attachment_view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
+def _view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
     user_name, login_email, structure_name = names(
         uow, attachment.account_id, attachment.structure_id
     )
@@ -182,13 +182,15 @@ def my_attachments(
     included); support names the account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        account = account_to_read(uow, actor, account_id)
-        found = sorted(
-            uow.attachments.for_account(account.id),
-            key=lambda a: (a.requested_at, a.id),
-            reverse=True,
-        )
-        return [attachment_view(uow, a) for a in found]
+        return attachments_of(uow, account_to_read(uow, actor, account_id).id)
+
+
+def attachments_of(uow: UnitOfWork, account_id: str) -> list[AttachmentView]:
+    """Every attachment of the account, newest first, as "Mon compte" lists them."""
+    found = sorted(
+        uow.attachments.for_account(account_id), key=lambda a: (a.requested_at, a.id), reverse=True
+    )
+    return [_view(uow, a) for a in found]
 
 
 # --- the managers' side ------------------------------------------------------
@@ -205,9 +207,7 @@ def pending_attachment_requests(
             for a in uow.attachments.for_structure(structure.id)
             if a.state is AttachmentState.PENDING
         ]
-        return [
-            attachment_view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))
-        ]
+        return [_view(uow, a) for a in sorted(waiting, key=lambda a: (a.requested_at, a.id))]
 
 
 def validate_attachment(

@@ -16,10 +16,10 @@ from attrs import frozen
 from ..domain import membership
 from ..domain.attachments import AttachmentState
 from ..domain.espaces import Espace, Habilitation
-from .attachments import AttachmentOrigin, AttachmentView, attachment_view
+from .attachments import AttachmentOrigin, AttachmentView, attachments_of
 from .context import Context
 from .loaders import account_to_read
-from .subscriptions import SubscriptionView, subscription_view
+from .subscriptions import SubscriptionView, subscriptions_of
 
 
 @frozen
@@ -98,21 +98,11 @@ def my_requests(ctx: Context, actor: object, account_id: str | None = None) -> R
     """ "L'historique de mes demandes": the attachments and subscriptions asked, newest first."""
     with ctx.unit_of_work() as uow:
         account = account_to_read(uow, actor, account_id)
-        attachments = sorted(
-            uow.attachments.for_account(account.id),
-            key=lambda a: (a.requested_at, a.id),
-            reverse=True,
-        )
-        subscriptions = sorted(
-            uow.subscriptions.for_account(account.id),
-            key=lambda s: (s.requested_at, s.id),
-            reverse=True,
-        )
         return RequestHistory(
             attachments=tuple(
                 view
-                for view in (attachment_view(uow, a) for a in attachments)
+                for view in attachments_of(uow, account.id)
                 if view.origin is AttachmentOrigin.REQUEST
             ),
-            subscriptions=tuple(subscription_view(uow, s) for s in subscriptions),
+            subscriptions=tuple(subscriptions_of(uow, account.id)),
         )

@@ -48,7 +48,7 @@ class SubscriptionView:
     reason: str
 
 
-def subscription_view(uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
+def _subscription_view(uow: UnitOfWork, subscription: Subscription) -> SubscriptionView:
     user_name, _, structure_name = names(uow, subscription.account_id, subscription.structure_id)
     return SubscriptionView(
         id=subscription.id,
@@ -226,7 +226,8 @@ def pending_subscription_requests(
             if s.state is SubscriptionState.EN_COURS_DE_VALIDATION
         ]
         return [
-            subscription_view(uow, s) for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
+            _subscription_view(uow, s)
+            for s in sorted(waiting, key=lambda s: (s.requested_at, s.id))
         ]
 
 
@@ -239,10 +240,14 @@ def my_subscriptions(
     account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        account = account_to_read(uow, actor, account_id)
-        mine = sorted(
-            uow.subscriptions.for_account(account.id),
-            key=lambda s: (s.requested_at, s.id),
-            reverse=True,
-        )
-        return [subscription_view(uow, s) for s in mine]
+        return subscriptions_of(uow, account_to_read(uow, actor, account_id).id)
+
+
+def subscriptions_of(uow: UnitOfWork, account_id: str) -> list[SubscriptionView]:
+    """Every subscription of the account, newest first, as "Mon compte" lists them."""
+    mine = sorted(
+        uow.subscriptions.for_account(account_id),
+        key=lambda s: (s.requested_at, s.id),
+        reverse=True,
+    )
+    return [_subscription_view(uow, s) for s in mine]

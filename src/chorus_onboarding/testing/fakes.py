@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from ..adapters.mail import MemoryMailbox
+from ..ports import OutgoingEmail
 
 
 class FrozenClock:
@@ -48,8 +49,16 @@ def link_parameters(mailbox: MemoryMailbox, address: str, page: str) -> dict[str
     ``link_parameters(mailbox, "louise@exemple.fr", "activationCompte")``.
     """
     for email in reversed(mailbox.to(address)):
-        for link in mailbox.links(email):
-            parts = urlsplit(link)
-            if parts.path.endswith("/" + page):
-                return {key: values[0] for key, values in parse_qs(parts.query).items()}
+        found = link_query(email, page)
+        if found is not None:
+            return found
     raise LookupError(f"no link to {page} was sent to {address}")
+
+
+def link_query(email: OutgoingEmail, page: str) -> dict[str, str] | None:
+    """The query (``email``, ``token``...) of the link to ``page`` in ``email``, or None."""
+    for link in MemoryMailbox.links(email):
+        parts = urlsplit(link)
+        if parts.path.endswith("/" + page):
+            return {key: values[0] for key, values in parse_qs(parts.query).items()}
+    return None

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
@@ -36,7 +35,7 @@ from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.domain.errors import ExtraNotInstalled, InvalidInput
 from chorus_onboarding.ports import PasswordHasher
 from chorus_onboarding.service.grants import parse_habilitation
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
+from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters, link_query
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -81,7 +80,7 @@ class World:
     people: dict[str, str] = attrs.field(factory=dict)
     """Account ids by login email (lower case), as registrations made them."""
     registrations: dict[str, Registration] = attrs.field(factory=dict)
-    """What :meth:`register` got back, by login email (lower case)."""
+    """What :meth:`register` and :meth:`register_for_existing` got back, by login email (lower case)."""
     kind: Store = "memory"
     """The store the data lives in: ``memory``, ``sqlite`` or ``postgresql``."""
 
@@ -134,10 +133,9 @@ class World:
             raise InvalidInput(field="page", expected="texte non vide")
         self.deliver()
         last = self.mailbox.last_to(address)
-        for link in self.mailbox.links(last):
-            parts = urlsplit(link)
-            if parts.path.endswith("/" + page):
-                return {key: values[0] for key, values in parse_qs(parts.query).items()}
+        found = link_query(last, page)
+        if found is not None:
+            return found
         raise LookupError(f"the last email to {address} ({last.subject!r}) has no link to {page}")
 
     def activate(self, email: str = LOUISE, password: str = PASSWORD) -> None:
@@ -155,8 +153,13 @@ class World:
             secret_answer=ANSWER,
         )
 
-    def user_without_structure(self, email: str) -> Actor:
-        """An active user attached to no structure (registered for a structure without SIRET)."""
+    def register_for_existing(self, email: str, **naming: Any) -> Registration:
+        """Journeys 3 and 4: ``email`` registers for a structure named by ``naming``; not active yet.
+
+        The names come from the address (``paul.martin@...`` is Paul MARTIN).
+        For a structure on the portal with a SIRET, its managers are asked to
+        attach the new account (``attachment_id`` of the result).
+        """
         local = email.split("@")[0]
         done = self.service.register_for_existing_structure(
             ExistingStructureRegistration(
@@ -165,11 +168,16 @@ class World:
                 last_name=local.split(".")[-1].upper(),
                 first_name=local.split(".")[0].capitalize(),
                 captcha="XWWXS",
-                identifier_type="HORS_UE",
-                identifier="NOWHERE-1",
+                **naming,
             )
         )
+        self.registrations[email.casefold()] = done
         self.people[email.casefold()] = done.account_id
+        return done
+
+    def user_without_structure(self, email: str) -> Actor:
+        """An active user attached to no structure (registered for a structure without SIRET)."""
+        done = self.register_for_existing(email, identifier_type="HORS_UE", identifier="NOWHERE-1")
         self.activate(email)
         return Actor.user(done.account_id)
 

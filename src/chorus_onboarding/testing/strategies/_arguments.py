@@ -17,13 +17,6 @@ from ...domain.passwords import PasswordPolicy
 # kit adds no message of its own.
 
 
-def flag(value: object, field: str) -> bool:
-    """A real bool."""
-    if not isinstance(value, bool):
-        raise InvalidInput(field=field, expected="booléen")
-    return value
-
-
 def text(value: object, field: str, *, optional: bool = False) -> str | None:
     """Text (or None, if ``optional``)."""
     if value is None and optional:

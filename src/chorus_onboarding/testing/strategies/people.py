@@ -19,6 +19,7 @@ from ...actors import Actor
 from ...domain.emails import EmailAddress
 from ...domain.errors import InvalidEmail, InvalidInput, RequiredField
 from ...domain.passwords import PasswordPolicy
+from ...service.arguments import flag_argument
 from . import _arguments
 from .identifiers import UNPRINTABLE, Refusal
 
@@ -63,7 +64,7 @@ def emails(*, international: bool = True) -> st.SearchStrategy[str]:
     (``café.fr``, ``straße.de``) unless ``international`` is False. The
     library keeps such a domain as its A-label (``xn--caf-dma.fr``).
     """
-    return _emails(international=_arguments.flag(international, "international"))
+    return _emails(international=flag_argument(international, "international"))
 
 
 @st.composite
