@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -236,12 +238,30 @@ def _new_sqlite_engine(url: URL, busy_ms: int) -> Engine:
     @event.listens_for(engine, "connect")
     def _configure(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        _switch_to_wal(cursor, busy_ms)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine
+
+
+def _switch_to_wal(cursor: Any, busy_ms: int) -> None:
+    """Put the file in WAL mode, waiting for another process doing the same, as long as a write would.
+
+    Two processes opening a new file at once both switch its journal; the
+    switch can answer "database is locked" at once, without the busy
+    timeout's wait, so it is tried again until that timeout has passed.
+    """
+    deadline = time.monotonic() + busy_ms / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _new_url_engine(url: str, parsed: URL, connect: int, lock: int, statement: int) -> Engine:
