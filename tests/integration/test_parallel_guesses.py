@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from chorus_onboarding import OnboardingError, OnboardingService, OnboardingSettings
+from chorus_onboarding import LoginCodeSent, OnboardingError, OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.captcha import FixedCaptcha
 from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
-from chorus_onboarding.errors import AuthenticationFailed
+from chorus_onboarding.errors import AuthenticationFailed, LoginCodeRejected
 from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
 from chorus_onboarding.testing.world import LOUISE, PASSWORD, TEST_SECRET_KEY, World
 from tests.postgres import empty_postgres, require_postgres
@@ -46,12 +46,16 @@ class CountingHasher(FastInsecureHasher):
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[World, CountingHasher]]:
     hasher, clock, mailbox = CountingHasher(), FrozenClock(), MemoryMailbox()
-    ports = {"clock": clock, "mailer": mailbox, "hasher": hasher, "ids": SequentialIds()}
-    real = {
-        "captcha": FixedCaptcha(),
-        "directory": MemoryCompanyDirectory(),
-        "settings": OnboardingSettings(secret_key=TEST_SECRET_KEY),
+    # Logins ask for the emailed code: the password step is the same, the code step is tried too.
+    settings = OnboardingSettings(secret_key=TEST_SECRET_KEY, login_code=True)
+    ports = {
+        "clock": clock,
+        "mailer": mailbox,
+        "hasher": hasher,
+        "ids": SequentialIds(),
+        "settings": settings,
     }
+    real = {"captcha": FixedCaptcha(), "directory": MemoryCompanyDirectory()}
     if request.param == "memory":
         service = OnboardingService.in_memory(**ports)  # type: ignore[arg-type]
     elif request.param == "sqlite":
@@ -92,3 +96,37 @@ def test_forty_parallel_wrong_passwords_get_one_answer_and_five_checks(
     assert len(warnings) == 1, "the owner is told once"
     scene.clock.advance(minutes=16)
     assert scene.service.login(LOUISE, PASSWORD)
+
+
+def test_forty_parallel_wrong_codes_get_one_answer_and_suspend_logins_once(
+    world: tuple[World, CountingHasher],
+) -> None:
+    scene, _ = world
+    scene.active_user()
+    sent = scene.service.login(LOUISE, PASSWORD)
+    assert isinstance(sent, LoginCodeSent)
+    code = scene.last_login_code(LOUISE)
+    wrong = "".join(str((int(digit) + 1) % 10) for digit in code)
+    barrier = threading.Barrier(GUESSES)
+
+    def guess(_: int) -> str:
+        barrier.wait(timeout=30)
+        try:
+            scene.service.confirm_login_code(LOUISE, sent.challenge, wrong)
+        except OnboardingError as refused:
+            return refused.code
+        return "logged in"
+
+    with ThreadPoolExecutor(GUESSES) as pool:
+        answers = list(pool.map(guess, range(GUESSES)))
+
+    assert set(answers) == {LoginCodeRejected.code}
+    with pytest.raises(LoginCodeRejected):
+        scene.service.confirm_login_code(LOUISE, sent.challenge, code)  # dead, and suspended
+    with pytest.raises(AuthenticationFailed):
+        scene.service.login(LOUISE, PASSWORD)
+    scene.service.deliver_notifications(10_000)
+    warnings = [e for e in scene.mailbox.to(LOUISE) if "infructueuses" in e.subject]
+    assert len(warnings) == 1, "the owner is told once"
+    scene.clock.advance(minutes=16)
+    assert isinstance(scene.service.login(LOUISE, PASSWORD), LoginCodeSent)

@@ -137,7 +137,8 @@ def confirm_login_code(
         account.record_login_success(now)
         return True
 
-    done = on_account(ctx, email, attempt, must=True)
+    # Never a ConcurrencyConflict, which no wrong code would get: endless races are a refusal.
+    done = on_account(ctx, email, attempt)
     if done is None or not done[1]:
         raise LoginCodeRejected(field="code")
     account = done[0]
@@ -165,7 +166,7 @@ def resend_login_code(ctx: Context, login_email: str, challenge: str) -> LoginCo
             raise LoginCodeResendTooSoon(seconds=max(1, round(wait.total_seconds())))
         account.resend_login_code(_new_code(ctx), now, _rules(ctx))
 
-    done = on_account(ctx, email, resend, must=True)
+    done = on_account(ctx, email, resend)
     if done is None:
         raise LoginCodeRejected(field="code")
     return _challenge(ctx, email, done[0])
