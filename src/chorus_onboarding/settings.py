@@ -163,7 +163,9 @@ class OnboardingSettings:
             )
 
     @classmethod
-    def seeds(cls, *, refuse_common_passwords: bool = False, **overrides: Any) -> OnboardingSettings:
+    def seeds(
+        cls, *, refuse_common_passwords: bool = False, **overrides: Any
+    ) -> OnboardingSettings:
         """The guides' rules: passwords of 8 characters with 3 of the 4 groups.
 
         What the guides' activation screen accepts is accepted ("Abcdef1!"):

@@ -386,7 +386,9 @@ class Account(events.RecordsEvents):
         if consent is self.survey_consent:
             return False
         self.survey_consent = consent
-        self._record(events.SurveyConsentChanged(occurred_at=now, account_id=self.id, consent=consent))
+        self._record(
+            events.SurveyConsentChanged(occurred_at=now, account_id=self.id, consent=consent)
+        )
         return True
 
     def _credentials_changed(self) -> None:

@@ -235,7 +235,9 @@ DEFAULT_REGISTRATION_ESPACES: frozenset[Espace] = frozenset(
 """The espaces switched on by default on the registration screen (the seeds)."""
 
 
-def registration_espace_set(values: Iterable[object], *, field: str = "espaces") -> frozenset[Espace]:
+def registration_espace_set(
+    values: Iterable[object], *, field: str = "espaces"
+) -> frozenset[Espace]:
     """The espaces chosen on the registration screen: only those it offers."""
     chosen = espace_set(values, field=field)
     if not chosen <= frozenset(REGISTRATION_ESPACES):
@@ -290,9 +292,7 @@ class EspaceParameters:
         if self.pacage is not None and self.categorie_beneficiaire is None:
             raise InvalidInput(field="pacage", expected="rien sans catégorie de bénéficiaire")
         if self.regime_statut is not None and self.categorie_prestataire is None:
-            raise InvalidInput(
-                field="regime_statut", expected="rien sans catégorie de prestataire"
-            )
+            raise InvalidInput(field="regime_statut", expected="rien sans catégorie de prestataire")
 
     @classmethod
     def for_espace(

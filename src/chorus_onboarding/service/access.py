@@ -167,7 +167,9 @@ def export_structure_users(
     a formula are quoted with a leading apostrophe, so an export cannot
     carry a formula injection. ``progress`` as for :func:`structure_users`.
     """
-    return csv_export(_CSV_HEADER, _user_rows(structure_users(ctx, actor, structure_id, progress=progress)))
+    return csv_export(
+        _CSV_HEADER, _user_rows(structure_users(ctx, actor, structure_id, progress=progress))
+    )
 
 
 def _user_rows(users: Iterable[StructureUser]) -> Iterator[list[str]]:

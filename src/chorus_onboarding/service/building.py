@@ -97,9 +97,7 @@ def check_structure_fields(
         "label", lambda: printable_text(company.label, "label", _LABEL_MAX, required=False)
     )
     address = check("street", lambda: _address(company, record.value))
-    described = check(
-        "company_name", lambda: Description(name.value, label.value, address.value)
-    )
+    described = check("company_name", lambda: Description(name.value, label.value, address.value))
     return named, rcs, described
 
 
