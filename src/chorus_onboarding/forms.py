@@ -46,8 +46,9 @@ class StructureFilters:
     """ "Demander un rattachement": the search's other criteria, blank for any.
 
     ``postal_code`` matches the start of the code ("93" finds "93160"),
-    ``city`` any part of the name, case and accents ignored, ``country``
-    the ISO code ("FR").
+    ``city`` any part of the name, case, accents, hyphens and apostrophes
+    ignored ("noisy le grand" finds NOISY-LE-GRAND), ``country`` the ISO
+    code ("FR").
     """
 
     postal_code: str | None = None

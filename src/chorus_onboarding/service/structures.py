@@ -245,9 +245,13 @@ def _criteria(filters: object) -> _Criteria:
 
 
 def _folded(text: str) -> str:
-    # Case and accents do not matter to someone typing a town's name.
-    bare = unicodedata.normalize("NFKD", text)
-    return " ".join("".join(c for c in bare if not unicodedata.combining(c)).casefold().split())
+    # Case, accents, hyphens and apostrophes do not matter to someone typing a
+    # town's name: "Noisy le Grand" is NOISY-LE-GRAND.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(bare.casefold().translate(_SEPARATORS).split())
+
+
+_SEPARATORS = str.maketrans("-'’", "   ")
 
 
 def _filtered(
