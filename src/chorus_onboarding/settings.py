@@ -1,4 +1,8 @@
-"""Everything the portal's rules leave configurable, with the seeds' defaults."""
+"""Everything the portal's rules leave configurable, with the guides' values as defaults.
+
+Except passwords: the default policy is stricter than the guides (see
+:class:`OnboardingSettings` and :meth:`OnboardingSettings.seeds`).
+"""
 
 from __future__ import annotations
 

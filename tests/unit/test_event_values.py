@@ -149,7 +149,9 @@ _JUNK: dict[str, list[object]] = {
         _BAD_ID,
     ),
     "target_account_id": [x for x in _BAD_ID if x is not None],
-    **dict.fromkeys(["resent", "through_reset", "by_owner", "direct", "accepted", "consent"], _BAD_FLAG),
+    **dict.fromkeys(
+        ["resent", "through_reset", "by_owner", "direct", "accepted", "consent"], _BAD_FLAG
+    ),
     "reason": _BAD_NOTE,
     "details": _BAD_NOTE,
     "espace": [None, "FACTURES_EMISES", Habilitation.MODIFICATION, 1],

@@ -40,9 +40,9 @@ from ..domain.structures import (
 from ..domain.text import printable_text
 from ..forms import NewStructure, StructureFilters, StructureNaming
 from ..ports import UnitOfWork
+from .access import csv_export
 from .arguments import flag_argument
 from .building import check_structure_fields, create_structure_of, naming, purposes
-from .access import csv_export
 from .checks import FieldChecks
 from .context import Context
 from .grants import grant
