@@ -35,7 +35,12 @@ from ...domain.espaces import (
 )
 from ...domain.identifiers import IdentifierType
 from ...domain.structures import COUNTRY_CODES, Address, Purpose
-from ...forms import ExistingStructureRegistration, NewStructure, NewStructureRegistration
+from ...forms import (
+    ExistingStructureRegistration,
+    NewStructure,
+    NewStructureRegistration,
+    StructureFilters,
+)
 from . import _arguments
 from .identifiers import (
     UNPRINTABLE,
@@ -161,6 +166,59 @@ def invalid_address_fields(draw: st.DrawFn) -> tuple[Fields, dict[str, str]]:
     fields = draw(address_fields())
     changes, expected = draw(_address_mistakes())
     return {**fields, **changes}, expected
+
+
+# --- the search's criteria ---------------------------------------------------------
+
+
+def _blank() -> st.SearchStrategy[str | None]:
+    return st.none() | st.sampled_from(["", "  "])
+
+
+@st.composite
+def structure_filters(draw: st.DrawFn) -> StructureFilters:
+    """Criteria of "Demander un rattachement" the facade accepts: postal code, city, country.
+
+    Each blank or typed: the start of a postal code, a town's name in any
+    case, an ISO country code in any case.
+    """
+    code = st.text(alphabet=string.ascii_letters + string.digits + " -", min_size=1, max_size=12)
+    country = st.sampled_from(sorted(COUNTRY_CODES)).flatmap(
+        lambda c: st.sampled_from([c, c.lower(), f" {c} "])
+    )
+    return StructureFilters(
+        postal_code=draw(_blank() | code),
+        city=draw(_blank() | st.sampled_from(_CITIES) | _line()),
+        country=draw(_blank() | country),
+    )
+
+
+@st.composite
+def invalid_structure_filters(draw: st.DrawFn) -> tuple[StructureFilters, dict[str, str]]:
+    """``(filters, {field: code})``: criteria with one wrong field, and how the search refuses it.
+
+    Not text, over 200 characters or with a control or bidirectional
+    character, or a country that is no ISO code ("France"): ``invalid_input``
+    on that field (the search raises it alone, not inside ``InvalidForm``).
+    """
+    valid = draw(structure_filters())
+    field = draw(st.sampled_from(["postal_code", "city", "country"]))
+    hidden = "Noisy" + draw(st.sampled_from(UNPRINTABLE)) + "le-Grand"
+    wrong: list[object] = [hidden, "x" * 201, 93, b"93160", ["Paris"]]
+    if field == "country":
+        wrong += ["France", "ZZ", "FRA"]
+    changes = {
+        "postal_code": valid.postal_code,
+        "city": valid.city,
+        "country": valid.country,
+        field: draw(st.sampled_from(wrong)),
+    }
+    # The search checks the postal code, the city, then the country: the
+    # fields before the wrong one are left valid, those after it blank.
+    order = ["postal_code", "city", "country"]
+    for later in order[order.index(field) + 1 :]:
+        changes[later] = None
+    return StructureFilters(**changes), {field: InvalidInput.code}  # type: ignore[arg-type]
 
 
 # --- registration forms ----------------------------------------------------------
