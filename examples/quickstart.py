@@ -6,7 +6,7 @@ emails land in a mailbox that the script reads to follow their links.
 
 from __future__ import annotations
 
-from chorus_onboarding import Actor, NewStructureRegistration, OnboardingService
+from chorus_onboarding import Actor, LoginResult, NewStructureRegistration, OnboardingService
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.notifications import paris_time
@@ -53,6 +53,8 @@ def main() -> None:
     print(f"Account activated: {service.account(me).state.value}")
 
     session = service.login(EMAIL, PASSWORD)
+    # The password alone opens the session unless settings.login_code asks for the emailed code.
+    assert isinstance(session, LoginResult)
     print(f"Logged in as {session.first_name} {session.last_name} (account {session.account_id})")
     for structure in service.managed_structures(me):
         espaces = ", ".join(open_.espace.value for open_ in structure.espaces)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from chorus_onboarding import (
     Actor,
+    LoginResult,
     NewStructureRegistration,
     OnboardingService,
     OnboardingSettings,
@@ -87,6 +88,7 @@ def main() -> None:
         print("Restarted: a new service on the same file")
         with open_service(path, MemoryMailbox()) as service:
             session = service.login(EMAIL, PASSWORD)
+            assert isinstance(session, LoginResult)  # no emailed code: login_code is off
             assert session.account_id == account_id
             structures = service.managed_structures(Actor.user(session.account_id))
             names = ", ".join(structure.company_name for structure in structures)

@@ -23,6 +23,7 @@ from chorus_onboarding import (
     Actor,
     AttachmentView,
     EspaceGrant,
+    LoginCodeSent,
     LoginResult,
     NewStructureRegistration,
     OnboardingError,
@@ -67,6 +68,12 @@ class ActivationForm(BaseModel):
 class Credentials(BaseModel):
     email: str
     password: str
+
+
+class LoginCode(BaseModel):
+    email: str
+    challenge: str
+    code: str
 
 
 class JoinRequest(BaseModel):
@@ -126,9 +133,17 @@ def create_app(service: OnboardingService, session_key: str) -> FastAPI:
         service.activate_account(login_email=email, token=token, **form.model_dump())
         return Response(status_code=204)
 
-    @app.post("/connexion", response_model=LoginResult)
-    def login(credentials: Credentials, request: Request) -> LoginResult:
-        result = service.login(credentials.email, credentials.password)
+    @app.post("/connexion", response_model=LoginResult | LoginCodeSent)
+    def login(credentials: Credentials, request: Request) -> LoginResult | LoginCodeSent:
+        answer = service.login(credentials.email, credentials.password)
+        # With ``login_code`` on, the client posts the emailed code to /connexion/code.
+        return answer if isinstance(answer, LoginCodeSent) else opened(answer, request)
+
+    @app.post("/connexion/code", response_model=LoginResult)
+    def login_code(step: LoginCode, request: Request) -> LoginResult:
+        return opened(service.confirm_login_code(step.email, step.challenge, step.code), request)
+
+    def opened(result: LoginResult, request: Request) -> LoginResult:
         request.session.clear()
         request.session.update(
             account_id=result.account_id, credentials_version=result.credentials_version

@@ -20,6 +20,8 @@ from werkzeug.wrappers import Response
 from chorus_onboarding import (
     Actor,
     EspaceGrant,
+    LoginCodeSent,
+    LoginResult,
     NewStructureRegistration,
     OnboardingError,
     OnboardingService,
@@ -143,7 +145,29 @@ def create_app(
         if request.method == "GET":
             return render_template("login.html", activated="activated" in request.args)
         on_refusal("login.html")
-        result = service.login(request.form.get("email", ""), request.form.get("password", ""))
+        email = request.form.get("email", "")
+        answer = service.login(email, request.form.get("password", ""))
+        if isinstance(answer, LoginCodeSent):
+            # Not logged in yet: the second step needs the email and the challenge back.
+            session["login_email"], session["login_challenge"] = email, answer.challenge
+            return redirect(url_for("login_code"))
+        return open_session(answer)
+
+    @app.route("/connexion/code", methods=["GET", "POST"])
+    def login_code() -> str | Response:
+        """The second step: the code emailed to the login email (``login_code`` on)."""
+        email, challenge = session.get("login_email", ""), session.get("login_challenge", "")
+        on_refusal("login_code.html", email=email)
+        if request.method == "GET":
+            return render_template("login_code.html", email=email)
+        if "resend" in request.form:
+            session["login_challenge"] = service.resend_login_code(email, challenge).challenge
+            return render_template("login_code.html", email=email, resent=True)
+        return open_session(
+            service.confirm_login_code(email, challenge, request.form.get("code", ""))
+        )
+
+    def open_session(result: LoginResult) -> Response:
         session.clear()  # a new session for the logged-in user, with a new CSRF token
         session["account_id"] = result.account_id
         session["credentials_version"] = result.credentials_version

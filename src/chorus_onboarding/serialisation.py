@@ -56,9 +56,11 @@ from .domain.structures import CompanyRecord
 from .service.access import StructureUser
 from .service.account_management import AccountView
 from .service.attachments import AttachmentView, BatchOutcome
-from .service.authentication import LoginResult, PasswordResetChallenge
+from .service.authentication import PasswordResetChallenge
 from .service.my_account import Authorisation, RequestHistory
 from .service.registration import Registration
+from .service.second_factor import LoginCodeSent
+from .service.sessions import LoginResult
 from .service.structures import StructureSummary, StructureView
 from .service.subscriptions import SubscriptionView
 
@@ -76,6 +78,7 @@ VIEWS: tuple[type, ...] = (
     Authorisation,
     BatchOutcome,
     CompanyRecord,
+    LoginCodeSent,
     LoginResult,
     ManagerAction,
     PasswordResetChallenge,

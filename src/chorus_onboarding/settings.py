@@ -16,6 +16,7 @@ from .adapters.strength import default_policy
 from .domain.emails import EmailAddress
 from .domain.errors import InvalidEmail, InvalidInput
 from .domain.espaces import DEFAULT_REGISTRATION_ESPACES, REGISTRATION_ESPACES, Espace
+from .domain.login_codes import code_digits
 from .domain.passwords import PasswordPolicy
 from .i18n import time_zone_named
 
@@ -102,6 +103,20 @@ class OnboardingSettings:
     reset_challenge_validity: timedelta = field(default=timedelta(minutes=15), validator=_duration)
     max_failed_logins: int = field(default=5, validator=_count)
     login_block: timedelta = field(default=timedelta(minutes=15), validator=_duration)
+    login_code: bool = field(default=False)
+    """Whether a login needs the one-time code emailed to the login email (the portal's since
+    19 September 2024, on in :meth:`portal_today`); off, the password alone opens the session."""
+    login_code_validity: timedelta = field(default=timedelta(minutes=10), validator=_duration)
+    login_code_length: int = field(default=6, validator=code_digits)
+    """How many digits a code has (6 to 10)."""
+    login_code_tries: int = field(default=3, validator=_count)
+    """How many times one code may be tried; a wrong try also counts as a failed login."""
+    login_code_resend_interval: timedelta = field(default=timedelta(minutes=1), validator=_duration)
+    login_code_resends: int = field(default=3, validator=_count)
+    """How many new codes one login may ask for before the password is asked again."""
+    remembered_device_validity: timedelta = field(default=timedelta(days=30), validator=_duration)
+    """How long a device the user asked to remember logs in without a code (the host offers it
+    or not: see :meth:`OnboardingService.confirm_login_code`)."""
     max_wrong_answers: int = field(default=3, validator=_count)
     answer_block: timedelta = field(default=timedelta(hours=1), validator=_duration)
     registration_espaces: frozenset[Espace] = field(
@@ -145,6 +160,7 @@ class OnboardingSettings:
     empty database gets the schema either way.
     """
 
+    @login_code.validator
     @upgrade_database.validator
     def _yes_or_no(self, attribute: attrs.Attribute[bool], value: object) -> None:
         if not isinstance(value, bool):
@@ -197,5 +213,7 @@ class OnboardingSettings:
 
     @classmethod
     def portal_today(cls, **overrides: Any) -> OnboardingSettings:
-        """The portal's current behaviour: activation links valid 60 minutes."""
-        return cls._preset({"activation_validity": timedelta(minutes=60)}, overrides)
+        """The portal's current behaviour: activation links valid 60 minutes, a code at each login."""
+        return cls._preset(
+            {"activation_validity": timedelta(minutes=60), "login_code": True}, overrides
+        )

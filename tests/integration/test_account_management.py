@@ -161,7 +161,7 @@ def test_support_lifts_a_login_suspension_and_the_owner_logs_in_at_once(world: W
     with pytest.raises(Forbidden):
         world.service.lift_login_suspension(me, str(me.account_id))
     assert world.service.lift_login_suspension(support, str(me.account_id))
-    assert world.service.login(LOUISE, PASSWORD).account_id == me.account_id
+    assert world.log_in(LOUISE, PASSWORD).account_id == me.account_id
     assert not world.service.lift_login_suspension(support, str(me.account_id))
     with pytest.raises(NotFound):
         world.service.lift_login_suspension(support, "no-such-account")

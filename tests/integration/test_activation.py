@@ -47,7 +47,7 @@ def test_the_link_activates_the_account_with_the_chosen_password(world: World) -
     account_id = world.register()
     world.activate()
     assert _state(world, account_id) is AccountState.ACTIVE
-    assert world.service.login(LOUISE, PASSWORD).account_id == account_id
+    assert world.log_in(LOUISE, PASSWORD).account_id == account_id
 
 
 def test_the_link_is_still_valid_at_the_deadline(world: World) -> None:

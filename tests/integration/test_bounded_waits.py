@@ -44,7 +44,7 @@ from chorus_onboarding.errors import (
     StoredDataUnreadable,
 )
 from chorus_onboarding.ports import OutgoingEmail
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, opened
 from chorus_onboarding.testing.world import LOUISE, PASSWORD, World
 from tests.postgres import empty_postgres, require_postgres
 
@@ -217,7 +217,7 @@ def test_a_sqlite_url_keeps_its_query_a_shared_memory_database_and_no_stray_file
     world = _world(services(url, clock=clock, mailer=mailbox), clock, mailbox)
     other = services(url, clock=clock, mailer=MemoryMailbox())
     assert _engine_of(other) is _engine_of(world.service)
-    assert other.login(LOUISE, PASSWORD).account_id is not None
+    assert opened(other.login(LOUISE, PASSWORD)).account_id is not None
     assert list(tmp_path.iterdir()) == []
 
 
@@ -301,7 +301,7 @@ def test_a_row_lock_held_by_another_session_is_storage_unavailable_within_the_bo
         assert 1.0 - 0.1 <= took < 1.0 + SLACK
     finally:
         holder.dispose()
-    assert world.service.login(LOUISE, PASSWORD).account_id is not None  # lock gone: works
+    assert world.log_in(LOUISE, PASSWORD).account_id is not None  # lock gone: works
 
 
 def test_a_statement_past_its_bound_is_storage_unavailable_even_a_read(
@@ -428,7 +428,7 @@ def test_a_write_transaction_held_on_sqlite_is_storage_unavailable_within_the_bo
         assert 1.0 - 0.1 <= took < 1.0 + SLACK
     finally:
         holder.close()
-    assert world.service.login(LOUISE, PASSWORD).account_id is not None
+    assert world.log_in(LOUISE, PASSWORD).account_id is not None
 
 
 @attrs.frozen

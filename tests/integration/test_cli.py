@@ -31,7 +31,7 @@ from chorus_onboarding.cli import diagrams, main
 from chorus_onboarding.cli.app import chorus
 from chorus_onboarding.errors import AuthenticationFailed
 from chorus_onboarding.relay import RetryPolicy
-from chorus_onboarding.testing.fakes import FrozenClock, link_parameters
+from chorus_onboarding.testing.fakes import FrozenClock, link_parameters, opened
 from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, TEST_SECRET_KEY, World
 from chorus_onboarding.wiring import existing_service
 from tests.integration.test_robustness import JUNK
@@ -296,7 +296,7 @@ def test_support_lifts_a_login_suspension(database: Path, ids: dict[str, str]) -
     assert result.exit_code == 0, result.output
     assert result.stdout == f"Suspension des connexions levée pour le compte {ids['marc']}.\n"
     with _service(database) as service:
-        assert service.login(MARC, PASSWORD).account_id == ids["marc"]
+        assert opened(service.login(MARC, PASSWORD)).account_id == ids["marc"]
     again = _json("account", "unblock", ids["marc"], "--db", str(database))
     assert again == {"account_id": ids["marc"], "lifted": False}
 

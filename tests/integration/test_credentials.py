@@ -36,7 +36,7 @@ def _follow(world: World, link: dict[str, str]) -> None:
 def test_a_password_change_kills_the_reset_link_and_the_sessions_before_it() -> None:
     world = build_world()
     me = world.active_user()
-    session = world.service.login(LOUISE, PASSWORD)
+    session = world.log_in(LOUISE, PASSWORD)
     link = _reset_link(world)
     world.service.change_password(
         me, current_password=PASSWORD, new_password=NEW_PASSWORD, password_confirmation=NEW_PASSWORD
@@ -44,7 +44,7 @@ def test_a_password_change_kills_the_reset_link_and_the_sessions_before_it() -> 
     with pytest.raises(TokenInvalid):
         _follow(world, link)
     assert not world.service.session_is_current(session.account_id, session.credentials_version)
-    fresh = world.service.login(LOUISE, NEW_PASSWORD)
+    fresh = world.log_in(LOUISE, NEW_PASSWORD)
     assert fresh.credentials_version == session.credentials_version + 1
     assert world.service.session_is_current(fresh.account_id, fresh.credentials_version)
     assert world.service.account(me).credentials_version == fresh.credentials_version
@@ -64,7 +64,7 @@ def test_a_secret_question_change_kills_the_reset_link() -> None:
 def test_a_reset_ends_the_sessions_and_its_link_works_once() -> None:
     world = build_world()
     world.active_user()
-    session = world.service.login(LOUISE, PASSWORD)
+    session = world.log_in(LOUISE, PASSWORD)
     link = _reset_link(world)
     _follow(world, link)
     assert not world.service.session_is_current(session.account_id, session.credentials_version)
@@ -75,7 +75,7 @@ def test_a_reset_ends_the_sessions_and_its_link_works_once() -> None:
 def test_a_deactivation_ends_the_sessions_and_kills_the_reset_link() -> None:
     world = build_world()
     me = world.active_user()
-    session = world.service.login(LOUISE, PASSWORD)
+    session = world.log_in(LOUISE, PASSWORD)
     link = _reset_link(world)
     world.service.deactivate_account(me)
     assert not world.service.session_is_current(session.account_id, session.credentials_version)
@@ -86,7 +86,7 @@ def test_a_deactivation_ends_the_sessions_and_kills_the_reset_link() -> None:
 def test_junk_never_passes_for_a_current_session() -> None:
     world = build_world()
     world.active_user()
-    session = world.service.login(LOUISE, PASSWORD)
+    session = world.log_in(LOUISE, PASSWORD)
     for account_id, version in (
         (session.account_id, True),
         (None, 0),

@@ -54,7 +54,7 @@ def test_a_lone_surrogate_in_a_password_is_an_answer_under_the_real_argon2() -> 
             new_password=SURROGATE,
             password_confirmation=SURROGATE,
         )
-    assert world.service.login(LOUISE, PASSWORD).account_id == me.account_id
+    assert world.log_in(LOUISE, PASSWORD).account_id == me.account_id
 
 
 def test_batches_take_a_thousand_and_refuse_more_rather_than_cut() -> None:

@@ -20,6 +20,7 @@ from chorus_onboarding.errors import (
     SecretAnswerRejected,
     TokenInvalid,
 )
+from chorus_onboarding.testing.fakes import opened
 from chorus_onboarding.testing.world import LOUISE, PASSWORD, QUESTION, World, build_world
 
 NEW_PASSWORD = "Nouveau-Départ-2025"
@@ -30,11 +31,11 @@ NEW_PASSWORD = "Nouveau-Départ-2025"
 
 def test_login_is_case_insensitive_on_the_email(world: World) -> None:
     actor = world.active_user()
-    result = world.service.login("  LOUISE.Galfe@Dressing-Louise.FR ", PASSWORD)
+    result = world.log_in("  LOUISE.Galfe@Dressing-Louise.FR ", PASSWORD)
     assert result.account_id == actor.account_id
     assert result.previous_login_at is None
     world.clock.advance(hours=1)
-    assert world.service.login(LOUISE, PASSWORD).previous_login_at is not None
+    assert world.log_in(LOUISE, PASSWORD).previous_login_at is not None
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,7 @@ def test_a_hash_made_with_old_parameters_is_redone_at_login(world: World) -> Non
     new_hash = _stored_hash(world, actor)
     assert new_hash != old_hash
     assert new_hash.startswith(_UpgradedHasher.PREFIX)
-    assert upgraded.login(LOUISE, PASSWORD).account_id == actor.account_id
+    assert opened(upgraded.login(LOUISE, PASSWORD)).account_id == actor.account_id
 
 
 def _stored_hash(world: World, actor: Actor) -> str:

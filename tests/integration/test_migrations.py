@@ -78,6 +78,7 @@ from chorus_onboarding.errors import (
     StructureAlreadyRegistered,
 )
 from chorus_onboarding.testing.contract import NOW, account
+from chorus_onboarding.testing.fakes import opened
 from chorus_onboarding.testing.world import TEST_SECRET_KEY
 from tests.postgres import require_postgres
 
@@ -286,7 +287,7 @@ def test_an_empty_database_gets_the_head_schema_which_is_the_metadata(
 def _assert_upgraded_people(target: str | Path) -> None:
     """Louise logs in, the history reads back as members, no clear token is left."""
     with _open(target) as service:  # no setting: at the head now
-        assert service.login(LOUISE, LOUISE_PASSWORD).account_id == "v1-000001"
+        assert opened(service.login(LOUISE, LOUISE_PASSWORD)).account_id == "v1-000001"
         engine = service.ports.unit_of_work().engine  # type: ignore[attr-defined]
         with SqlUnitOfWork(engine) as work:
             (created,) = work.history.for_structure("v1-000002")
@@ -324,7 +325,7 @@ def test_the_version_1_file_upgrades_through_db_upgrade(
 
 def test_the_version_1_file_upgrades_through_a_factory_asked_to(v1_file: Path) -> None:
     with _open(v1_file, upgrade=True) as service:
-        assert service.login(LOUISE, LOUISE_PASSWORD).account_id == "v1-000001"
+        assert opened(service.login(LOUISE, LOUISE_PASSWORD)).account_id == "v1-000001"
     _assert_upgraded_people(v1_file)
     _assert_no_clear_token_in(v1_file)
 
@@ -369,7 +370,7 @@ def test_the_version_1_database_on_postgresql_upgrades_through_a_factory_asked_t
     pg_v1: str,
 ) -> None:
     with _open(pg_v1, upgrade=True) as service:
-        assert service.login(LOUISE, LOUISE_PASSWORD).account_id == "v1-000001"
+        assert opened(service.login(LOUISE, LOUISE_PASSWORD)).account_id == "v1-000001"
     _assert_upgraded_people(pg_v1)
 
 

@@ -30,7 +30,7 @@ from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.sql.schema import outbox
 from chorus_onboarding.errors import ConcurrencyConflict, InvalidForm, LoginEmailTaken
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds
+from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, opened
 from chorus_onboarding.testing.world import ANSWER, LOUISE, PASSWORD, TEST_SECRET_KEY, World
 from tests.postgres import empty_postgres, require_postgres
 
@@ -130,7 +130,7 @@ def test_every_journey_works_on_the_database_and_survives_a_restart(
     )
     world.service.validate_subscription(louise, request)
     restarted = database(clock=world.clock, hasher=FastInsecureHasher(), mailer=MemoryMailbox())
-    assert restarted.login(LOUISE, PASSWORD).account_id == louise.account_id
+    assert opened(restarted.login(LOUISE, PASSWORD)).account_id == louise.account_id
     assert restarted.can_access(str(paul.account_id), shop.id, "FACTURES_EMISES", "MODIFICATION")
     assert [u.login_email for u in restarted.structure_users(louise, shop.id)] == [
         LOUISE,

@@ -30,7 +30,7 @@ from chorus_onboarding.domain.errors import PortRequired
 from chorus_onboarding.errors import AuthenticationFailed, TokenInvalid
 from chorus_onboarding.ports import MailSession, OutgoingEmail
 from chorus_onboarding.relay import RetryPolicy
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters
+from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters, opened
 from chorus_onboarding.testing.world import ANSWER, PASSWORD, QUESTION, TEST_SECRET_KEY
 from tests.integration.test_smtp import LOOPBACK, SENDER, Collector, SmtpServer
 
@@ -236,7 +236,9 @@ def test_a_version_1_database_upgrades_and_keeps_its_people(tmp_path: Path) -> N
     mailbox = MemoryMailbox()
     upgrade = OnboardingSettings(secret_key=TEST_SECRET_KEY, upgrade_database=True)
     service = _service(path, mailbox, ids=SequentialIds("v2"), settings=upgrade)
-    assert service.login("louise.galfe@dressing-louise.fr", PASSWORD).account_id == "v1-000001"
+    assert (
+        opened(service.login("louise.galfe@dressing-louise.fr", PASSWORD)).account_id == "v1-000001"
+    )
     engine = service.ports.unit_of_work().engine  # type: ignore[attr-defined]
     with engine.connect() as connection:
         versions = [

@@ -85,7 +85,7 @@ def test_the_reset_link_is_in_the_last_email_and_sets_the_password(chorus_world:
         new_password="Un-Autre-Secret-2025!",
         password_confirmation="Un-Autre-Secret-2025!",
     )
-    assert chorus_world.service.login("louise@exemple.fr", "Un-Autre-Secret-2025!").account_id
+    assert chorus_world.log_in("louise@exemple.fr", "Un-Autre-Secret-2025!").account_id
 
 
 def test_an_activation_link_expires_when_the_clock_moves_on(
@@ -142,7 +142,7 @@ def test_anyone_registers_activates_and_logs_in_with_a_password_the_policy_accep
     world = chorus_world_factory()
     account_id = world.register(email, first_name=first, last_name=last)
     world.activate_with(world.follow_last_link(email), password)
-    assert world.service.login(email, password).account_id == account_id
+    assert world.log_in(email, password).account_id == account_id
 
 
 @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])

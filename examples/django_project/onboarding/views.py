@@ -9,7 +9,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from chorus_onboarding import Actor, NewStructureRegistration, OnboardingError
+from chorus_onboarding import Actor, LoginResult, NewStructureRegistration, OnboardingError
 from chorus_onboarding.serialisation import to_json_data
 
 from .services import ACTIVATION_PATH, onboarding
@@ -85,7 +85,24 @@ def activate(request: HttpRequest) -> HttpResponse:
 @require_POST
 @answers_problems
 def login(request: HttpRequest) -> HttpResponse:
-    result = onboarding().login(request.POST.get("email", ""), request.POST.get("password", ""))
+    answer = onboarding().login(request.POST.get("email", ""), request.POST.get("password", ""))
+    if isinstance(answer, LoginResult):
+        return opened(request, answer)
+    return JsonResponse(to_json_data(answer), status=202)  # the code goes to /connexion/code
+
+
+@csrf_exempt
+@require_POST
+@answers_problems
+def login_code(request: HttpRequest) -> HttpResponse:
+    form = request.POST
+    result = onboarding().confirm_login_code(
+        form.get("email", ""), form.get("challenge", ""), form.get("code", "")
+    )
+    return opened(request, result)
+
+
+def opened(request: HttpRequest, result: LoginResult) -> HttpResponse:
     request.session.cycle_key()  # a new session id for the logged-in user
     request.session["account_id"] = result.account_id
     request.session["credentials_version"] = result.credentials_version
@@ -107,5 +124,6 @@ urlpatterns = [
     path("inscription", register),
     path(ACTIVATION_PATH.lstrip("/"), activate),
     path("connexion", login),
+    path("connexion/code", login_code),
     path("mon-compte", my_account),
 ]

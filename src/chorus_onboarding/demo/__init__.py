@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from ..adapters.directory import SAMPLE_COMPANIES, MemoryCompanyDirectory
 from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
@@ -41,6 +43,10 @@ def _run_number(service: OnboardingService) -> int:
     )
 
 
+SETTINGS = OnboardingSettings(login_code=True)
+"""The seeds' rules, with the code emailed at each login the portal asks since 2024."""
+
+
 def run(out: TextIO, database: Path | None = DEFAULT_DATABASE, *, verbose: bool = False) -> None:
     """Tell every journey of the domain; ``database`` None keeps everything in memory.
 
@@ -52,7 +58,9 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE, *, verbose: bool 
     mailbox = MemoryMailbox()
     directory = MemoryCompanyDirectory()
     if database is None:
-        service = OnboardingService.in_memory(clock=clock, mailer=mailbox, directory=directory)
+        service = OnboardingService.in_memory(
+            clock=clock, mailer=mailbox, directory=directory, settings=SETTINGS
+        )
     else:
         # A file left by an earlier release of the demo is upgraded, not refused.
         service = OnboardingService.sqlite(
@@ -60,7 +68,7 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE, *, verbose: bool 
             clock=clock,
             mailer=mailbox,
             directory=directory,
-            settings=OnboardingSettings(upgrade_database=True),
+            settings=attrs.evolve(SETTINGS, upgrade_database=True),
             demo_ports=True,
         )
     number = _run_number(service)
@@ -75,7 +83,7 @@ def run(out: TextIO, database: Path | None = DEFAULT_DATABASE, *, verbose: bool 
     if number:
         earlier = Tour(out, service, mailbox, clock, run=number - 1)
         try:
-            louise = service.login(earlier.email(accounts.LOUISE), FINAL_PASSWORD)
+            louise = tour.log_in(earlier.email(accounts.LOUISE), FINAL_PASSWORD)
         except OnboardingError as error:
             tour.say(f"- Louise du passage précédent ne peut pas se connecter : {error}")
         else:

@@ -7,6 +7,8 @@ from contextlib import suppress
 from ..actors import Actor
 from ..domain.errors import AuthenticationFailed
 from ..forms import NewStructureRegistration
+from ..service import LoginCodeSent, LoginResult
+from . import layout
 from .tour import FINAL_PASSWORD, PASSWORD, Tour, activate, register_new
 
 LOUISE = "louise.galfe@dressing-louise.fr"
@@ -55,13 +57,40 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
     tour.say("- Le support renvoie un courriel d'activation (l'ancien lien est annulé) :")
     activate(tour, paul_email, PASSWORD)
 
-    tour.title("Parcours 6 : connexion")
+    tour.title("Parcours 6 : connexion, avec le code envoyé par courriel (portail depuis 2024)")
     tour.attempt(
         "Connexion avec un mauvais mot de passe", lambda: service.login(louise_email, "nope")
     )
     tour.attempt("Connexion avec une adresse inconnue", lambda: service.login("x@y.fr", PASSWORD))
-    session = service.login(louise_email.upper(), PASSWORD)
-    tour.say(f"- Louise est connectée (compte {session.account_id})")
+    first = service.login(louise_email.upper(), PASSWORD)
+    assert isinstance(first, LoginCodeSent)
+    tour.say(
+        f"- Bon mot de passe : pas encore de session, un code à {first.code_length} chiffres "
+        f"part vers l'adresse de connexion (valable jusqu'au {layout.labelled(first.expires_at)})"
+    )
+    tour.attempt(
+        "Code erroné",
+        lambda: service.confirm_login_code(louise_email, first.challenge, "000000"),
+    )
+    tour.attempt(
+        "Nouveau code demandé aussitôt",
+        lambda: service.resend_login_code(louise_email, first.challenge),
+    )
+    clock.advance(minutes=1)
+    sent = service.resend_login_code(louise_email, first.challenge)
+    tour.say("- Une minute plus tard, Louise demande un nouveau code : l'ancien n'est plus accepté")
+    session = tour.confirm(louise_email, sent, remember_device=True)
+    tour.say(
+        f"- Louise saisit le code : elle est connectée (compte {session.account_id}) "
+        "et demande qu'on se souvienne de cet appareil"
+    )
+    tour.attempt(
+        "Le même code une seconde fois",
+        lambda: service.confirm_login_code(louise_email, sent.challenge, tour.code(louise_email)),
+    )
+    again = service.login(louise_email, PASSWORD, session.remembered_device)
+    assert isinstance(again, LoginResult)
+    tour.say("- Sur l'appareil mémorisé, le mot de passe suffit : aucun code n'est envoyé")
 
     def intruder() -> None:
         # One line for five identical refusals: the first four as the fifth.
@@ -119,7 +148,7 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
     service.reactivate_with_link(login_email=back["email"], token=back["token"])
     tour.say("- Elle suit le lien : son compte est réactivé")
     tour.say(
-        f"- Louise se reconnecte : {service.login(louise_email, new_password).first_name} est de retour"
+        f"- Louise se reconnecte : {tour.log_in(louise_email, new_password).first_name} est de retour"
     )
 
     tour.title("Traitement par lots : expiration des activations")

@@ -18,8 +18,8 @@ from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
 from ..domain.identifiers import IdentifierType, StructureIdentifier
 from ..forms import NewStructureRegistration
-from ..service import OnboardingService
-from ..testing.fakes import FrozenClock, link_parameters
+from ..service import LoginCodeSent, LoginResult, OnboardingService
+from ..testing.fakes import FrozenClock, link_parameters, login_code_in
 from . import layout
 
 PASSWORD = "Ma-Boutique-2024!"
@@ -106,6 +106,29 @@ class Tour:
         """Follow the last link to ``page`` sent to ``address`` (once the relay has run)."""
         self.service.deliver_notifications(10_000)
         return link_parameters(self.mailbox, address, page)
+
+    def code(self, address: str) -> str:
+        """The login code in the last email sent to ``address`` (once the relay has run)."""
+        self.service.deliver_notifications(10_000)
+        code = login_code_in(self.mailbox.last_to(address))
+        assert code is not None, f"no login code in the last email to {address}"
+        return code
+
+    def log_in(self, address: str, password: str, remembered: str | None = None) -> LoginResult:
+        """Journey 6 to the end: the password, then the emailed code when one is asked."""
+        answer = self.service.login(address, password, remembered)
+        if isinstance(answer, LoginResult):
+            return answer
+        return self.confirm(address, answer)
+
+    def confirm(
+        self, address: str, sent: LoginCodeSent, *, remember_device: bool = False
+    ) -> LoginResult:
+        """Type the code the last email to ``address`` carries."""
+        code = self.code(address)
+        return self.service.confirm_login_code(
+            address, sent.challenge, code, remember_device=remember_device
+        )
 
     def _emails(self) -> None:
         """Print the emails sent since the last call (the relay runs first, as a worker would).

@@ -30,12 +30,14 @@ from .errors import (
     ContactEmailUnchanged,
     InvalidInput,
     InvalidTransition,
+    LoginCodeRejected,
     NeverActivated,
     ResetLinkExpired,
     TokenInvalid,
     WrongCurrentPassword,
 )
 from .lifecycle import Lifecycle, Transition
+from .login_codes import CodeRules, PendingLoginCode
 from .text import printable_text
 from .tokens import IssuedToken, PendingToken
 
@@ -143,6 +145,8 @@ class Account(events.RecordsEvents):
     activation: PendingToken | None = None
     password_reset: PendingToken | None = None
     reactivation: PendingToken | None = None
+    login_code: PendingLoginCode | None = None
+    """The one-time code sent at the last login whose password was right, while it waits."""
     failed_logins: int = 0
     login_blocked_until: datetime | None = None
     failed_answers: int = 0
@@ -354,8 +358,84 @@ class Account(events.RecordsEvents):
         self.failed_logins = 0
         self.login_blocked_until = None
         self.last_login_at = now
+        self.login_code = None
         if rehashed_password is not None:
             self.password_hash = rehashed_password
+
+    # --- the code emailed at login ------------------------------------------
+
+    def send_login_code(
+        self,
+        token: IssuedToken,
+        now: datetime,
+        rules: CodeRules,
+        rehashed_password: str | None = None,
+    ) -> None:
+        """The password proved right: a code goes to the login email; it alone opens the session.
+
+        The check this password was reserved as (:meth:`reserve_login_check`)
+        is given back rather than the count cleared: wrong codes add to the
+        wrong passwords before them, and only a whole login starts the count
+        again, so that knowing the password buys no more guesses at the code.
+        """
+        self.ensure_may_log_in()
+        self.failed_logins = max(0, self.failed_logins - 1)
+        if rehashed_password is not None:
+            self.password_hash = rehashed_password
+        self.login_code = PendingLoginCode.issue(token, now, rules)
+        self._announce_login_code(token, resent=False)
+
+    def resend_login_code(self, token: IssuedToken, now: datetime, rules: CodeRules) -> None:
+        """A new code replaces the waiting one (which dies), tries counted afresh.
+
+        The caller has checked :meth:`login_code_resend_wait` and the number
+        of resends; with no code waiting there is nothing to resend.
+        """
+        waiting = self.login_code
+        if waiting is None or waiting.token.expired(now) or not self.is_active:
+            raise LoginCodeRejected(field="code")
+        self.login_code = PendingLoginCode.issue(token, now, rules, waiting.resends + 1)
+        self._announce_login_code(token, resent=True)
+
+    def login_code_resend_wait(self, now: datetime, interval: timedelta) -> timedelta:
+        """How long before a new code may be sent (zero: now)."""
+        waiting = self.login_code
+        if waiting is None:
+            return timedelta(0)
+        return max(timedelta(0), waiting.sent_at + interval - now)
+
+    def _announce_login_code(self, token: IssuedToken, *, resent: bool) -> None:
+        assert self.login_code is not None
+        self._record(
+            events.LoginCodeSent(
+                occurred_at=self.login_code.sent_at,
+                account_id=self.id,
+                link_id=token.link_id,
+                expires_at=self.login_code.expires_at,
+                digits=self.login_code.digits,
+                resent=resent,
+            )
+        )
+
+    def try_login_code(self, digest: str, now: datetime, limit: int, block_for: timedelta) -> bool:
+        """Check a typed code (its digest): True opens the session, and the code is used up.
+
+        Every try counts like a password check: refused while logins are
+        suspended, a wrong one adds to the failures (at ``limit``, logins are
+        suspended and the owner told) and takes a try from the code, which
+        dies with its last one.
+        """
+        if not self.reserve_login_check(now, limit, block_for):
+            return False
+        waiting = self.login_code
+        if waiting is not None and waiting.usable(now) and waiting.token.matches(digest):
+            self.login_code = None
+            return True
+        if waiting is not None:
+            fewer = waiting.tried()
+            self.login_code = fewer if fewer.usable(now) else None
+        self.confirm_login_failure(now, limit, block_for)
+        return False
 
     # --- account management ----------------------------------------------
 
@@ -396,6 +476,7 @@ class Account(events.RecordsEvents):
         self.credentials_version += 1
         self.password_reset = None
         self.reactivation = None
+        self.login_code = None
 
     def check_current_password(self, typed: str, verify: Callable[[str, str], bool]) -> None:
         """Raise :class:`WrongCurrentPassword` unless ``typed`` is the account's password.

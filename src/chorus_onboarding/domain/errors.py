@@ -924,6 +924,29 @@ class AccountNotActive(OnboardingError):
     message_fr = N_("Votre compte n'est pas actif ({state}).")
 
 
+class LoginCodeRejected(OnboardingError):
+    """Wrong, expired, used up or cancelled login code, or logins suspended: one answer for all."""
+
+    code = "login_code_rejected"
+    # Suspended logins included, as for a wrong password: the same status.
+    category = ErrorCategory.UNAUTHENTICATED
+    message_fr = N_(
+        "Le code saisi est incorrect ou n'est plus valable. Saisissez le dernier code reçu, "
+        "demandez-en un nouveau ou reconnectez-vous."
+    )
+
+
+class LoginCodeResendTooSoon(OnboardingError):
+    """A new login code was asked for too soon after the last one."""
+
+    code = "login_code_resend_too_soon"
+    category = ErrorCategory.CONFLICT
+    message_fr = N_(
+        "Un code vient d'être envoyé : consultez votre messagerie. Vous pourrez en demander "
+        "un nouveau dans {seconds} secondes."
+    )
+
+
 class CaptchaRejected(ValidationError):
     """The captcha answer is wrong."""
 

@@ -31,6 +31,7 @@ from .emails import EmailAddress
 from .errors import InvalidEmail, InvalidInput
 from .espaces import Espace, Habilitation, service_code
 from .history import ManagerActionKind
+from .login_codes import code_digits
 from .states import AttachmentState, SubscriptionState
 
 _espace = member(Espace)
@@ -138,6 +139,16 @@ class PasswordResetLinkIssued(AccountEvent):
 
     link_id: str = field(validator=identifier)
     expires_at: datetime = field(validator=aware)
+
+
+@frozen(kw_only=True)
+class LoginCodeSent(AccountEvent):
+    """The password was right: a one-time code goes to the login email (a resend cancels the last)."""
+
+    link_id: str = field(validator=identifier)
+    expires_at: datetime = field(validator=aware)
+    digits: int = field(validator=code_digits)
+    resent: bool = field(default=False, validator=flag)
 
 
 @frozen(kw_only=True)

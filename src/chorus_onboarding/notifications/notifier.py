@@ -22,6 +22,7 @@ from attrs import frozen
 
 from ..domain import events
 from ..domain.errors import InvalidInput
+from ..domain.login_codes import code_from_token
 from ..domain.states import AttachmentState, SubscriptionState
 from ..domain.structures import DEFAULT_SERVICE, DEFAULT_SERVICE_NAME
 from ..i18n import (
@@ -234,6 +235,21 @@ class Notifier:
     @_compose.register
     def _(self, event: events.ReactivationLinkIssued, facts: NotificationFacts) -> list[_Draft]:
         return self._link_email(event, facts, "reactivation", _contact, self.links.reactivation)
+
+    @_compose.register
+    def _(self, event: events.LoginCodeSent, facts: NotificationFacts) -> list[_Draft]:
+        # The code is derived here from the link id, like a link's token: it is stored nowhere.
+        code = code_from_token(self._tokens.token_for(event.link_id), event.digits)
+        note = self._word("login_code_resent_note") if event.resent else ""
+        return self._to_owner(
+            event,
+            facts,
+            "login_code",
+            _login,
+            code=code,
+            deadline=self._time(event.expires_at),
+            resent_note=note,
+        )
 
     @_compose.register
     def _(self, event: events.ContactEmailChanged, facts: NotificationFacts) -> list[_Draft]:

@@ -195,6 +195,23 @@ _FR = {
             "votre mot de passe reste inchangé.",
         ),
     ),
+    "login_code": EmailTemplate(
+        NP_("email login_code", "Chorus Pro - Votre code de connexion"),
+        NP_(
+            "email login_code",
+            "Bonjour,\n\nPour terminer votre connexion à Chorus Pro, saisissez ce code :\n\n"
+            "{code}\n\nIl est valable jusqu'au {deadline}, une seule fois.{resent_note}\n"
+            "Si vous n'êtes pas en train de vous connecter, quelqu'un connaît votre mot de passe : "
+            "changez-le sans attendre (procédure « Mot de passe oublié »).",
+        ),
+    ),
+    "login_code_resent_note": EmailTemplate(
+        "",
+        NP_(
+            "email login_code_resent_note",
+            " Il remplace le code envoyé précédemment, qui n'est plus accepté.",
+        ),
+    ),
     "login_throttled": EmailTemplate(
         NP_("email login_throttled", "Chorus Pro - Tentatives de connexion infructueuses"),
         NP_(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
 
 from attrs import frozen
 
@@ -20,21 +18,17 @@ from ..domain.errors import (
     AuthenticationFailed,
     CaptchaRejected,
     ChallengeInvalid,
-    ConcurrencyConflict,
     InvalidEmail,
     SecretAnswerRejected,
     TokenInvalid,
 )
 from ..ports import UnitOfWork
-from . import challenges
+from . import challenges, second_factor
 from .arguments import typed_question
 from .checks import FieldChecks
 from .context import Context
-
-T = TypeVar("T")
-
-_RACE_RETRIES = 50
-"""How often a login retries its write when parallel logins on the account keep winning."""
+from .second_factor import LoginCodeSent
+from .sessions import LoginResult, on_account
 
 
 @frozen
@@ -44,18 +38,6 @@ class PasswordResetChallenge:
     question: str
     challenge: str
     expires_at: datetime
-
-
-@frozen
-class LoginResult:
-    """Who logged in; the host keeps ``account_id`` in its session (``Actor.user``)."""
-
-    account_id: str
-    first_name: str
-    last_name: str
-    previous_login_at: datetime | None
-    credentials_version: int
-    """Keep it in the session: :meth:`OnboardingService.session_is_current` checks it."""
 
 
 def _link_target(uow: UnitOfWork, login_email: object, token: object) -> tuple[Account, str]:
@@ -123,7 +105,9 @@ def activate_account(
 # --- journey 6 -------------------------------------------------------------
 
 
-def login(ctx: Context, login_email: str, password: str) -> LoginResult:
+def login(
+    ctx: Context, login_email: str, password: str, remembered_device: str | None = None
+) -> LoginResult | LoginCodeSent:
     """Log in with the login email and password.
 
     Every failure that does not prove knowledge of the password is the same
@@ -131,6 +115,13 @@ def login(ctx: Context, login_email: str, password: str) -> LoginResult:
     or not, and also while logins are blocked after too many failures (the
     owner is told by email). With the right password, an account that is
     not active gets ``AccountNotActive``.
+
+    With ``settings.login_code`` on, the right password opens no session
+    yet: a code goes to the login email and the answer is
+    :class:`~.second_factor.LoginCodeSent`, for
+    :meth:`~OnboardingService.confirm_login_code`; unless
+    ``remembered_device`` is a token this account was given on this device
+    (``LoginResult.remembered_device``), still valid.
     """
     if not isinstance(password, str) or not password or len(password) > 4096:
         raise AuthenticationFailed()
@@ -141,62 +132,36 @@ def login(ctx: Context, login_email: str, password: str) -> LoginResult:
         raise AuthenticationFailed() from None
     now = ctx.now()
     limit, block = ctx.settings.max_failed_logins, ctx.settings.login_block
-    reserved = _on_account(ctx, email, lambda a: a.reserve_login_check(now, limit, block))
+    reserved = on_account(ctx, email, lambda a: a.reserve_login_check(now, limit, block))
     if reserved is None or not reserved[1] or reserved[0].password_hash is None:
         ctx.waste_a_verification(password)
         raise AuthenticationFailed()
     checked = reserved[0]
     assert checked.password_hash is not None
     if not ctx.ports.hasher.verify(checked.password_hash, password):
-        _on_account(ctx, email, lambda a: a.confirm_login_failure(now, limit, block))
+        on_account(ctx, email, lambda a: a.confirm_login_failure(now, limit, block))
         raise AuthenticationFailed()
     try:
         checked.ensure_may_log_in()
     except AccountNotActive:
-        _on_account(ctx, email, lambda a: a.clear_login_failures())
+        on_account(ctx, email, lambda a: a.clear_login_failures())
         raise
     rehashed = (
         ctx.ports.hasher.hash(password)
         if ctx.ports.hasher.needs_rehash(checked.password_hash)
         else None
     )
-    done = _on_account(ctx, email, lambda a: a.record_login_success(now, rehashed), must=True)
-    assert done is not None
-    account = done[0]
-    return LoginResult(
-        account.id,
-        account.first_name,
-        account.last_name,
-        checked.last_login_at,
-        account.credentials_version,
-    )
-
-
-def _on_account(
-    ctx: Context, email: EmailAddress, change: Callable[[Account], T], *, must: bool = False
-) -> tuple[Account, T] | None:
-    """Apply ``change`` to the account with this login email and commit it, despite races.
-
-    Parallel logins on one account race for its version: the loser loads
-    the account again and retries, so no attempt is lost and none gets a
-    ``ConcurrencyConflict`` that an unknown email never would. Returns the
-    account and what ``change`` returned; None when there is no such
-    account, or when the races never end and ``must`` is false.
-    """
-    for _ in range(_RACE_RETRIES):
-        try:
-            with ctx.unit_of_work() as uow:
-                account = uow.accounts.get_by_login_email(email)
-                if account is None:
-                    return None
-                outcome = change(account)
-                uow.commit()
-                return account, outcome
-        except ConcurrencyConflict:
-            continue
-    if must:
-        raise ConcurrencyConflict(what="account")
-    return None
+    if ctx.settings.login_code and not second_factor.is_remembered_device(
+        ctx, checked, remembered_device
+    ):
+        sent = second_factor.send_code(ctx, email, rehashed)
+        if sent is None:
+            raise AuthenticationFailed()
+        return sent
+    done = on_account(ctx, email, lambda a: a.record_login_success(now, rehashed), must=True)
+    if done is None:
+        raise AuthenticationFailed()
+    return LoginResult.of(done[0], checked.last_login_at)
 
 
 def session_is_current(ctx: Context, account_id: str, credentials_version: int) -> bool:

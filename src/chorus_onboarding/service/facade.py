@@ -47,6 +47,7 @@ from . import (
     authentication,
     my_account,
     registration,
+    second_factor,
     structures,
     subscriptions,
 )
@@ -90,6 +91,8 @@ class OnboardingService:
 
     activate_account = command(authentication.activate_account)
     login = command(authentication.login)
+    confirm_login_code = command(second_factor.confirm_login_code)
+    resend_login_code = command(second_factor.resend_login_code)
     session_is_current = query(authentication.session_is_current)
     start_password_reset = query(authentication.start_password_reset)
     answer_secret_question = command(authentication.answer_secret_question)

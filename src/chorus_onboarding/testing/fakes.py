@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from ..adapters.mail import MemoryMailbox
 from ..ports import OutgoingEmail
+from ..service.second_factor import LoginCodeSent
+from ..service.sessions import LoginResult
 
 
 class FrozenClock:
@@ -62,3 +65,25 @@ def link_query(email: OutgoingEmail, page: str) -> dict[str, str] | None:
         if parts.path.endswith("/" + page):
             return {key: values[0] for key, values in parse_qs(parts.query).items()}
     return None
+
+
+_CODE_LINE = re.compile(r"^[ \t]*(\d{6,10})[ \t]*$", re.MULTILINE)
+"""A line that is the code alone, as the login code email writes it."""
+
+
+def login_code_in(email: OutgoingEmail) -> str | None:
+    """The one-time login code ``email`` carries, as a person reads it there; None if none."""
+    found = _CODE_LINE.search(email.body)
+    return None if found is None else found.group(1)
+
+
+def opened(answer: LoginResult | LoginCodeSent) -> LoginResult:
+    """The session a login opened at once; ``AssertionError`` if it asked for the emailed code.
+
+    For a test of a service with ``login_code`` off (the default), where the
+    password alone opens the session. With a :class:`~.world.World`,
+    :meth:`~.world.World.log_in` goes through the code as well.
+    """
+    if not isinstance(answer, LoginResult):
+        raise AssertionError("the login asked for the emailed code: use World.log_in")
+    return answer

@@ -21,6 +21,7 @@ from chorus_onboarding import (
     Actor,
     Espace,
     ExistingStructureRegistration,
+    LoginResult,
     NewStructureRegistration,
     OnboardingService,
     OnboardingSettings,
@@ -35,7 +36,13 @@ from chorus_onboarding.adapters.memory import MemoryStore
 from chorus_onboarding.domain.errors import ExtraNotInstalled, InvalidInput
 from chorus_onboarding.ports import PasswordHasher
 from chorus_onboarding.service.grants import parse_habilitation
-from chorus_onboarding.testing.fakes import FrozenClock, SequentialIds, link_parameters, link_query
+from chorus_onboarding.testing.fakes import (
+    FrozenClock,
+    SequentialIds,
+    link_parameters,
+    link_query,
+    login_code_in,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -137,6 +144,37 @@ class World:
         if found is not None:
             return found
         raise LookupError(f"the last email to {address} ({last.subject!r}) has no link to {page}")
+
+    def last_login_code(self, address: str) -> str:
+        """The code in the last email sent to ``address``, as a person reads it there.
+
+        Raises ``LookupError`` when nothing was sent to ``address`` or the
+        last email carries no code.
+        """
+        if not isinstance(address, str):
+            raise InvalidInput(field="address", expected="adresse électronique")
+        self.deliver()
+        last = self.mailbox.last_to(address)
+        code = login_code_in(last)
+        if code is None:
+            raise LookupError(f"the last email to {address} ({last.subject!r}) has no code")
+        return code
+
+    def log_in(
+        self,
+        email: str = LOUISE,
+        password: str = PASSWORD,
+        *,
+        remember_device: bool = False,
+        remembered_device: str | None = None,
+    ) -> LoginResult:
+        """Journey 6 to the end: the password, then (if one is asked) the emailed code."""
+        answer = self.service.login(email, password, remembered_device)
+        if isinstance(answer, LoginResult):
+            return answer
+        return self.service.confirm_login_code(
+            email, answer.challenge, self.last_login_code(email), remember_device=remember_device
+        )
 
     def activate(self, email: str = LOUISE, password: str = PASSWORD) -> None:
         """Journey 5: follow the activation link sent to ``email`` and choose ``password``."""
