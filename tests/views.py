@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chorus_onboarding import Actor, StructureNaming
-from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, World
+from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, World, build_world
 
 PAUL = "paul.martin@exemple.fr"
 RCS = "RCS Bobigny B 526 018 155"
@@ -43,10 +43,15 @@ def every_result(world: World) -> list[object]:
     service.validate_subscription(louise, subscription_id)
 
     named = StructureNaming(siret=LOUISE_SIRET)
+    # The code emailed at login: a service of its own, whose logins ask for it.
+    coded = build_world(login_code=True)
+    coded.active_user()
     return [
         registration,
         service.login(LOUISE, PASSWORD),
         service.login(PAUL, PASSWORD),
+        coded.service.login(LOUISE, PASSWORD),
+        coded.log_in(remember_device=True),
         service.start_password_reset(LOUISE, "XWWXS"),
         service.account(louise),
         service.account(Actor.support(), paul.account_id),

@@ -37,4 +37,6 @@ CHORUS_ONBOARDING_DATABASE = os.environ.get(
 )
 # Derives the emailed links: the same in every process, the relay worker's included.
 CHORUS_ONBOARDING_SECRET_KEY = os.environ.get("CHORUS_ONBOARDING_SECRET_KEY") or SECRET_KEY
+# The portal's code emailed at each login (POST /connexion, then /connexion/code).
+CHORUS_ONBOARDING_LOGIN_CODE = os.environ.get("CHORUS_ONBOARDING_LOGIN_CODE") == "1"
 CHORUS_ONBOARDING_PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")

@@ -67,7 +67,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_the_project_defines_the_tests_this_file_expects() -> None:
-    assert len(_test_names()) == 4
+    assert len(_test_names()) == 5
 
 
 @pytest.mark.parametrize("name", _test_names())

@@ -14,11 +14,11 @@ from examples.fastapi_app.app import ACTIVATION_PATH, create_app
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from chorus_onboarding import OnboardingService
+from chorus_onboarding import OnboardingService, OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.notifications import Links
-from chorus_onboarding.testing.fakes import link_parameters
+from chorus_onboarding.testing.fakes import link_parameters, login_code_in
 from tests.examples.people import (
     ACTIVATION,
     CLAIRE,
@@ -130,3 +130,30 @@ def test_the_openapi_document_describes_the_library_s_views(app: TestClient) -> 
     answer = document["paths"]["/mon-compte"]["get"]["responses"]["200"]["content"]
     assert answer["application/json"]["schema"] == {"$ref": "#/components/schemas/AccountView"}
     assert "AttachmentView" in document["components"]["schemas"]
+
+
+def test_with_the_emailed_code_login_answers_code_sent_and_the_code_opens_the_session(
+    mailbox: MemoryMailbox,
+) -> None:
+    links = Links("http://portail.exemple", activation_path=ACTIVATION_PATH)
+    service = OnboardingService.in_memory(
+        mailer=mailbox,
+        links=links,
+        hasher=FastInsecureHasher(),
+        settings=OnboardingSettings(login_code=True),
+    )
+    with TestClient(create_app(service, secrets.token_urlsafe(32))) as client:
+        client.post("/inscription", json=registration(LOUISE, "Louise", SIRET))
+        link = link_parameters(mailbox, LOUISE, "activation")
+        client.post("/activation", params=link, json=ACTIVATION)
+        sent = client.post("/connexion", json={"email": LOUISE, "password": PASSWORD})
+        assert sent.status_code == 200
+        assert set(sent.json()) == {"challenge", "expires_at", "resend_after", "code_length"}
+        assert client.get("/mon-compte").status_code == 401
+        step = {"email": LOUISE, "challenge": sent.json()["challenge"]}
+        wrong = client.post("/connexion/code", json={**step, "code": "12"})
+        assert problem(wrong)[:2] == (401, "login_code_rejected")
+        code = login_code_in(mailbox.last_to(LOUISE))
+        opened = client.post("/connexion/code", json={**step, "code": code})
+        assert opened.status_code == 200
+        assert client.get("/mon-compte").json()["last_name"] == "GALFE"

@@ -13,8 +13,10 @@ from examples.flask_app.app import create_app, demo_app, demo_service
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from chorus_onboarding import OnboardingSettings
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
+from chorus_onboarding.testing.fakes import login_code_in
 from tests.examples.people import (
     ACTIVATION,
     CLAIRE,
@@ -196,3 +198,28 @@ def test_the_demo_mailbox_exists_only_in_demo_mode(mailbox: MemoryMailbox) -> No
     demo = demo_app().test_client()
     assert "DÉMO SEULEMENT" in demo.get("/dev/mailbox").text
     assert "DÉMONSTRATION" in demo.get("/").text
+
+
+def test_with_the_emailed_code_the_session_opens_on_the_code_page(mailbox: MemoryMailbox) -> None:
+    service = demo_service(
+        PORTAL, mailbox, hasher=FastInsecureHasher(), settings=OnboardingSettings(login_code=True)
+    )
+    client = create_app(service, secrets.token_urlsafe(32), demo_mailbox=mailbox).test_client()
+    register(client, LOUISE, "Louise", SIRET)
+    activate(client, mailbox, LOUISE)
+    asked = log_in(client, LOUISE)
+    assert asked.location == "/connexion/code"
+    assert client.get("/mon-compte").location == "/connexion"  # no session yet
+    page = client.get("/connexion/code")
+    assert f"Un code a été envoyé à {LOUISE}" in page.text
+    too_soon = post(client, "/connexion/code", {"resend": "1"})
+    assert too_soon.status_code == 409
+    assert "60 secondes" in too_soon.text
+    wrong = post(client, "/connexion/code", {"code": "pas un code"})
+    assert wrong.status_code == 401
+    assert "Le code saisi est incorrect" in wrong.text
+    code = login_code_in(mailbox.last_to(LOUISE))
+    assert code is not None
+    opened = post(client, "/connexion/code", {"code": code})
+    assert opened.location == "/mon-compte"
+    assert "GALFE" in client.get("/mon-compte").text

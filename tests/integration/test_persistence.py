@@ -361,6 +361,25 @@ def test_no_working_token_rests_in_the_database_files_wal_included(
                 assert not any(token.encode() in content for token in tokens), file
 
 
+def test_no_login_code_rests_in_the_database_files_wal_included(
+    database: Callable[..., OnboardingService], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Ten digits, so that no date or id in the files can pass for the code."""
+    clock, mailbox = FrozenClock(), MemoryMailbox()
+    settings = OnboardingSettings(secret_key=TEST_SECRET_KEY, login_code=True, login_code_length=10)
+    service = database(clock=clock, hasher=FastInsecureHasher(), mailer=mailbox, settings=settings)
+    world = World(service, clock, mailbox)
+    world.active_user()
+    world.service.login(LOUISE, PASSWORD)
+    code = world.last_login_code(LOUISE)
+    assert len(code) == 10
+    world.service.close()
+    for folder in _database_folders(request, tmp_path):
+        for file in folder.rglob("*"):
+            if file.is_file():
+                assert code.encode() not in file.read_bytes(), file
+
+
 def _stored_link_ids(world: World) -> list[str]:
     engine = world.service.ports.unit_of_work().engine  # type: ignore[attr-defined]
     with engine.connect() as connection:

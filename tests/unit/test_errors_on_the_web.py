@@ -54,6 +54,8 @@ CATEGORIES = {
     "ConcurrencyConflict": ErrorCategory.CONFLICT,
     "AuthenticationFailed": ErrorCategory.UNAUTHENTICATED,
     "AccountNotActive": ErrorCategory.FORBIDDEN,
+    "LoginCodeRejected": ErrorCategory.UNAUTHENTICATED,
+    "LoginCodeResendTooSoon": ErrorCategory.CONFLICT,
     "TokenInvalid": ErrorCategory.INVALID_INPUT,
     "ActivationExpired": ErrorCategory.EXPIRED,
     "ResetLinkExpired": ErrorCategory.EXPIRED,

@@ -71,6 +71,7 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "actor": _IDS | st.just("support:Agent du support"),
     "target_account_id": st.none() | _IDS,
     "resent": st.booleans(),
+    "digits": st.integers(6, 10),
     "through_reset": st.booleans(),
     "by_owner": st.booleans(),
     "direct": st.booleans(),
@@ -149,6 +150,7 @@ _JUNK: dict[str, list[object]] = {
         _BAD_ID,
     ),
     "target_account_id": [x for x in _BAD_ID if x is not None],
+    "digits": [5, 11, 0, -6, True, "6", None, 6.0],
     **dict.fromkeys(
         ["resent", "through_reset", "by_owner", "direct", "accepted", "consent"], _BAD_FLAG
     ),

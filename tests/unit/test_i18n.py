@@ -22,6 +22,7 @@ from chorus_onboarding.adapters.directory import MemoryCompanyDirectory
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
 from chorus_onboarding.adapters.runtime import SecretTokenGenerator
+from chorus_onboarding.demo import SETTINGS as DEMO_SETTINGS
 from chorus_onboarding.demo import accounts as demo_accounts
 from chorus_onboarding.demo import structures as demo_structures
 from chorus_onboarding.demo.tour import Tour
@@ -216,6 +217,7 @@ def test_every_journey_in_english_sends_and_refuses_in_english_only() -> None:
         directory=directory,
         hasher=FastInsecureHasher(),
         language="en",
+        settings=DEMO_SETTINGS,
     )
     tour = EnglishTour(io.StringIO(), service, mailbox, clock, directory=directory)
     tour.refusals = []

@@ -30,7 +30,10 @@ def onboarding() -> OnboardingService:
                     database,
                     # The demo's captcha, register and mailbox: a portal passes its own.
                     demo_ports=True,
-                    settings=OnboardingSettings(secret_key=settings.CHORUS_ONBOARDING_SECRET_KEY),
+                    settings=OnboardingSettings(
+                        secret_key=settings.CHORUS_ONBOARDING_SECRET_KEY,
+                        login_code=settings.CHORUS_ONBOARDING_LOGIN_CODE,
+                    ),
                     links=Links(
                         settings.CHORUS_ONBOARDING_PORTAL_URL, activation_path=ACTIVATION_PATH
                     ),

@@ -18,7 +18,7 @@ from django.contrib.sessions.models import Session
 from django.test import TestCase, override_settings
 
 from chorus_onboarding.adapters.mail import MemoryMailbox
-from chorus_onboarding.testing.fakes import link_parameters
+from chorus_onboarding.testing.fakes import link_parameters, login_code_in
 
 from .services import onboarding
 
@@ -89,6 +89,27 @@ class JourneyTests(OnboardingTestCase):
         assert refused["Content-Type"] == "application/problem+json"
         assert refused.json()["code"] == "authentication_failed"
         assert refused.json()["instance"] == "/connexion"
+
+
+class LoginCodeTests(OnboardingTestCase):
+    def setUp(self) -> None:
+        self.enterContext(override_settings(CHORUS_ONBOARDING_LOGIN_CODE=True))
+        super().setUp()
+
+    def test_the_password_sends_a_code_and_the_code_opens_the_session(self) -> None:
+        self.register_and_activate()
+        sent = self.client.post("/connexion", {"email": LOUISE, "password": PASSWORD})
+        assert sent.status_code == 202
+        assert self.client.get("/mon-compte").status_code == 401
+        self.service.deliver_notifications()  # the relay worker's job on a database
+        code = login_code_in(self.mailbox.last_to(LOUISE))
+        assert code is not None
+        step = {"email": LOUISE, "challenge": sent.json()["challenge"]}
+        wrong = self.client.post("/connexion/code", {**step, "code": "0"})
+        assert wrong.json()["code"] == "login_code_rejected"
+        opened = self.client.post("/connexion/code", {**step, "code": code})
+        assert opened.json()["first_name"] == "Louise"
+        assert self.client.get("/mon-compte").status_code == 200
 
 
 class StoreTests(OnboardingTestCase):

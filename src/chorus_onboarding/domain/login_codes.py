@@ -52,7 +52,7 @@ def _count(_: Any, attribute: attrs.Attribute[int], value: object) -> None:
 
 def code_digits(_: Any, attribute: attrs.Attribute[int], value: object) -> None:
     """A number of digits a code may have (:data:`CODE_LENGTHS`)."""
-    if isinstance(value, bool) or value not in CODE_LENGTHS:
+    if type(value) is not int or value not in CODE_LENGTHS:
         raise InvalidInput(field=attribute.name, expected="nombre de chiffres de 6 à 10")
 
 
