@@ -50,14 +50,20 @@ from tests.postgres import empty_postgres, require_postgres
 
 
 def _world(store: str, folder: Path, number: int, hasher: PasswordHasher) -> World:
-    """A fresh, empty world on ``store`` (a new SQLite file each time)."""
+    """A fresh, empty world on ``store`` (a new SQLite file each time), logins asking for a code."""
     url = (
         empty_postgres().url.render_as_string(hide_password=False)
         if store == "postgresql"
         else None
     )
     path = folder / f"fuzz-{number}.sqlite3"
-    return build_world(store=store, path=path, url=url, hasher=hasher)  # type: ignore[arg-type]
+    return build_world(
+        store=store,  # type: ignore[arg-type]
+        path=path,
+        url=url,
+        hasher=hasher,
+        login_code=True,
+    )
 
 
 def _scene(world: World) -> Scene:

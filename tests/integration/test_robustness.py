@@ -17,6 +17,7 @@ from chorus_onboarding import (
     EspaceGrant,
     ExistingStructureRegistration,
     IdentifierType,
+    LoginCodeSent,
     NewStructure,
     NewStructureRegistration,
     OnboardingError,
@@ -101,10 +102,13 @@ class Scene:
     reset: dict[str, str]
     invited: Actor
     invitation_id: str
+    code_step: dict[str, str]
+    """The second step of a login of the member's: the email and the challenge."""
+    code: str
 
 
 def _prepared() -> Scene:
-    world = build_world()
+    world = build_world(login_code=True)
     me = world.active_user()
     structure_id = world.service.managed_structures(me)[0].id
     pending_id = world.register("pending@exemple.fr", "39099603100014")
@@ -127,6 +131,10 @@ def _prepared() -> Scene:
     invited = world.user_without_structure("invited@exemple.fr")
     world.service.invite_user(me, structure_id, "invited@exemple.fr")
     (invitation,) = world.service.my_attachments(invited)
+    sent = world.service.login("member@exemple.fr", PASSWORD)
+    assert isinstance(sent, LoginCodeSent)
+    code = world.last_login_code("member@exemple.fr")
+    world.clock.advance(minutes=1)  # a new code may be asked for
     return Scene(
         world=world,
         me=me,
@@ -145,6 +153,8 @@ def _prepared() -> Scene:
         reset=world.link(LOUISE, "reinitialisationMotDePasse"),
         invited=invited,
         invitation_id=invitation.id,
+        code_step={"login_email": "member@exemple.fr", "challenge": sent.challenge},
+        code=code,
     )
 
 
@@ -177,6 +187,8 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         },
         "login": {"login_email": LOUISE, "password": PASSWORD},
         "start_password_reset": {"login_email": LOUISE, "captcha": "XWWXS"},
+        "confirm_login_code": {**scene.code_step, "code": scene.code, "remember_device": True},
+        "resend_login_code": scene.code_step,
         "answer_secret_question": {
             "login_email": LOUISE,
             "challenge": world.service.start_password_reset(LOUISE, "XWWXS").challenge,
