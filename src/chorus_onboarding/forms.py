@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
-from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace
+from .domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace, RegimeStatut
 from .domain.structures import Purpose
 
 
@@ -42,13 +42,36 @@ class StructureNaming:
 
 
 @frozen(kw_only=True, slots=False)
+class StructureFilters:
+    """ "Demander un rattachement": the search's other criteria, blank for any.
+
+    ``postal_code`` matches the start of the code ("93" finds "93160"),
+    ``city`` any part of the name, case, accents, hyphens and apostrophes
+    ignored ("noisy le grand" finds NOISY-LE-GRAND), ``country`` the ISO
+    code ("FR").
+    """
+
+    postal_code: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+
+@frozen(kw_only=True, slots=False)
 class CompanyFields:
-    """A structure's general information; for a SIRET, blanks take the register's values."""
+    """A structure's general information; for a SIRET, blanks take the register's values.
+
+    As "Je crée ma structure" lays it out: the raison sociale, the "Libellé
+    de la structure" (``label``, optional), the address with its two lines
+    "Complément adresse 1" (``complement``) and "Complément adresse 2"
+    (``complement_2``), the postal code, the city and the country.
+    """
 
     rcs: str | None = None
     company_name: str | None = None
+    label: str | None = None
     street: str | None = None
     complement: str | None = None
+    complement_2: str | None = None
     postal_code: str | None = None
     city: str | None = None
     country: str | None = None
@@ -60,8 +83,12 @@ class NewStructureRegistration(PersonFields, StructureNaming, CompanyFields):
 
     With a SIRET, company name and address default to what the company
     register knows (see ``OnboardingService.lookup_company``); without, or
-    where the register withholds them or does not answer, they are typed. ``espaces`` ``None`` means the defaults ("Factures émises" and
-    "Sollicitations émises").
+    where the register withholds them or does not answer, they are typed.
+    ``espaces`` ``None`` means the defaults ("Factures émises" and
+    "Sollicitations émises"); only the espaces the registration screen
+    offers may be chosen (``REGISTRATION_ESPACES``). "Mémoires de frais de
+    justice" asks for ``categorie_prestataire`` and, without a SIRET,
+    ``regime_statut``.
     """
 
     purposes: Iterable[Purpose | str] = (Purpose.DEPOSER_DEMANDES_PAIEMENT,)
@@ -69,6 +96,7 @@ class NewStructureRegistration(PersonFields, StructureNaming, CompanyFields):
     categorie_prestataire: CategoriePrestataire | str | None = None
     categorie_beneficiaire: CategorieBeneficiaire | str | None = None
     pacage: str | None = None
+    regime_statut: RegimeStatut | str | None = None
 
 
 @frozen(kw_only=True, slots=False)

@@ -223,6 +223,7 @@ def test_support_finds_an_account_by_its_login_email(database: Path, ids: dict[s
         "contact_email",
         "created_at",
         "last_login_at",
+        "survey_consent",
     }
     assert shown["last_login_at"] is None
     assert "Dernière connexion  jamais" in result.stdout

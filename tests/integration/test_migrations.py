@@ -51,6 +51,7 @@ from chorus_onboarding.adapters.sql import (
     sqlite_engine,
     url_engine,
 )
+from chorus_onboarding.adapters.sql.migrations.versions import r0003_codes_not_labels as r0003
 from chorus_onboarding.cli import main
 from chorus_onboarding.domain import events
 from chorus_onboarding.domain.accounts import Account
@@ -410,9 +411,14 @@ def test_a_failed_upgrade_changes_nothing(
 
 
 def _by_value(value: Any) -> Any:
-    """What the codec wrote before revision 0003: enums by value."""
+    """What the codec wrote before revision 0003: enums by value, the label of that time.
+
+    A member relabelled since (the TIC catégories, reworded after the guides)
+    is written with the label revision 0003 knows it by.
+    """
     if isinstance(value, enum.Enum):
-        return value.value
+        then = {code: label for label, code in r0003.ENUMS.get(type(value).__name__, {}).items()}
+        return then.get(value.name, value.value)
     if isinstance(value, frozenset | set | tuple | list):
         return [_by_value(item) for item in value]
     if attrs.has(type(value)):
@@ -424,8 +430,16 @@ def _by_value(value: Any) -> Any:
     return codec.encode(value)
 
 
+# Catégories added after revision 0003 were never stored by value: not in its table.
+_BENEFICIAIRES_AT_0003 = [
+    member
+    for member in CategorieBeneficiaire
+    if member.name in r0003.ENUMS["CategorieBeneficiaire"].values()
+]
+
+
 def _structures() -> list[Structure]:
-    prestataires, beneficiaires = list(CategoriePrestataire), list(CategorieBeneficiaire)
+    prestataires, beneficiaires = list(CategoriePrestataire), _BENEFICIAIRES_AT_0003
     return [
         Structure(
             id=f"s{number}",

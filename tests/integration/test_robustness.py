@@ -38,6 +38,7 @@ from chorus_onboarding.domain.identifiers import (
     Tahiti,
 )
 from chorus_onboarding.errors import ValidationError
+from chorus_onboarding.forms import StructureFilters
 from chorus_onboarding.notifications import Links, Templates
 from chorus_onboarding.relay import RelayWorker
 from chorus_onboarding.testing.world import LOUISE, PASSWORD, QUESTION, World, build_world
@@ -209,6 +210,7 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "lift_login_suspension": {"actor": Actor.support(), "account_id": me.account_id},
         "password_strength": {"password": "azerty", "login_email": LOUISE, "names": ("Louise",)},
         "change_contact_email": {"actor": me, "new_contact_email": "contact@exemple.fr"},
+        "change_survey_consent": {"actor": me, "consent": True},
         "change_password": {
             "actor": me,
             "current_password": PASSWORD,
@@ -236,7 +238,16 @@ def _structure_calls(scene: Scene) -> dict[str, dict[str, Any]]:
     me, structure_id, member = scene.me, scene.structure_id, scene.member.account_id
     on_structure = {"actor": me, "structure_id": structure_id}
     return {
-        "search_structures": {"actor": me, "naming_form": StructureNaming(siret="52601815500014")},
+        "search_structures": {
+            "actor": me,
+            "naming_form": StructureNaming(siret="52601815500014"),
+            "filters": StructureFilters(postal_code="93", city="Noisy", country="FR"),
+        },
+        "export_structure_search": {
+            "actor": me,
+            "naming_form": StructureNaming(siret="52601815500014"),
+            "filters": None,
+        },
         "registered_structure": {"naming_form": StructureNaming(siret="52601815500014")},
         "structure": on_structure,
         "managed_structures": {"actor": me},

@@ -200,6 +200,7 @@ def test_a_class_read_from_a_request_may_leave_out_its_defaults_but_always_write
         "city",
         "country",
         "complement",
+        "complement_2",
     ]
 
 

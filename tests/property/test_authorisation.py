@@ -264,12 +264,14 @@ OWN_DATA_ONLY = {
     "change_contact_email": "changes the actor's own contact email",
     "change_password": "changes the actor's own password (the current one is required)",
     "change_secret_question": "changes the actor's own secret question",
+    "change_survey_consent": "gives or withdraws the actor's own consent to the survey",
     "managed_structures": "lists the structures the actor manages",
     # Acts of the actor's own, which others' consent then decides.
     "request_attachment": "asks to join: nothing is granted until a manager validates",
     "create_structure": "creates a new structure of which the actor is the principal manager",
     # Public facts, which registered_structure shows to anyone without an actor.
     "search_structures": "shows a structure's identifier, name and town, public facts",
+    "export_structure_search": "the same search's results, as CSV",
 }
 """Operations taking an actor that act only on the caller's own data: not attacks."""
 

@@ -39,10 +39,12 @@ from chorus_onboarding.forms import (
     ExistingStructureRegistration,
     NewStructure,
     NewStructureRegistration,
+    StructureFilters,
+    StructureNaming,
 )
 from chorus_onboarding.service.arguments import typed_question
 from chorus_onboarding.testing import strategies as kit
-from chorus_onboarding.testing.world import build_world
+from chorus_onboarding.testing.world import LOUISE_SIRET, build_world
 
 # Forms go through a whole in-memory service each: fewer, slower examples.
 FORMS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -251,6 +253,32 @@ def test_invalid_addresses_are_refused_with_their_code(
         assert {error.field: error.code} == expected
     else:
         pytest.fail(f"{fields!r} was accepted")
+
+
+# --- the search's criteria, through the facade ---------------------------------------
+
+
+def test_drawn_search_criteria_are_accepted_and_wrong_ones_refused_with_their_code() -> None:
+    world = build_world()
+    me = world.active_user()
+    named = StructureNaming(siret=LOUISE_SIRET)
+
+    @settings(max_examples=50, deadline=None)
+    @given(kit.structure_filters())
+    def accepted(filters: StructureFilters) -> None:
+        found = world.service.search_structures(me, named, filters)
+        assert len(found) <= 1
+
+    @settings(max_examples=50, deadline=None)
+    @given(kit.invalid_structure_filters())
+    def refused(refusal: tuple[StructureFilters, dict[str, str]]) -> None:
+        filters, expected = refusal
+        with pytest.raises(OnboardingError) as error:
+            world.service.search_structures(me, named, filters)
+        assert {error.value.field: error.value.code} == expected
+
+    accepted()
+    refused()
 
 
 # --- forms, through the facade -----------------------------------------------------

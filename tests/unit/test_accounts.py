@@ -214,3 +214,21 @@ def test_tokens_are_checked_when_built() -> None:
     with pytest.raises(InvalidInput) as refused:
         IssuedToken(link_id=None, digest="d")  # type: ignore[arg-type]
     assert refused.value.field == "link_id"
+
+
+def test_withdrawing_and_giving_back_the_survey_consent_records_each_change_only() -> None:
+    account = _active()
+    account.pull_events()
+    assert account.change_survey_consent(False, NOW)
+    assert not account.change_survey_consent(False, NOW)
+    assert account.change_survey_consent(True, NOW + timedelta(days=1))
+    first, second = account.pull_events()
+    assert isinstance(first, events.SurveyConsentChanged)
+    assert isinstance(second, events.SurveyConsentChanged)
+    assert (first.consent, second.consent) == (False, True)
+    assert account.survey_consent is True
+
+
+def test_the_survey_consent_is_changed_only_on_an_active_account() -> None:
+    with pytest.raises(InvalidTransition):
+        _pending().change_survey_consent(False, NOW)

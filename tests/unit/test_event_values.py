@@ -76,6 +76,7 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "by_owner": st.booleans(),
     "direct": st.booleans(),
     "accepted": st.booleans(),
+    "consent": st.booleans(),
     "reason": _NOTES,
     "details": _NOTES,
     "espace": st.sampled_from(Espace),
@@ -150,7 +151,9 @@ _JUNK: dict[str, list[object]] = {
     ),
     "target_account_id": [x for x in _BAD_ID if x is not None],
     "digits": [5, 11, 0, -6, True, "6", None, 6.0],
-    **dict.fromkeys(["resent", "through_reset", "by_owner", "direct", "accepted"], _BAD_FLAG),
+    **dict.fromkeys(
+        ["resent", "through_reset", "by_owner", "direct", "accepted", "consent"], _BAD_FLAG
+    ),
     "reason": _BAD_NOTE,
     "details": _BAD_NOTE,
     "espace": [None, "FACTURES_EMISES", Habilitation.MODIFICATION, 1],

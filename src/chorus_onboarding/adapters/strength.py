@@ -129,6 +129,9 @@ _EXTENDED_COMMON_PASSWORDS: Final = LazyCommonPasswords(extended_common_password
 def default_policy(*, seeds: bool = False) -> PasswordPolicy:
     """The policy with the extended common-password list: 12 characters, or 8 with ``seeds``.
 
+    Either is a stricter choice than the user guides, which refuse no common
+    password; the guides' own rules are ``OnboardingSettings.seeds()``.
+
     The list (:func:`extended_common_passwords`) loads on the policy's first
     check, once for both policies. Cached: the policy is immutable.
     """

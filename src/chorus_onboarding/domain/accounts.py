@@ -455,6 +455,22 @@ class Account(events.RecordsEvents):
             )
         )
 
+    def change_survey_consent(self, consent: bool, now: datetime) -> bool:
+        """Give or withdraw the consent to the satisfaction survey; whether it changed.
+
+        The registration's checkbox can be unticked at any time ("je pourrai
+        à tout moment exercer mon droit de retrait en décochant l'option"),
+        and ticked again. Only a change is recorded.
+        """
+        self._require_active("change_survey_consent")
+        if consent is self.survey_consent:
+            return False
+        self.survey_consent = consent
+        self._record(
+            events.SurveyConsentChanged(occurred_at=now, account_id=self.id, consent=consent)
+        )
+        return True
+
     def _credentials_changed(self) -> None:
         """What the old credentials opened closes: outstanding links die, sessions go stale."""
         self.credentials_version += 1

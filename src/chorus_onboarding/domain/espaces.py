@@ -62,17 +62,40 @@ class CategoriePrestataire(enum.Enum):
     AUTRE = "Autre prestataire"
 
 
+class RegimeStatut(enum.Enum):
+    """Régime/statut of a prestataire de justice, asked with the catégorie de prestataire.
+
+    The portal asks for it when "Mémoires de frais de justice" is opened on
+    a structure without a SIRET (guide « Créer un compte utilisateur et
+    s'authentifier », 1.3); with a SIRET it may be given, and is kept.
+    The guides name the field but their screenshots do not show its list
+    legibly: these are the régimes a prestataire de justice comes under
+    (collaborateur occasionnel du service public or not). Members are stored
+    by name; the values are labels only.
+    """
+
+    COLLABORATEUR_OCCASIONNEL = "Collaborateur occasionnel du service public (COSP)"
+    TRAVAILLEUR_INDEPENDANT = "Travailleur indépendant"
+    PERSONNE_MORALE = "Structure dotée de la personnalité morale"
+    AUTRE = "Autre régime"
+
+
 class CategorieBeneficiaire(enum.Enum):
     """Catégorie de bénéficiaire asked when opening "Demande de remboursement TIC".
 
+    The labels are the portal's list (guide « S'inscrire sur Chorus Pro »,
+    étape 3): the farmer, individually or as a company, the contractors of
+    agricultural or forestry work, the cooperatives (CUMA) and the cotisants
+    solidaires. Members are stored by name: relabelling one moves no data.
     ``pacage_expected`` tells the forms that farmers usually have a PACAGE
     number; it stays optional, as on the portal ("si besoin").
     """
 
-    EXPLOITANT_INDIVIDUEL = "Exploitant agricole individuel"
-    SOCIETE_AGRICOLE = "Société agricole"
+    EXPLOITANT_INDIVIDUEL = "Exploitant agricole à titre individuel"
+    SOCIETE_AGRICOLE = "Exploitant agricole à titre sociétaire"
     ENTREPRISE_TRAVAUX_AGRICOLES = "Entreprise de travaux agricoles ou forestiers"
     CUMA = "Coopérative d'utilisation de matériel agricole"
+    COTISANT_SOLIDAIRE = "Cotisant solidaire"
     AUTRE = "Autre bénéficiaire"
 
     @property
@@ -137,7 +160,7 @@ _CATALOGUE: dict[Espace, tuple[str, str, Parameter | None]] = {
     ),
     Espace.SOLLICITATIONS_EMISES: (
         NP_("espace", "Sollicitations émises"),
-        "Permet de contacter le support et de suivre vos sollicitations",
+        "Échanges avec ses clients ou partenaires",
         None,
     ),
     Espace.DEMANDE_REMBOURSEMENT_TIC: (
@@ -188,10 +211,38 @@ _CATALOGUE: dict[Espace, tuple[str, str, Parameter | None]] = {
     ),
 }
 
+REGISTRATION_ESPACES: tuple[Espace, ...] = (
+    Espace.DEMANDE_REMBOURSEMENT_TIC,
+    Espace.ENGAGEMENTS,
+    Espace.FACTURES_A_VALIDER,
+    Espace.FACTURES_TRAVAUX,
+    Espace.FACTURES_EMISES,
+    Espace.MEMOIRES_FRAIS_JUSTICE,
+    Espace.RACCORDEMENT_EDI_API,
+    Espace.SOLLICITATIONS_EMISES,
+    Espace.SUIVI_FLUX,
+)
+"""The espaces "Mes espaces de travail" offers at registration, in the screen's order.
+
+The guides' list (« Créez votre compte en quelques clics », step 3):
+"Factures reçues" and "Sollicitations reçues" belong to public structures
+and are not offered there.
+"""
+
 DEFAULT_REGISTRATION_ESPACES: frozenset[Espace] = frozenset(
     {Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES}
 )
 """The espaces switched on by default on the registration screen (the seeds)."""
+
+
+def registration_espace_set(
+    values: Iterable[object], *, field: str = "espaces"
+) -> frozenset[Espace]:
+    """The espaces chosen on the registration screen: only those it offers."""
+    chosen = espace_set(values, field=field)
+    if not chosen <= frozenset(REGISTRATION_ESPACES):
+        raise InvalidInput(field=field, expected="espace proposé à l'inscription")
+    return chosen
 
 
 _SERVICE_CODE_MAX = 50
@@ -215,8 +266,8 @@ class EspaceParameters:
 
     Checked when built: each is absent or a member of its own kind (a
     :class:`Pacage` for ``pacage``), and they are those one espace could ask
-    for: nothing, a catégorie de prestataire, or a catégorie de bénéficiaire
-    with, if need be, a PACAGE number. :meth:`for_espace` also checks that
+    for: nothing, a catégorie de prestataire with, if given, a régime/statut,
+    or a catégorie de bénéficiaire with, if need be, a PACAGE number. :meth:`for_espace` also checks that
     they are the ones a given espace asks for.
     """
 
@@ -227,15 +278,21 @@ class EspaceParameters:
         default=None, validator=optional(member(CategorieBeneficiaire))
     )
     pacage: Pacage | None = field(default=None, validator=optional(instance(Pacage)))
+    regime_statut: RegimeStatut | None = field(
+        default=None, validator=optional(member(RegimeStatut))
+    )
 
     def __attrs_post_init__(self) -> None:
-        # No espace asks for both catégories; a PACAGE number goes with a bénéficiaire.
+        # No espace asks for both catégories; a PACAGE number goes with a bénéficiaire,
+        # a régime/statut with a prestataire.
         if self.categorie_prestataire is not None and self.categorie_beneficiaire is not None:
             raise InvalidInput(
                 field="categorie_beneficiaire", expected="une seule des deux catégories"
             )
         if self.pacage is not None and self.categorie_beneficiaire is None:
             raise InvalidInput(field="pacage", expected="rien sans catégorie de bénéficiaire")
+        if self.regime_statut is not None and self.categorie_prestataire is None:
+            raise InvalidInput(field="regime_statut", expected="rien sans catégorie de prestataire")
 
     @classmethod
     def for_espace(
@@ -245,18 +302,27 @@ class EspaceParameters:
         categorie_prestataire: object = None,
         categorie_beneficiaire: object = None,
         pacage: object = None,
+        regime_statut: object = None,
     ) -> EspaceParameters:
-        """Check and build the parameters ``espace`` needs; others must be absent."""
+        """Check and build the parameters ``espace`` needs; others must be absent.
+
+        The régime/statut goes with the catégorie de prestataire; whether it
+        is required (no SIRET) is the structure's to say: see
+        :meth:`~chorus_onboarding.domain.structures.Structure.open`.
+        """
         needed = espace.required_parameter
         prestataire: CategoriePrestataire | None = None
         beneficiaire: CategorieBeneficiaire | None = None
         number: Pacage | None = None
+        regime: RegimeStatut | None = None
         if needed is Parameter.CATEGORIE_PRESTATAIRE:
             if categorie_prestataire is None:
                 raise RequiredField(field="categorie_prestataire")
             prestataire = member_of(
                 CategoriePrestataire, categorie_prestataire, field="categorie_prestataire"
             )
+            if regime_statut not in (None, ""):
+                regime = member_of(RegimeStatut, regime_statut, field="regime_statut")
         if needed is Parameter.CATEGORIE_BENEFICIAIRE:
             if categorie_beneficiaire is None:
                 raise RequiredField(field="categorie_beneficiaire")
@@ -274,6 +340,7 @@ class EspaceParameters:
                 ("categorie_prestataire", categorie_prestataire, prestataire),
                 ("categorie_beneficiaire", categorie_beneficiaire, beneficiaire),
                 ("pacage", pacage, number),
+                ("regime_statut", regime_statut, regime),
             )
             if given not in (None, "") and used is None
         ]
@@ -285,6 +352,7 @@ class EspaceParameters:
             categorie_prestataire=prestataire,
             categorie_beneficiaire=beneficiaire,
             pacage=number,
+            regime_statut=regime,
         )
 
 

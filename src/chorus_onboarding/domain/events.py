@@ -112,6 +112,16 @@ class ContactEmailChanged(AccountEvent):
 
 
 @frozen(kw_only=True)
+class SurveyConsentChanged(AccountEvent):
+    """The owner gave, or withdrew, their consent to the satisfaction survey ("Mon compte").
+
+    ``consent`` is the new choice: the host's survey mailing list follows it.
+    """
+
+    consent: bool = field(validator=flag)
+
+
+@frozen(kw_only=True)
 class PasswordChanged(AccountEvent):
     """The password changed (by the owner in "Mon compte", or through a reset link)."""
 

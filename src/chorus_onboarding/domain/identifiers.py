@@ -85,12 +85,14 @@ class IdentifierType(enum.Enum):
         raise InvalidInput(field="identifier_type", expected="type d'identifiant")
 
 
+# As the portal's "Vous êtes ?" list writes them (the guide « Créer un compte
+# utilisateur et s'authentifier », 1.3 and 1.5); the codes above stay the API's.
 _LABELS = {
     IdentifierType.SIRET: "Structure avec n° SIRET",
     IdentifierType.UE_HORS_FRANCE: "Structure européenne hors France",
-    IdentifierType.HORS_UE: "Structure hors UE",
-    IdentifierType.RIDET: "RIDET",
-    IdentifierType.TAHITI: "Numéro TAHITI",
+    IdentifierType.HORS_UE: "Structure hors union européenne",
+    IdentifierType.RIDET: "Structure avec un RIDET",
+    IdentifierType.TAHITI: "Structure avec numéro TAHITI",
     IdentifierType.PARTICULIER: "Particulier",
     IdentifierType.AUTRE: "En cours d'immatriculation",
 }

@@ -297,7 +297,11 @@ class PasswordPolicy:
 
     @classmethod
     def default(cls, *, common_passwords: Iterable[str] = COMMON_PASSWORDS) -> PasswordPolicy:
-        """The seeds' newer reset screen: at least 12 characters, 3 groups of 4."""
+        """At least 12 characters (the seeds' newer reset screen), 3 groups of 4.
+
+        Stricter than the guides' activation screen (:meth:`seeds`); with the
+        common-password list, a stricter choice than the guides altogether.
+        """
         return cls(min_length=12, common_passwords=common_passwords)
 
     def check(self, password: object, *, login_email: str | None = None) -> tuple[str, ...]:

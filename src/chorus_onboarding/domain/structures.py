@@ -18,6 +18,7 @@ from .errors import (
     EspaceNotOpen,
     InvalidInput,
     NotFound,
+    RequiredField,
     RuleViolation,
     StructureInactive,
     TicOnAgriculturalCentre,
@@ -25,7 +26,7 @@ from .errors import (
 )
 from .espaces import Espace, Habilitation, OpenEspace
 from .espaces import service_code as service_code
-from .identifiers import Rcs, StructureIdentifier
+from .identifiers import IdentifierType, Rcs, StructureIdentifier
 from .text import printable_text
 
 _FRENCH_POSTAL_CODE = re.compile(r"(?!00)[0-9]{5}")
@@ -74,6 +75,10 @@ def _complement(value: object) -> str:
     return _text(value, "complement", required=False)
 
 
+def _complement_2(value: object) -> str:
+    return _text(value, "complement_2", required=False)
+
+
 def _postal_code(value: object) -> str:
     return _text(value, "postal_code").replace(" ", "")
 
@@ -104,6 +109,9 @@ class Address:
     city: str = field(converter=_city)
     country: str = field(default="FR", converter=_country)
     complement: str = field(default="", converter=_complement)
+    """ "Complément adresse 1"."""
+    complement_2: str = field(default="", converter=_complement_2)
+    """ "Complément adresse 2"."""
 
     def __attrs_post_init__(self) -> None:
         # The one rule across parts: the country decides the postal code's shape.
@@ -129,6 +137,7 @@ class Address:
         city: object,
         country: object = "FR",
         complement: object = None,
+        complement_2: object = None,
     ) -> Address:
         """Check each part of an address typed in a form (``None`` is a blank part)."""
         return cls(
@@ -137,6 +146,7 @@ class Address:
             city=city,
             country=country,
             complement=complement,
+            complement_2=complement_2,
         )
 
 
@@ -231,8 +241,13 @@ class Structure(events.RecordsEvents):
         now: datetime,
         rcs: Rcs | None = None,
         agricultural_centre: bool = False,
+        label: str = "",
     ) -> Structure:
-        """A new active structure whose creator is its principal manager."""
+        """A new active structure whose creator is its principal manager.
+
+        ``label`` is the "Libellé de la structure", checked by the caller
+        (:func:`~chorus_onboarding.domain.text.printable_text`, 200 characters).
+        """
         chosen = frozenset(purposes)
         if not chosen:
             raise RuleViolation(field="purposes")
@@ -246,6 +261,7 @@ class Structure(events.RecordsEvents):
             purposes=chosen,
             rcs=rcs,
             agricultural_centre=agricultural_centre,
+            label=label,
         )._with_espaces(espaces)
 
     def opened(self, espace: Espace) -> OpenEspace | None:
@@ -304,9 +320,17 @@ class Structure(events.RecordsEvents):
 
         "Demande de remboursement TIC" cannot be opened on a centre de gestion
         agricole: the centre files for farms that open it on their own structure.
+        "Mémoires de frais de justice" on a structure without a SIRET asks for
+        the régime/statut with the catégorie de prestataire.
         """
         if open_.espace is Espace.DEMANDE_REMBOURSEMENT_TIC and self.agricultural_centre:
             raise TicOnAgriculturalCentre(field="espace")
+        if (
+            open_.espace is Espace.MEMOIRES_FRAIS_JUSTICE
+            and self.identifier.type is not IdentifierType.SIRET
+            and open_.parameters.regime_statut is None
+        ):
+            raise RequiredField(field="regime_statut")
         unknown = sorted(code for code in open_.services if self.service(code) is None)
         if unknown:
             raise UnknownService(field="services", service=unknown[0])

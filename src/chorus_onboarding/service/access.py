@@ -167,10 +167,13 @@ def export_structure_users(
     a formula are quoted with a leading apostrophe, so an export cannot
     carry a formula injection. ``progress`` as for :func:`structure_users`.
     """
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(_CSV_HEADER)
-    for user in structure_users(ctx, actor, structure_id, progress=progress):
+    return csv_export(
+        _CSV_HEADER, _user_rows(structure_users(ctx, actor, structure_id, progress=progress))
+    )
+
+
+def _user_rows(users: Iterable[StructureUser]) -> Iterator[list[str]]:
+    for user in users:
         role = "principal" if user.principal_manager else ("oui" if user.manager else "non")
         person = [
             user.last_name,
@@ -184,7 +187,20 @@ def export_structure_users(
             [r.espace.label, r.service, r.habilitation.value, r.state.value] for r in user.rights
         ] or [["", "", "", ""]]
         for row in rows:
-            writer.writerow([_cell(value) for value in person + row])
+            yield person + row
+
+
+def csv_export(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    """The pages' "Exporter les résultats": ``;``-separated CSV, one line per row.
+
+    Cells that a spreadsheet would run as a formula are quoted with a
+    leading apostrophe, so an export cannot carry a formula injection.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
     return out.getvalue()
 
 

@@ -15,7 +15,7 @@ from ..domain.emails import EmailAddress
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
-from .arguments import progress_argument, text_argument, typed_question
+from .arguments import flag_argument, progress_argument, text_argument, typed_question
 from .checks import FieldChecks
 from .context import Context
 from .loaders import (
@@ -41,6 +41,8 @@ class AccountView:
     created_at: datetime
     last_login_at: datetime | None
     credentials_version: int
+    survey_consent: bool = False
+    """Whether the owner accepts the satisfaction survey (changed with ``change_survey_consent``)."""
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
@@ -56,6 +58,7 @@ class AccountView:
             created_at=account.created_at,
             last_login_at=account.last_login_at,
             credentials_version=account.credentials_version,
+            survey_consent=account.survey_consent,
         )
 
 
@@ -107,6 +110,22 @@ def change_contact_email(ctx: Context, actor: Actor, new_contact_email: str) -> 
         account = acting_account(uow, actor)
         account.change_contact_email(new, ctx.now())
         uow.commit()
+
+
+def change_survey_consent(ctx: Context, actor: Actor, consent: bool) -> bool:
+    """Give or withdraw one's consent to the satisfaction survey; whether it changed.
+
+    "Mon compte" shows the registration's checkbox, which can be unticked
+    (and ticked again) at any time. A change is recorded as
+    ``SurveyConsentChanged``; asking for the choice already made changes
+    nothing.
+    """
+    chosen = flag_argument(consent, "survey_consent")
+    with ctx.unit_of_work() as uow:
+        account = acting_account(uow, actor)
+        changed = account.change_survey_consent(chosen, ctx.now())
+        uow.commit()
+    return changed
 
 
 def change_password(

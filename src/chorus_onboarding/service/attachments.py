@@ -32,6 +32,7 @@ from .loaders import (
     as_manager,
     existing_structure,
     names,
+    principal_manager_name,
 )
 
 
@@ -70,6 +71,8 @@ class AttachmentView:
     decided_at: datetime | None
     reason: str
     origin: AttachmentOrigin
+    principal_manager_name: str = ""
+    """ "Prénom Nom" of the structure's principal manager, who decides (the name only)."""
 
 
 @frozen
@@ -108,6 +111,9 @@ def _view(uow: UnitOfWork, attachment: Attachment) -> AttachmentView:
         decided_at=attachment.decided_at,
         reason=attachment.reason,
         origin=AttachmentOrigin.of(attachment),
+        principal_manager_name=principal_manager_name(
+            uow, uow.structures.get(attachment.structure_id)
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from ..domain.errors import (
 from ..domain.espaces import OpenEspace
 from ..domain.identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
 from ..domain.structures import Address, CompanyRecord, Purpose, Structure, company_name
+from ..domain.text import printable_text
 from ..forms import CompanyFields, StructureNaming
 from ..ports import UnitOfWork
 from .checks import Checked, FieldChecks
@@ -71,9 +72,18 @@ def naming(form: StructureNaming, *, searching: bool = False) -> Naming:
     return Naming(kind, StructureIdentifier.parse(kind, form.identifier))
 
 
+@frozen
+class Description:
+    """A structure's checked general information: raison sociale, libellé, address."""
+
+    company_name: str
+    label: str
+    address: Address
+
+
 def check_structure_fields(
     ctx: Context, check: FieldChecks, form: StructureNaming, company: CompanyFields
-) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[tuple[str, Address]]]:
+) -> tuple[Checked[Naming], Checked[Rcs | None], Checked[Description]]:
     """Check the fields naming and describing a structure, each under its own name.
 
     The name and the address are checked apart, so that a form the register
@@ -83,9 +93,15 @@ def check_structure_fields(
     rcs = check("rcs", lambda: None if blank(company.rcs) else _rcs(company.rcs, named.value))
     record = check("siret", lambda: _record(ctx, named.value))
     name = check("company_name", lambda: _name(company, record.value))
+    label = check(
+        "label", lambda: printable_text(company.label, "label", _LABEL_MAX, required=False)
+    )
     address = check("street", lambda: _address(company, record.value))
-    described = check("company_name", lambda: (name.value, address.value))
+    described = check("company_name", lambda: Description(name.value, label.value, address.value))
     return named, rcs, described
+
+
+_LABEL_MAX = 200
 
 
 def _rcs(text: object, named: Naming) -> Rcs:
@@ -128,6 +144,7 @@ def _address(typed: CompanyFields, record: CompanyRecord | None) -> Address:
     return Address.parse(
         street=_pick(typed.street, known.street if known else None),
         complement=_pick(typed.complement, known.complement if known else None),
+        complement_2=_pick(typed.complement_2, known.complement_2 if known else None),
         postal_code=_pick(typed.postal_code, known.postal_code if known else None),
         city=_pick(typed.city, known.city if known else None),
         country=_pick(typed.country, known.country if known else "FR"),
@@ -139,7 +156,7 @@ def create_structure_of(
     uow: UnitOfWork,
     *,
     named: Naming,
-    described: tuple[str, Address],
+    described: Description,
     rcs: Rcs | None,
     chosen_purposes: frozenset[Purpose],
     espaces: Iterable[OpenEspace],
@@ -154,12 +171,12 @@ def create_structure_of(
     if uow.structures.get_by_identifier(identifier) is not None:
         field = "siret" if named.type is IdentifierType.SIRET else "identifier"
         raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
-    name, address = described
     structure = Structure.create(
         structure_id=ctx.ports.ids.new_id(),
         identifier=identifier,
-        company_name=name,
-        address=address,
+        company_name=described.company_name,
+        label=described.label,
+        address=described.address,
         principal_manager_id=creator_id,
         purposes=chosen_purposes,
         espaces=espaces,

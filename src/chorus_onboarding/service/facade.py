@@ -106,6 +106,7 @@ class OnboardingService:
     find_account = query(account_management.find_account)
     password_strength = query(account_management.password_strength)
     change_contact_email = command(account_management.change_contact_email)
+    change_survey_consent = command(account_management.change_survey_consent)
     change_password = command(account_management.change_password)
     change_secret_question = command(account_management.change_secret_question)
     deactivate_account = command(account_management.deactivate_account)
@@ -117,6 +118,7 @@ class OnboardingService:
     # --- journeys 8 and 9: structures and their settings --------------------------
 
     search_structures = query(structures.search_structures)
+    export_structure_search = query(structures.export_structure_search)
     structure = query(structures.structure)
     managed_structures = query(structures.managed_structures)
     manager_history = query(structures.manager_history)

@@ -90,6 +90,16 @@ def as_principal(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[
     return account, structure
 
 
+def principal_manager_name(uow: UnitOfWork, structure: Structure | None) -> str:
+    """ "Prénom Nom" of the structure's principal manager, as the portal shows it to joiners.
+
+    The name only: someone asking to join learns who will decide, never how
+    to write to them ("" if the structure or the account is gone).
+    """
+    account = uow.accounts.get(structure.principal_manager_id) if structure else None
+    return f"{account.first_name} {account.last_name}" if account else ""
+
+
 def names(uow: UnitOfWork, account_id: str, structure_id: str) -> tuple[str, str, str]:
     """(user's name, login email, structure's name) for the lists the pages show."""
     account = uow.accounts.get(account_id)

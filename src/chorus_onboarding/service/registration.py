@@ -13,9 +13,10 @@ from ..domain.errors import (
     CaptchaRejected,
     InvalidInput,
     LoginEmailTaken,
+    RequiredField,
     StructureNotFound,
 )
-from ..domain.espaces import Espace, EspaceParameters, OpenEspace, espace_set
+from ..domain.espaces import Espace, EspaceParameters, OpenEspace, registration_espace_set
 from ..domain.history import ManagerActionKind
 from ..domain.identifiers import IdentifierType, Siret
 from ..domain.structures import DEFAULT_SERVICE, CompanyRecord
@@ -26,6 +27,7 @@ from .attachments import ask_to_join
 from .building import blank, check_structure_fields, create_structure_of, naming, purposes
 from .checks import Checked, FieldChecks
 from .context import Context
+from .loaders import principal_manager_name
 
 
 @frozen
@@ -34,13 +36,18 @@ class Registration:
 
     ``structure_id`` is the structure created or asked for (None when an
     existing structure without SIRET was named: the account comes alone);
-    ``attachment_id`` is the attachment made or requested, if any.
+    ``attachment_id`` is the attachment made or requested, if any;
+    ``principal_manager_name`` the "Prénom Nom" of the structure's principal
+    manager, shown on the summary screen ("Gestionnaire principal"): the
+    registrant's own name for a new structure, the name of who decides on
+    the request for an existing one (the name only, never an address).
     """
 
     account_id: str
     structure_id: str | None
     activation_deadline: datetime
     attachment_id: str | None = None
+    principal_manager_name: str | None = None
 
 
 @frozen
@@ -111,8 +118,12 @@ def _new_account(ctx: Context, uow: UnitOfWork, person: _Person, now: datetime) 
 
 
 def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
-    chosen = ctx.settings.registration_espaces if form.espaces is None else espace_set(form.espaces)
-    return tuple(
+    chosen = (
+        ctx.settings.registration_espaces
+        if form.espaces is None
+        else registration_espace_set(form.espaces)
+    )
+    opened = tuple(
         OpenEspace(
             espace=espace,
             services=frozenset({DEFAULT_SERVICE}),
@@ -125,10 +136,23 @@ def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, 
                 if espace is Espace.DEMANDE_REMBOURSEMENT_TIC
                 else None,
                 pacage=form.pacage if espace is Espace.DEMANDE_REMBOURSEMENT_TIC else None,
+                regime_statut=form.regime_statut
+                if espace is Espace.MEMOIRES_FRAIS_JUSTICE
+                else None,
             ),
         )
         for espace in sorted(chosen, key=lambda e: e.value)
     )
+    # Said here too (the structure says it when it opens the espace), so that
+    # the form reports it with its other fields.
+    for open_ in opened:
+        if (
+            open_.espace is Espace.MEMOIRES_FRAIS_JUSTICE
+            and blank(form.siret)
+            and open_.parameters.regime_statut is None
+        ):
+            raise RequiredField(field="regime_statut")
+    return opened
 
 
 def register_with_new_structure(ctx: Context, form: NewStructureRegistration) -> Registration:
@@ -169,7 +193,12 @@ def register_with_new_structure(ctx: Context, form: NewStructureRegistration) ->
             "inscription",
         )
         uow.commit()
-    return Registration(account.id, structure.id, _deadline(account, now))
+    return Registration(
+        account.id,
+        structure.id,
+        _deadline(account, now),
+        principal_manager_name=f"{account.first_name} {account.last_name}",
+    )
 
 
 def register_for_existing_structure(
@@ -196,12 +225,14 @@ def register_for_existing_structure(
         now = ctx.now()
         account = _new_account(ctx, uow, person, now)
         attachment = ask_to_join(ctx, uow, account, structure) if structure is not None else None
+        manager = principal_manager_name(uow, structure) if structure is not None else None
         uow.commit()
     return Registration(
         account.id,
         structure.id if structure else None,
         _deadline(account, now),
         attachment.id if attachment else None,
+        manager,
     )
 
 

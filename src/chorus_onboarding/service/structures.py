@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,10 +20,12 @@ from ..domain.espaces import (
     Espace,
     EspaceParameters,
     OpenEspace,
+    RegimeStatut,
 )
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.identifiers import Rcs, StructureIdentifier
 from ..domain.structures import (
+    COUNTRY_CODES,
     DEFAULT_SERVICE,
     Address,
     Purpose,
@@ -35,8 +38,9 @@ from ..domain.structures import (
     company_name as checked_company_name,
 )
 from ..domain.text import printable_text
-from ..forms import NewStructure, StructureNaming
+from ..forms import NewStructure, StructureFilters, StructureNaming
 from ..ports import UnitOfWork
+from .access import csv_export
 from .arguments import flag_argument
 from .building import check_structure_fields, create_structure_of, naming, purposes
 from .checks import FieldChecks
@@ -138,12 +142,59 @@ class StructureSummary:
 
 
 def search_structures(
-    ctx: Context, actor: Actor, naming_form: StructureNaming
+    ctx: Context,
+    actor: Actor,
+    naming_form: StructureNaming,
+    filters: StructureFilters | None = None,
 ) -> list[StructureSummary]:
-    """ "Demander un rattachement": find a structure by identifier type and identifier."""
+    """ "Demander un rattachement": find a structure by identifier type and identifier.
+
+    ``filters`` narrows the results by postal code, city and country, as the
+    search screen's other fields do.
+    """
     with ctx.unit_of_work() as uow:
         acting_account(uow, actor)
-    return _find(ctx, naming_form)
+    return _filtered(_find(ctx, naming_form), filters)
+
+
+_SEARCH_HEADER = (
+    "Identifiant",
+    "Type d'identifiant",
+    "Raison sociale",
+    "Code postal",
+    "Ville",
+    "Pays",
+    "Statut",
+)
+
+
+def export_structure_search(
+    ctx: Context,
+    actor: Actor,
+    naming_form: StructureNaming,
+    filters: StructureFilters | None = None,
+) -> str:
+    """The search's "Exporter les résultats": what :func:`search_structures` finds, as CSV.
+
+    ``;``-separated with a header line, formulas defused, like
+    ``export_structure_users``.
+    """
+    found = search_structures(ctx, actor, naming_form, filters)
+    return csv_export(
+        _SEARCH_HEADER,
+        (
+            [
+                summary.identifier.value,
+                summary.identifier.type.label,
+                summary.company_name,
+                summary.postal_code,
+                summary.city,
+                summary.country,
+                summary.status.value,
+            ]
+            for summary in found
+        ),
+    )
 
 
 def registered_structure(ctx: Context, naming_form: StructureNaming) -> StructureSummary | None:
@@ -163,6 +214,53 @@ def _find(ctx: Context, naming_form: object) -> list[StructureSummary]:
     with ctx.unit_of_work() as uow:
         found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
         return [StructureSummary.of(found)] if found is not None else []
+
+
+@frozen
+class _Criteria:
+    postal_code: str
+    city: str
+    country: str
+
+    def match(self, summary: StructureSummary) -> bool:
+        return (
+            summary.postal_code.upper().startswith(self.postal_code)
+            and self.city in _folded(summary.city)
+            and (not self.country or summary.country == self.country)
+        )
+
+
+_FILTER_MAX = 200
+
+
+def _criteria(filters: object) -> _Criteria:
+    if not isinstance(filters, StructureFilters):
+        raise InvalidInput(field="filters", expected="StructureFilters")
+    code = printable_text(filters.postal_code, "postal_code", _FILTER_MAX, required=False)
+    city = printable_text(filters.city, "city", _FILTER_MAX, required=False)
+    country = printable_text(filters.country, "country", _FILTER_MAX, required=False).upper()
+    if country and country not in COUNTRY_CODES:
+        raise InvalidInput(field="country", expected="code pays ISO à deux lettres")
+    return _Criteria(code.replace(" ", "").upper(), _folded(city), country)
+
+
+def _folded(text: str) -> str:
+    # Case, accents, hyphens and apostrophes do not matter to someone typing a
+    # town's name: "Noisy le Grand" is NOISY-LE-GRAND.
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(bare.casefold().translate(_SEPARATORS).split())
+
+
+_SEPARATORS = str.maketrans("-'’", "   ")
+
+
+def _filtered(
+    found: list[StructureSummary], filters: StructureFilters | None
+) -> list[StructureSummary]:
+    if filters is None:
+        return found
+    criteria = _criteria(filters)
+    return [summary for summary in found if criteria.match(summary)]
 
 
 def structure(ctx: Context, actor: Actor, structure_id: str) -> StructureView:
@@ -324,13 +422,16 @@ def open_espace(
     categorie_prestataire: CategoriePrestataire | str | None = None,
     categorie_beneficiaire: CategorieBeneficiaire | str | None = None,
     pacage: str | None = None,
+    regime_statut: RegimeStatut | str | None = None,
 ) -> None:
     """Journey 9: open an espace on the structure (principal manager only).
 
     For consultation and/or modification, on one or more services (the
     default one if none is named). "Demande de remboursement TIC" asks for
     the catégorie de bénéficiaire and, if needed, the PACAGE number, and
-    is refused on a centre de gestion agricole. Opening an espace already
+    is refused on a centre de gestion agricole. "Mémoires de frais de
+    justice" asks for the catégorie de prestataire and, on a structure
+    without a SIRET, the régime/statut (optional with a SIRET). Opening an espace already
     open changes how it is open.
     """
     chosen = Espace.parse(espace)
@@ -345,6 +446,7 @@ def open_espace(
         categorie_prestataire=categorie_prestataire,
         categorie_beneficiaire=categorie_beneficiaire,
         pacage=pacage,
+        regime_statut=regime_statut,
     )
     with ctx.unit_of_work() as uow:
         _, structure = as_principal(uow, actor, structure_id)
@@ -449,6 +551,7 @@ def _address(value: object) -> Address:
         city=value.city,
         country=value.country,
         complement=value.complement,
+        complement_2=value.complement_2,
     )
 
 

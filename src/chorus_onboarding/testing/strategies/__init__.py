@@ -50,6 +50,7 @@ from ...forms import (  # noqa: E402
     ExistingStructureRegistration,
     NewStructure,
     NewStructureRegistration,
+    StructureFilters,
 )
 from .forms import (  # noqa: E402
     DEFAULT_CAPTCHA,
@@ -60,8 +61,10 @@ from .forms import (  # noqa: E402
     invalid_address_fields,
     invalid_existing_structure_registrations,
     invalid_registrations,
+    invalid_structure_filters,
     new_structure_registrations,
     new_structures,
+    structure_filters,
 )
 from .identifiers import (  # noqa: E402
     EU_VAT_EXAMPLES,
@@ -138,6 +141,7 @@ __all__ = [
     "invalid_secret_questions",
     "invalid_sirens",
     "invalid_sirets",
+    "invalid_structure_filters",
     "invalid_structure_identifiers",
     "invalid_tahitis",
     "la_poste_sirets",
@@ -153,6 +157,7 @@ __all__ = [
     "secret_questions",
     "sirens",
     "sirets",
+    "structure_filters",
     "structure_identifiers",
     "support_agents",
     "tahitis",
@@ -177,6 +182,7 @@ def _registered() -> dict[type, st.SearchStrategy[object]]:
         NewStructureRegistration: new_structure_registrations(),
         ExistingStructureRegistration: existing_structure_registrations(),
         NewStructure: new_structures(),
+        StructureFilters: structure_filters(),
     }
 
 

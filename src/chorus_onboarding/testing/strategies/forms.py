@@ -26,10 +26,21 @@ from ...domain.errors import (
     RcsSirenMismatch,
     RequiredField,
 )
-from ...domain.espaces import CategorieBeneficiaire, CategoriePrestataire, Espace
+from ...domain.espaces import (
+    REGISTRATION_ESPACES,
+    CategorieBeneficiaire,
+    CategoriePrestataire,
+    Espace,
+    RegimeStatut,
+)
 from ...domain.identifiers import IdentifierType
 from ...domain.structures import COUNTRY_CODES, Address, Purpose
-from ...forms import ExistingStructureRegistration, NewStructure, NewStructureRegistration
+from ...forms import (
+    ExistingStructureRegistration,
+    NewStructure,
+    NewStructureRegistration,
+    StructureFilters,
+)
 from . import _arguments
 from .identifiers import (
     UNPRINTABLE,
@@ -72,6 +83,7 @@ def address_fields(draw: st.DrawFn) -> Fields:
         "street": draw(st.sampled_from(_STREETS) | _line()),
         "city": draw(st.sampled_from(_CITIES) | _line()),
         "complement": draw(st.none() | st.just("") | _line()),
+        "complement_2": draw(st.none() | st.just("") | _line()),
     }
     if french:
         number = draw(st.integers(1000, 99999).map(lambda n: f"{n:05d}"))
@@ -105,7 +117,9 @@ def _address_mistakes(
     In a registration form a blank country means France (the form's
     default), so it is no mistake there: ``blank_country_is_france``.
     """
-    field = draw(st.sampled_from(["street", "city", "postal_code", "country", "complement"]))
+    field = draw(
+        st.sampled_from(["street", "city", "postal_code", "country", "complement", "complement_2"])
+    )
     long_line = "Rue " + "x" * 200
     hidden = "10 rue du" + draw(st.sampled_from(UNPRINTABLE)) + " Centre"
     if field in ("street", "city"):
@@ -121,7 +135,7 @@ def _address_mistakes(
             )
         )
         return _mistake(field, value, code)
-    if field == "complement":
+    if field in ("complement", "complement_2"):
         value = draw(st.sampled_from([long_line, hidden]))
         return _mistake(field, value, InvalidInput.code)
     if field == "country":
@@ -152,6 +166,59 @@ def invalid_address_fields(draw: st.DrawFn) -> tuple[Fields, dict[str, str]]:
     fields = draw(address_fields())
     changes, expected = draw(_address_mistakes())
     return {**fields, **changes}, expected
+
+
+# --- the search's criteria ---------------------------------------------------------
+
+
+def _blank() -> st.SearchStrategy[str | None]:
+    return st.none() | st.sampled_from(["", "  "])
+
+
+@st.composite
+def structure_filters(draw: st.DrawFn) -> StructureFilters:
+    """Criteria of "Demander un rattachement" the facade accepts: postal code, city, country.
+
+    Each blank or typed: the start of a postal code, a town's name in any
+    case, an ISO country code in any case.
+    """
+    code = st.text(alphabet=string.ascii_letters + string.digits + " -", min_size=1, max_size=12)
+    country = st.sampled_from(sorted(COUNTRY_CODES)).flatmap(
+        lambda c: st.sampled_from([c, c.lower(), f" {c} "])
+    )
+    return StructureFilters(
+        postal_code=draw(_blank() | code),
+        city=draw(_blank() | st.sampled_from(_CITIES) | _line()),
+        country=draw(_blank() | country),
+    )
+
+
+@st.composite
+def invalid_structure_filters(draw: st.DrawFn) -> tuple[StructureFilters, dict[str, str]]:
+    """``(filters, {field: code})``: criteria with one wrong field, and how the search refuses it.
+
+    Not text, over 200 characters or with a control or bidirectional
+    character, or a country that is no ISO code ("France"): ``invalid_input``
+    on that field (the search raises it alone, not inside ``InvalidForm``).
+    """
+    valid = draw(structure_filters())
+    field = draw(st.sampled_from(["postal_code", "city", "country"]))
+    hidden = "Noisy" + draw(st.sampled_from(UNPRINTABLE)) + "le-Grand"
+    wrong: list[object] = [hidden, "x" * 201, 93, b"93160", ["Paris"]]
+    if field == "country":
+        wrong += ["France", "ZZ", "FRA"]
+    changes = {
+        "postal_code": valid.postal_code,
+        "city": valid.city,
+        "country": valid.country,
+        field: draw(st.sampled_from(wrong)),
+    }
+    # The search checks the postal code, the city, then the country: the
+    # fields before the wrong one are left valid, those after it blank.
+    order = ["postal_code", "city", "country"]
+    for later in order[order.index(field) + 1 :]:
+        changes[later] = None
+    return StructureFilters(**changes), {field: InvalidInput.code}  # type: ignore[arg-type]
 
 
 # --- registration forms ----------------------------------------------------------
@@ -196,7 +263,11 @@ def _named_new(draw: st.DrawFn) -> Fields:
 
 @st.composite
 def _company(draw: st.DrawFn) -> Fields:
-    return {"company_name": draw(company_names()), **draw(address_fields())}
+    return {
+        "company_name": draw(company_names()),
+        "label": draw(st.none() | st.just("") | _line().filter(lambda s: len(s) <= 200)),
+        **draw(address_fields()),
+    }
 
 
 @st.composite
@@ -219,6 +290,10 @@ def _espaces(draw: st.DrawFn) -> Fields:
     fields: Fields = {"espaces": chosen}
     if chosen and Espace.MEMOIRES_FRAIS_JUSTICE in chosen:
         fields["categorie_prestataire"] = draw(st.sampled_from(list(CategoriePrestataire)))
+        # Asked without a SIRET, optional with one: always given, the form may name either.
+        fields["regime_statut"] = draw(
+            st.sampled_from(list(RegimeStatut)) | st.sampled_from([r.name for r in RegimeStatut])
+        )
     if chosen and Espace.DEMANDE_REMBOURSEMENT_TIC in chosen:
         fields["categorie_beneficiaire"] = draw(st.sampled_from(list(CategorieBeneficiaire)))
         fields["pacage"] = draw(st.none() | pacages())
@@ -364,7 +439,7 @@ def _naming_mistake(draw: st.DrawFn, fields: Fields, *, searching: bool = False)
 
 @st.composite
 def _company_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
-    """One wrong company field: the name, or one part of the address."""
+    """One wrong company field: the name, the libellé, or one part of the address."""
     if draw(st.booleans()):
         name, code = draw(
             st.sampled_from(
@@ -377,6 +452,9 @@ def _company_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
             )
         )
         return {"company_name": name}, {"company_name": code}
+    if draw(st.booleans()):
+        label = draw(st.sampled_from(["x" * 201, "Libellé\u202e", 42]))
+        return {"label": label}, {"label": InvalidInput.code}
     return draw(_address_mistakes(blank_country_is_france=True))
 
 
@@ -398,7 +476,17 @@ def _unnamed() -> Fields:
 def _choice_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
     """Wrong purposes or espaces (and the parameters espaces need)."""
     how = draw(
-        st.sampled_from(["no_purpose", "bad_purpose", "bad_espace", "no_category", "bad_pacage"])
+        st.sampled_from(
+            [
+                "no_purpose",
+                "bad_purpose",
+                "bad_espace",
+                "not_offered",
+                "no_category",
+                "bad_regime",
+                "bad_pacage",
+            ]
+        )
     )
     if how == "no_purpose":
         return {"purposes": []}, {"purposes": PurposeRequired.code}
@@ -406,6 +494,19 @@ def _choice_mistake(draw: st.DrawFn, fields: Fields) -> Mistake:
         return {"purposes": ["VENDRE"]}, {"purposes": InvalidInput.code}
     if how == "bad_espace":
         return {"espaces": ["FACTURES_PERDUES"]}, {"espaces": InvalidInput.code}
+    if how == "not_offered":
+        # Public structures' espaces: not on the registration screen.
+        hidden = draw(st.sampled_from(sorted(set(Espace) - set(REGISTRATION_ESPACES), key=str)))
+        return {"espaces": [hidden]}, {"espaces": InvalidInput.code}
+    if how == "bad_regime":
+        return (
+            {
+                "espaces": [Espace.MEMOIRES_FRAIS_JUSTICE],
+                "categorie_prestataire": CategoriePrestataire.EXPERT,
+                "regime_statut": draw(st.sampled_from(["SALARIE", 3, "Travailleur indépendant"])),
+            },
+            {"regime_statut": InvalidInput.code},
+        )
     if how == "no_category":
         return (
             {"espaces": [Espace.MEMOIRES_FRAIS_JUSTICE], "categorie_prestataire": None},
