@@ -1,6 +1,3 @@
-# >>> NOTE TO WHOEVER WORKS IN THIS WORKTREE: before going on, read /work/HOUSE_RULES_FOR_KIT_WORK.md
-# >>> (hard deadline 23:25 UTC, your own virtualenv, never pip install into /work/main/.venv, no CHANGELOG/README edits).
-# >>> Delete these three lines (do not commit them).
 """The repository contract: what every store (memory, SQLite, PostgreSQL, yours) must do.
 
 Subclass :class:`RepositoryContract` in a test module, name the subclass
