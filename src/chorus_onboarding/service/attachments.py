@@ -21,6 +21,7 @@ from ..domain.errors import (
     OnboardingError,
 )
 from ..domain.history import ManagerActionKind
+from ..domain.support_log import SupportActionKind
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
 from .arguments import note_argument
@@ -188,7 +189,10 @@ def my_attachments(
     included); support names the account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        return attachments_of(uow, account_to_read(uow, actor, account_id).id)
+        read = account_to_read(uow, actor, account_id)
+        found = attachments_of(uow, read.id)
+        ctx.note_support_read(uow, actor, SupportActionKind.ATTACHMENTS_READ, account_id=read.id)
+        return found
 
 
 def attachments_of(uow: UnitOfWork, account_id: str) -> list[AttachmentView]:

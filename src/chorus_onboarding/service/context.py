@@ -19,6 +19,7 @@ from ..domain.errors import (
 )
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.structures import Structure
+from ..domain.support_log import SupportAction, SupportActionKind
 from ..notifications import Links, Notifier, Templates
 from ..ports import (
     CaptchaVerifier,
@@ -220,3 +221,52 @@ class Context:
                 details=details,
             )
         )
+
+    def note_support(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        kind: SupportActionKind,
+        *,
+        account_id: str | None = None,
+        structure_id: str | None = None,
+        details: str = "",
+    ) -> bool:
+        """Keep a support agent's action in the support log (written with the change); whether it was support.
+
+        Anyone else's call leaves no trace here: a manager's actions go to
+        the structure's history, a user's own to its events.
+        """
+        if not (isinstance(actor, Actor) and actor.is_support):
+            return False
+        uow.support_log.add(
+            SupportAction(
+                at=self.now(),
+                actor=actor.label,
+                kind=kind,
+                account_id=account_id,
+                structure_id=structure_id,
+                details=details,
+            )
+        )
+        return True
+
+    def note_support_read(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        kind: SupportActionKind,
+        *,
+        account_id: str | None = None,
+        structure_id: str | None = None,
+        details: str = "",
+    ) -> None:
+        """A read by support is an action too (who looked at whose data): log it and commit.
+
+        Called once the read has succeeded, so a failed read logs nothing; the
+        read's unit of work changed no entity, so its commit writes that row alone.
+        """
+        if self.note_support(
+            uow, actor, kind, account_id=account_id, structure_id=structure_id, details=details
+        ):
+            uow.commit()

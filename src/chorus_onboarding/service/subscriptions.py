@@ -14,6 +14,7 @@ from ..domain.errors import (
 )
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
+from ..domain.support_log import SupportActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription, SubscriptionState
 from ..ports import UnitOfWork
@@ -240,7 +241,10 @@ def my_subscriptions(
     account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        return subscriptions_of(uow, account_to_read(uow, actor, account_id).id)
+        read = account_to_read(uow, actor, account_id)
+        found = subscriptions_of(uow, read.id)
+        ctx.note_support_read(uow, actor, SupportActionKind.SUBSCRIPTIONS_READ, account_id=read.id)
+        return found
 
 
 def subscriptions_of(uow: UnitOfWork, account_id: str) -> list[SubscriptionView]:

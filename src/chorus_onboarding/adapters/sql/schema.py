@@ -155,6 +155,20 @@ history = Table(
     _document(),
 )
 
+support_log = Table(
+    "co_support_log",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    # Revision 0006: who of support did what, on which account or structure.
+    Column("account_id", String(ID), nullable=True, index=True),
+    Column("structure_id", String(ID), nullable=True, index=True),
+    Column("actor", String(200), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    _document(),
+)
+
 outbox = Table(
     "co_outbox",
     metadata,
