@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
-from chorus_onboarding import Actor
+from chorus_onboarding import Actor, BatchOutcome, OnboardingError, OnboardingService
 from chorus_onboarding.domain.support_log import SupportAction, SupportActionKind
 from chorus_onboarding.errors import (
     Forbidden,
@@ -14,6 +16,7 @@ from chorus_onboarding.errors import (
     NotFound,
 )
 from chorus_onboarding.testing.world import LOUISE, World
+from tests.integration.test_robustness import _calls, _prepared
 
 K = SupportActionKind
 NADIA = Actor.support("Nadia")
@@ -174,3 +177,73 @@ def test_only_support_reads_the_log(world: World) -> None:
             service.support_history(NADIA, **{field: junk})
         assert refused.value.field == field
     assert service.support_history(NADIA, "no-such-account") == []
+
+
+# --- every operation open to support is logged -----------------------------------
+
+SUPPORT_OPERATIONS = {
+    "find_account": K.ACCOUNT_LOOKED_UP,
+    "account": K.ACCOUNT_READ,
+    "my_attachments": K.ATTACHMENTS_READ,
+    "my_subscriptions": K.SUBSCRIPTIONS_READ,
+    "my_authorisations": K.AUTHORISATIONS_READ,
+    "my_requests": K.REQUESTS_READ,
+    "lift_login_suspension": K.LOGIN_SUSPENSION_LIFTED,
+    "deactivate_account": K.ACCOUNT_DEACTIVATED,
+    "reactivate_account": K.ACCOUNT_REACTIVATED,
+    "resend_activation": K.ACTIVATION_RESENT,
+    "appoint_principal_manager": K.PRINCIPAL_APPOINTED,
+    "structure": K.STRUCTURE_READ,
+    "manager_history": K.MANAGER_HISTORY_READ,
+    "structure_users": K.STRUCTURE_USERS_READ,
+    "export_structure_users": K.STRUCTURE_USERS_EXPORTED,
+}
+"""Every facade operation support may perform, and the action it logs."""
+
+NOT_LOGGED = {"support_history": "reads the log itself: logging it would change what it reads"}
+
+
+def _with_actor() -> list[str]:
+    return sorted(
+        name
+        for name, member in inspect.getmembers(OnboardingService, inspect.isfunction)
+        if not name.startswith("_") and "actor" in inspect.signature(member).parameters
+    )
+
+
+@pytest.mark.parametrize("method", _with_actor())
+def test_every_operation_support_performs_logs_one_action_with_its_agent(method: str) -> None:
+    """Each operation taking an actor, called by support with valid arguments, logs or is refused.
+
+    The arguments are the robustness suite's, the actor made support, and an
+    account named where the operation reads one (support has none of its
+    own). An operation support gets through must be in SUPPORT_OPERATIONS
+    and log exactly its action; a new one open to support fails here until
+    it logs.
+    """
+    scene = _prepared()
+    service = scene.world.service
+    try:
+        arguments = {**_calls(scene)[method], "actor": NADIA}
+        if "account_id" in inspect.signature(getattr(service, method)).parameters:
+            arguments["account_id"] = arguments.get("account_id") or scene.member.account_id
+        before = len(scene.world.memory.support_log)
+        try:
+            answer = getattr(service, method)(**arguments)
+            # A batch answers each item on its own: all refused is the batch refused.
+            if isinstance(answer, list) and answer and all(
+                isinstance(item, BatchOutcome) and not item.done for item in answer
+            ):
+                raise Forbidden()
+        except OnboardingError:
+            assert method not in SUPPORT_OPERATIONS, f"support could not {method}"
+            assert len(scene.world.memory.support_log) == before, f"a refused {method} logged"
+            return
+        logged = scene.world.memory.support_log[before:]
+        if method in NOT_LOGGED:
+            assert logged == []
+            return
+        assert method in SUPPORT_OPERATIONS, f"support performs {method}: make it log"
+        assert [(a.kind, a.actor) for a in logged] == [(SUPPORT_OPERATIONS[method], NADIA.label)]
+    finally:
+        service.close()
