@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import pytest
 
@@ -172,10 +173,11 @@ def test_only_support_reads_the_log(world: World) -> None:
     with pytest.raises(InvalidInput) as nothing_named:
         service.support_history(NADIA)
     assert nothing_named.value.field == "account_id"
-    for field, junk in (("account_id", 42), ("structure_id", ["s"]), ("agent", "x" * 101)):
+    junk: dict[str, Any]
+    for junk in ({"account_id": 42}, {"structure_id": ["s"]}, {"agent": "x" * 101}):
         with pytest.raises(InvalidInput) as refused:
-            service.support_history(NADIA, **{field: junk})
-        assert refused.value.field == field
+            service.support_history(NADIA, **junk)
+        assert refused.value.field in junk
     assert service.support_history(NADIA, "no-such-account") == []
 
 
@@ -231,8 +233,10 @@ def test_every_operation_support_performs_logs_one_action_with_its_agent(method:
         try:
             answer = getattr(service, method)(**arguments)
             # A batch answers each item on its own: all refused is the batch refused.
-            if isinstance(answer, list) and answer and all(
-                isinstance(item, BatchOutcome) and not item.done for item in answer
+            if (
+                isinstance(answer, list)
+                and answer
+                and all(isinstance(item, BatchOutcome) and not item.done for item in answer)
             ):
                 raise Forbidden()
         except OnboardingError:

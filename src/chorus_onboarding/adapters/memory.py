@@ -24,8 +24,8 @@ from ..domain.errors import ConcurrencyConflict
 from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
-from ..domain.support_log import SupportAction
 from ..domain.subscriptions import Subscription
+from ..domain.support_log import SupportAction
 from ..ports import DeadLetter, OutboxEntry
 from .kinds import ACCOUNTS, ATTACHMENTS, STRUCTURES, SUBSCRIPTIONS, EntityKind
 from .snapshots import E, Entity, TrackingUnitOfWork, copy

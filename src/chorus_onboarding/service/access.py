@@ -161,7 +161,7 @@ def _users(
                 )
             )
             tell(1)
-        ctx.note_support_read(uow, actor, kind, structure_id=structure.id)
+        ctx.note_support(uow, actor, kind, structure_id=structure.id, commit=True)
     return sorted(
         users, key=lambda u: (u.last_name.casefold(), u.first_name.casefold(), u.account_id)
     )

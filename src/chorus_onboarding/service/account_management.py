@@ -73,12 +73,13 @@ def find_account(ctx: Context, actor: Actor, login_email: str) -> AccountView:
     email = EmailAddress.parse(login_email, field="login_email")
     with ctx.unit_of_work() as uow:
         found = uow.accounts.get_by_login_email(email)
-        ctx.note_support_read(
+        ctx.note_support(
             uow,
             actor,
             SupportActionKind.ACCOUNT_LOOKED_UP,
             account_id=None if found is None else found.id,
             details=email.value,
+            commit=True,
         )
         if found is None:
             raise NotFound(field="login_email", what="account")
@@ -93,7 +94,9 @@ def account(ctx: Context, actor: Actor, account_id: str | None = None) -> Accoun
     """The actor's own account, in any state but deactivated (or, for support, any account)."""
     with ctx.unit_of_work() as uow:
         read = account_to_read(uow, actor, account_id)
-        ctx.note_support_read(uow, actor, SupportActionKind.ACCOUNT_READ, account_id=read.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.ACCOUNT_READ, account_id=read.id, commit=True
+        )
         return AccountView.of(read)
 
 

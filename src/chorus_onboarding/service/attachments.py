@@ -21,8 +21,8 @@ from ..domain.errors import (
     OnboardingError,
 )
 from ..domain.history import ManagerActionKind
-from ..domain.support_log import SupportActionKind
 from ..domain.structures import Structure
+from ..domain.support_log import SupportActionKind
 from ..ports import UnitOfWork
 from .arguments import note_argument
 from .context import Context
@@ -191,7 +191,9 @@ def my_attachments(
     with ctx.unit_of_work() as uow:
         read = account_to_read(uow, actor, account_id)
         found = attachments_of(uow, read.id)
-        ctx.note_support_read(uow, actor, SupportActionKind.ATTACHMENTS_READ, account_id=read.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.ATTACHMENTS_READ, account_id=read.id, commit=True
+        )
         return found
 
 

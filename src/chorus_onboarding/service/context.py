@@ -231,14 +231,18 @@ class Context:
         account_id: str | None = None,
         structure_id: str | None = None,
         details: str = "",
-    ) -> bool:
-        """Keep a support agent's action in the support log (written with the change); whether it was support.
+        commit: bool = False,
+    ) -> None:
+        """Keep a support agent's action in the support log, written with the change.
 
         Anyone else's call leaves no trace here: a manager's actions go to
-        the structure's history, a user's own to its events.
+        the structure's history, a user's own to its events. A read by
+        support is an action too (who looked at whose data): a query calls
+        this once its read has succeeded, with ``commit``, so that its unit
+        of work, which changed no entity, writes that row alone.
         """
         if not (isinstance(actor, Actor) and actor.is_support):
-            return False
+            return
         uow.support_log.add(
             SupportAction(
                 at=self.now(),
@@ -249,24 +253,5 @@ class Context:
                 details=details,
             )
         )
-        return True
-
-    def note_support_read(
-        self,
-        uow: UnitOfWork,
-        actor: object,
-        kind: SupportActionKind,
-        *,
-        account_id: str | None = None,
-        structure_id: str | None = None,
-        details: str = "",
-    ) -> None:
-        """A read by support is an action too (who looked at whose data): log it and commit.
-
-        Called once the read has succeeded, so a failed read logs nothing; the
-        read's unit of work changed no entity, so its commit writes that row alone.
-        """
-        if self.note_support(
-            uow, actor, kind, account_id=account_id, structure_id=structure_id, details=details
-        ):
+        if commit:
             uow.commit()

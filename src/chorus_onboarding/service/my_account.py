@@ -90,8 +90,8 @@ def my_authorisations(
                 )
                 for right in rights
             )
-        ctx.note_support_read(
-            uow, actor, SupportActionKind.AUTHORISATIONS_READ, account_id=account.id
+        ctx.note_support(
+            uow, actor, SupportActionKind.AUTHORISATIONS_READ, account_id=account.id, commit=True
         )
     return sorted(
         held, key=lambda a: (a.structure_name, a.structure_id, a.espace.label, a.service or "")
@@ -110,5 +110,7 @@ def my_requests(ctx: Context, actor: object, account_id: str | None = None) -> R
             ),
             subscriptions=tuple(subscriptions_of(uow, account.id)),
         )
-        ctx.note_support_read(uow, actor, SupportActionKind.REQUESTS_READ, account_id=account.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.REQUESTS_READ, account_id=account.id, commit=True
+        )
         return history

@@ -273,8 +273,8 @@ def structure(ctx: Context, actor: Actor, structure_id: str) -> StructureView:
             membership.ensure_may_see_structure(
                 structure, account.id, uow.attachments.for_member(account.id, structure.id)
             )
-        ctx.note_support_read(
-            uow, actor, SupportActionKind.STRUCTURE_READ, structure_id=structure.id
+        ctx.note_support(
+            uow, actor, SupportActionKind.STRUCTURE_READ, structure_id=structure.id, commit=True
         )
         return StructureView.of(structure)
 
@@ -292,8 +292,12 @@ def manager_history(ctx: Context, actor: Actor, structure_id: str) -> list[Manag
     with ctx.unit_of_work() as uow:
         structure = as_manager_or_support(uow, actor, structure_id)
         actions = uow.history.for_structure(structure.id)
-        ctx.note_support_read(
-            uow, actor, SupportActionKind.MANAGER_HISTORY_READ, structure_id=structure.id
+        ctx.note_support(
+            uow,
+            actor,
+            SupportActionKind.MANAGER_HISTORY_READ,
+            structure_id=structure.id,
+            commit=True,
         )
         return actions
 

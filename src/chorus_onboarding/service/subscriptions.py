@@ -14,9 +14,9 @@ from ..domain.errors import (
 )
 from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
-from ..domain.support_log import SupportActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription, SubscriptionState
+from ..domain.support_log import SupportActionKind
 from ..ports import UnitOfWork
 from .arguments import note_argument
 from .context import Context
@@ -243,7 +243,9 @@ def my_subscriptions(
     with ctx.unit_of_work() as uow:
         read = account_to_read(uow, actor, account_id)
         found = subscriptions_of(uow, read.id)
-        ctx.note_support_read(uow, actor, SupportActionKind.SUBSCRIPTIONS_READ, account_id=read.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.SUBSCRIPTIONS_READ, account_id=read.id, commit=True
+        )
         return found
 
 

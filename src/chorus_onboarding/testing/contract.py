@@ -645,18 +645,20 @@ class RepositoryContract(abc.ABC):
             assert work.support_log.for_account("a2") == []
             assert work.support_log.by_actor(HOSTILE) == []
             loaded = work.accounts.get("a1")
-            assert loaded is not None and loaded.version == 1
+            assert loaded is not None
+            assert loaded.version == 1
         # The log is no event: nothing more waits for the relay.
         assert outbox.backlog() == waiting
 
     def test_a_refused_commit_writes_no_support_action(self, uow: Callable[[], UnitOfWork]) -> None:
         self._stored(uow, account())
-        with uow() as work, pytest.raises(LoginEmailTaken):
+        with uow() as work:
             work.accounts.add(account("a2"))
             work.support_log.add(
                 SupportAction(NOW, "support:eve", SupportActionKind.ACCOUNT_READ, "a2")
             )
-            work.commit()
+            with pytest.raises(LoginEmailTaken):
+                work.commit()
         with uow() as work:
             assert work.support_log.by_actor("support:eve") == []
 

@@ -60,6 +60,13 @@ def _document() -> Column[Any]:
     return Column("document", JSON, nullable=False)
 
 
+def _seq() -> Column[int]:
+    """The order of writing, for the append-only tables."""
+    return Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
 def _version() -> Column[int]:
     return Column("version", Integer, nullable=False)
 
@@ -148,9 +155,7 @@ Index(
 history = Table(
     "co_history",
     metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _seq(),
     Column("structure_id", String(ID), nullable=False, index=True),
     _document(),
 )
@@ -158,9 +163,7 @@ history = Table(
 support_log = Table(
     "co_support_log",
     metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _seq(),
     # Revision 0006: who of support did what, on which account or structure.
     Column("account_id", String(ID), nullable=True, index=True),
     Column("structure_id", String(ID), nullable=True, index=True),
@@ -172,9 +175,7 @@ support_log = Table(
 outbox = Table(
     "co_outbox",
     metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _seq(),
     Column("id", String(ID), nullable=False, unique=True),
     Column("event", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
