@@ -202,7 +202,23 @@ SUPPORT_OPERATIONS = {
 }
 """Every facade operation support may perform, and the action it logs."""
 
+READS = {
+    name
+    for name, kind in SUPPORT_OPERATIONS.items()
+    if kind.name.endswith(("_READ", "_LOOKED_UP", "_EXPORTED"))
+}
+
 NOT_LOGGED = {"support_history": "reads the log itself: logging it would change what it reads"}
+
+
+def _versions(world: World) -> list[dict[str, int | None]]:
+    """The version of every stored entity, table by table."""
+    store = world.memory
+    with store.lock:
+        return [
+            {key: row.version for key, row in table.rows.items()}
+            for table in (store.accounts, store.structures, store.attachments, store.subscriptions)
+        ]
 
 
 def _with_actor() -> list[str]:
@@ -230,6 +246,7 @@ def test_every_operation_support_performs_logs_one_action_with_its_agent(method:
         if "account_id" in inspect.signature(getattr(service, method)).parameters:
             arguments["account_id"] = arguments.get("account_id") or scene.member.account_id
         before = len(scene.world.memory.support_log)
+        versions = _versions(scene.world)
         try:
             answer = getattr(service, method)(**arguments)
             # A batch answers each item on its own: all refused is the batch refused.
@@ -249,5 +266,8 @@ def test_every_operation_support_performs_logs_one_action_with_its_agent(method:
             return
         assert method in SUPPORT_OPERATIONS, f"support performs {method}: make it log"
         assert [(a.kind, a.actor) for a in logged] == [(SUPPORT_OPERATIONS[method], NADIA.label)]
+        if method in READS:
+            # A read commits to write its log row: it must write nothing else.
+            assert _versions(scene.world) == versions
     finally:
         service.close()
