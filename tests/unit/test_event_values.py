@@ -304,12 +304,12 @@ def test_junk_in_any_field_of_a_manager_action_is_refused_naming_the_field(
 
 # Beside the history's: its own kinds, and an action on a structure alone (or a
 # look-up that found nothing) names no account.
-_SUPPORT_FIELDS = {
+_SUPPORT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "kind": st.sampled_from(SupportActionKind),
     "account_id": st.none() | _IDS,
     "structure_id": st.none() | _IDS,
 }
-_SUPPORT_JUNK = {
+_SUPPORT_JUNK: dict[str, list[object]] = {
     "account_id": [x for x in _BAD_ID if x is not None],
     "structure_id": [x for x in _BAD_ID if x is not None],
     "kind": [None, "ACCOUNT_READ", "Consultation du compte", ManagerActionKind.STRUCTURE_CREATED],
