@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from chorus_onboarding import Actor, StructureNaming
+from chorus_onboarding.errors import NotFound
 from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, World, build_world
 
 PAUL = "paul.martin@exemple.fr"
@@ -46,6 +49,12 @@ def every_result(world: World) -> list[object]:
     # The code emailed at login: a service of its own, whose logins ask for it.
     coded = build_world(login_code=True)
     coded.active_user()
+    support = Actor.support("Nadia")
+    # An account support looked at, found or not, and a structure it appointed a principal on.
+    service.account(support, paul.account_id)
+    with contextlib.suppress(NotFound):
+        service.find_account(support, "personne@exemple.fr")
+    service.appoint_principal_manager(support, structure_id, str(louise.account_id))
     return [
         registration,
         service.login(LOUISE, PASSWORD),
@@ -73,4 +82,5 @@ def every_result(world: World) -> list[object]:
         *service.my_authorisations(paul),
         service.my_requests(paul),
         service.my_requests(louise),
+        *service.support_history(support, agent="Nadia"),
     ]

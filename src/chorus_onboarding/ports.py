@@ -28,6 +28,7 @@ from .domain.identifiers import Siret, StructureIdentifier
 from .domain.passwords import PasswordStrength
 from .domain.structures import CompanyRecord, Structure
 from .domain.subscriptions import Subscription
+from .domain.support_log import SupportAction
 from .domain.tokens import IssuedToken
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "StructureFacts",
     "StructureRepository",
     "SubscriptionRepository",
+    "SupportLogRepository",
     "TokenGenerator",
     "UnitOfWork",
 ]
@@ -395,6 +397,29 @@ class HistoryRepository(Protocol):
         ...
 
 
+class SupportLogRepository(Protocol):
+    """The support desk's log of its agents' actions, append-only.
+
+    Every query answers oldest first, in the order the actions were written.
+    """
+
+    def add(self, action: SupportAction) -> None:
+        """Record ``action``; written at commit with the change (or the read) it describes."""
+        ...
+
+    def for_account(self, account_id: str) -> list[SupportAction]:
+        """The actions on this account, oldest first."""
+        ...
+
+    def for_structure(self, structure_id: str) -> list[SupportAction]:
+        """The actions on this structure, oldest first."""
+        ...
+
+    def by_actor(self, actor: str) -> list[SupportAction]:
+        """The actions of this agent (``support:NAME``), oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One atomic use case: everything is written at :meth:`commit`, or nothing.
 
@@ -427,6 +452,11 @@ class UnitOfWork(Protocol):
     @property
     def history(self) -> HistoryRepository:
         """The manager history, appended to in this unit of work."""
+        ...
+
+    @property
+    def support_log(self) -> SupportLogRepository:
+        """The support desk's log, appended to in this unit of work."""
         ...
 
     def __enter__(self) -> Self: ...

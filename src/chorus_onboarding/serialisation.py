@@ -53,6 +53,7 @@ from .domain.errors import InvalidInput, OnboardingError
 from .domain.history import ManagerAction
 from .domain.passwords import PasswordStrength
 from .domain.structures import CompanyRecord
+from .domain.support_log import SupportAction
 from .service.access import StructureUser
 from .service.account_management import AccountView
 from .service.attachments import AttachmentView, BatchOutcome
@@ -89,6 +90,7 @@ VIEWS: tuple[type, ...] = (
     StructureUser,
     StructureView,
     SubscriptionView,
+    SupportAction,
 )
 """Every class whose instances the facade returns (alone, in a list, or ``None``)."""
 

@@ -208,6 +208,12 @@ def _account_calls(scene: Scene) -> dict[str, dict[str, Any]]:
         "account": {"actor": me, "account_id": None},
         "find_account": {"actor": Actor.support(), "login_email": LOUISE},
         "lift_login_suspension": {"actor": Actor.support(), "account_id": me.account_id},
+        "support_history": {
+            "actor": Actor.support(),
+            "account_id": me.account_id,
+            "structure_id": scene.structure_id,
+            "agent": "support",
+        },
         "password_strength": {"password": "azerty", "login_email": LOUISE, "names": ("Louise",)},
         "change_contact_email": {"actor": me, "new_contact_email": "contact@exemple.fr"},
         "change_survey_consent": {"actor": me, "consent": True},

@@ -206,6 +206,8 @@ def _on_accounts() -> dict[str, Attack]:
         "my_subscriptions": aim(lambda s, a, t: s.my_subscriptions(a, t.account())),
         "my_authorisations": aim(lambda s, a, t: s.my_authorisations(a, t.account())),
         "my_requests": aim(lambda s, a, t: s.my_requests(a, t.account())),
+        # The support desk's own log of what its agents did to the account.
+        "support_history": aim(lambda s, a, t: s.support_history(a, t.account())),
     }
 
 
@@ -397,11 +399,12 @@ class Authorisation(OnboardingMachine):
             )
 
     def _everything(self) -> dict[str, object]:
-        """All the data: the entities, the history, the outbox and the mailbox."""
+        """All the data: the entities, the history, the support log, the outbox and the mailbox."""
         store = self.world.memory
         with store.lock:
             kept = {
                 "history": {key: list(actions) for key, actions in store.history.items()},
+                "support_log": list(store.support_log),
                 "outbox": {
                     key: (q.entry, q.due, q.claimed_until, q.error)
                     for key, q in store.outbox.items()

@@ -1,7 +1,7 @@
-"""Events, history entries and espace parameters cannot be built wrong.
+"""Events, history entries, support actions and espace parameters cannot be built wrong.
 
-Every domain event, :class:`ManagerAction` and :class:`EspaceParameters`
-checks its fields when built: valid values come back as they were given (and
+Every domain event, :class:`ManagerAction`, :class:`SupportAction` and
+:class:`EspaceParameters` checks its fields when built: valid values come back as they were given (and
 through the outbox's codec), junk in any one field is refused with the
 library's error naming that field, never a ``TypeError``.
 """
@@ -29,6 +29,7 @@ from chorus_onboarding.domain.espaces import (
 from chorus_onboarding.domain.history import ManagerAction, ManagerActionKind
 from chorus_onboarding.domain.identifiers import Pacage
 from chorus_onboarding.domain.states import AttachmentState, SubscriptionState
+from chorus_onboarding.domain.support_log import SupportAction, SupportActionKind
 
 
 def _concrete(kind: type[events.DomainEvent]) -> list[type[events.DomainEvent]]:
@@ -296,6 +297,49 @@ def test_junk_in_any_field_of_a_manager_action_is_refused_naming_the_field(
     junk = data.draw(st.sampled_from(_JUNK[name]))
     with pytest.raises(ValidationError) as refused:
         ManagerAction(**{**values, name: junk})
+    assert refused.value.field == name
+
+
+# --- the support log ---------------------------------------------------------------
+
+# Beside the history's: its own kinds, and an action on a structure alone (or a
+# look-up that found nothing) names no account.
+_SUPPORT_FIELDS: dict[str, st.SearchStrategy[Any]] = {
+    "kind": st.sampled_from(SupportActionKind),
+    "account_id": st.none() | _IDS,
+    "structure_id": st.none() | _IDS,
+}
+_SUPPORT_JUNK: dict[str, list[object]] = {
+    "account_id": [x for x in _BAD_ID if x is not None],
+    "structure_id": [x for x in _BAD_ID if x is not None],
+    "kind": [None, "ACCOUNT_READ", "Consultation du compte", ManagerActionKind.STRUCTURE_CREATED],
+}
+
+
+@st.composite
+def _valid_support_action(draw: st.DrawFn) -> dict[str, Any]:
+    return {name: draw(_SUPPORT_FIELDS.get(name, _FIELDS[name])) for name in _names(SupportAction)}
+
+
+@given(data=st.data())
+def test_a_valid_support_action_is_kept_as_given_and_comes_back_from_its_document(
+    data: st.DataObject,
+) -> None:
+    values = data.draw(_valid_support_action())
+    built = SupportAction(**values)
+    assert _fields_of(built) == values
+    assert codec.load(SupportAction, codec.dump(built)) == built
+
+
+@given(data=st.data())
+def test_junk_in_any_field_of_a_support_action_is_refused_naming_the_field(
+    data: st.DataObject,
+) -> None:
+    values = data.draw(_valid_support_action())
+    name = data.draw(st.sampled_from(_names(SupportAction)))
+    junk = data.draw(st.sampled_from(_SUPPORT_JUNK.get(name, _JUNK[name])))
+    with pytest.raises(ValidationError) as refused:
+        SupportAction(**{**values, name: junk})
     assert refused.value.field == name
 
 

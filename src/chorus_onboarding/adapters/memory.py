@@ -25,6 +25,7 @@ from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
+from ..domain.support_log import SupportAction
 from ..ports import DeadLetter, OutboxEntry
 from .kinds import ACCOUNTS, ATTACHMENTS, STRUCTURES, SUBSCRIPTIONS, EntityKind
 from .snapshots import E, Entity, TrackingUnitOfWork, copy
@@ -128,6 +129,10 @@ class MemoryStore:
         # the overdue head of the list, not every account.
         self.deadlines: list[tuple[datetime, str]] = []
         self.history: dict[str, list[ManagerAction]] = {}
+        # The support log in order of writing, and where each account's,
+        # structure's and agent's actions are in it.
+        self.support_log: list[SupportAction] = []
+        self.support_index: dict[tuple[str, str], list[int]] = {}
         # The outbox: entries waiting (in order), sent (until purged), set aside.
         self.outbox: dict[str, _Queued] = {}
         self.sent: dict[str, datetime] = {}
@@ -291,6 +296,45 @@ class MemoryHistory:
             return list(self._uow.store.history.get(structure_id, ()))
 
 
+class MemorySupportLog:
+    """The support desk's log, append-only."""
+
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, action: SupportAction) -> None:
+        """Record ``action``; written at commit with what it describes."""
+        self._uow.staged_support.append(action)
+
+    def _find(self, key: tuple[str, str]) -> list[SupportAction]:
+        if not isinstance(key[1], str):
+            return []
+        store = self._uow.store
+        with store.lock:
+            return [store.support_log[i] for i in store.support_index.get(key, ())]
+
+    def for_account(self, account_id: str) -> list[SupportAction]:
+        """The actions on this account, oldest first."""
+        return self._find(("account", account_id))
+
+    def for_structure(self, structure_id: str) -> list[SupportAction]:
+        """The actions on this structure, oldest first."""
+        return self._find(("structure", structure_id))
+
+    def by_actor(self, actor: str) -> list[SupportAction]:
+        """The actions of this agent, oldest first."""
+        return self._find(("actor", actor))
+
+
+def _support_keys(action: SupportAction) -> list[tuple[str, str]]:
+    keys = [("actor", action.actor)]
+    if action.account_id is not None:
+        keys.append(("account", action.account_id))
+    if action.structure_id is not None:
+        keys.append(("structure", action.structure_id))
+    return keys
+
+
 class MemoryUnitOfWork(TrackingUnitOfWork):
     """A unit of work over a :class:`MemoryStore`."""
 
@@ -302,6 +346,7 @@ class MemoryUnitOfWork(TrackingUnitOfWork):
         self.attachments = MemoryAttachmentRepository(store.attachments, self)
         self.subscriptions = MemorySubscriptionRepository(store.subscriptions, self)
         self.history = MemoryHistory(self)
+        self.support_log = MemorySupportLog(self)
 
     def commit(self) -> None:
         """Check every change, then write them all with their history and events."""
@@ -321,6 +366,10 @@ class MemoryUnitOfWork(TrackingUnitOfWork):
                     self.store.index_deadline(previous, entity)
             for action in self.staged_history:
                 self.store.history.setdefault(action.structure_id, []).append(action)
+            for support in self.staged_support:
+                for key in _support_keys(support):
+                    self.store.support_index.setdefault(key, []).append(len(self.store.support_log))
+                self.store.support_log.append(support)
             for event in recorded:
                 entry_id = self.store.next_outbox_id()
                 self.store.outbox[entry_id] = _Queued(OutboxEntry(id=entry_id, event=event))

@@ -15,6 +15,7 @@ from ..domain.events import DomainEvent, StructureChanged
 from ..domain.history import ManagerAction
 from ..domain.structures import Structure
 from ..domain.subscriptions import Subscription
+from ..domain.support_log import SupportAction
 
 Entity = Account | Structure | Attachment | Subscription
 """Every aggregate a store keeps."""
@@ -54,6 +55,7 @@ class TrackingUnitOfWork:
         # id -> (entity, version when loaded or None if new, snapshot when loaded)
         self.seen: dict[str, tuple[Any, int | None, tuple[Any, ...] | None]] = {}
         self.staged_history: list[ManagerAction] = []
+        self.staged_support: list[SupportAction] = []
 
     def track(self, entity: Entity, loaded_version: int | None) -> None:
         """Remember an entity loaded or added in this unit of work."""
@@ -92,6 +94,7 @@ class TrackingUnitOfWork:
         for entity, _, _ in list(self.seen.values()):
             self.track(entity, entity.version)
         self.staged_history.clear()
+        self.staged_support.clear()
 
     def abandon(self) -> None:
         """Give up what was not committed (a store's rollback goes here)."""
@@ -108,3 +111,4 @@ class TrackingUnitOfWork:
         self.abandon()
         self.seen.clear()
         self.staged_history.clear()
+        self.staged_support.clear()

@@ -760,6 +760,7 @@ _STORED_KINDS: dict[str, str] = {
     "attachment": NP_("kind", "demande de rattachement"),
     "subscription": NP_("kind", "abonnement"),
     "manager_action": NP_("kind", "action de gestionnaire"),
+    "support_action": NP_("kind", "action du support"),
     "outbox_event": NP_("kind", "événement à envoyer"),
 }
 
@@ -768,8 +769,8 @@ class StoredDataUnreadable(StorageUnavailable):
     """A stored document the library cannot read back: damaged, or not written by it.
 
     ``params["what"]`` names the kind of row (``account``, ``structure``,
-    ``attachment``, ``subscription``, ``manager_action``, ``outbox_event``)
-    and ``params["id"]`` the row. Unlike the database being down, trying
+    ``attachment``, ``subscription``, ``manager_action``, ``support_action``,
+    ``outbox_event``) and ``params["id"]`` the row. Unlike the database being down, trying
     again does not help: the row needs repair.
     """
 

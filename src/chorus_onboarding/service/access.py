@@ -16,6 +16,7 @@ from ..domain.attachments import AttachmentState
 from ..domain.errors import InvalidInput
 from ..domain.espaces import Espace, Habilitation
 from ..domain.subscriptions import SubscriptionState
+from ..domain.support_log import SupportActionKind
 from .arguments import progress_argument
 from .context import Context
 from .grants import parse_habilitation
@@ -117,6 +118,17 @@ def structure_users(
     the address has an account). ``progress``, if given, is called with 1
     for each user read.
     """
+    return _users(ctx, actor, structure_id, progress, SupportActionKind.STRUCTURE_USERS_READ)
+
+
+def _users(
+    ctx: Context,
+    actor: Actor,
+    structure_id: str,
+    progress: Callable[[int], object] | None,
+    kind: SupportActionKind,
+) -> list[StructureUser]:
+    """The users of the structure; support's read goes into its log as ``kind``."""
     tell = progress_argument(progress)
     with ctx.unit_of_work() as uow:
         structure = as_manager_or_support(uow, actor, structure_id)
@@ -149,9 +161,10 @@ def structure_users(
                 )
             )
             tell(1)
-        return sorted(
-            users, key=lambda u: (u.last_name.casefold(), u.first_name.casefold(), u.account_id)
-        )
+        ctx.note_support(uow, actor, kind, structure_id=structure.id, commit=True)
+    return sorted(
+        users, key=lambda u: (u.last_name.casefold(), u.first_name.casefold(), u.account_id)
+    )
 
 
 def export_structure_users(
@@ -167,9 +180,10 @@ def export_structure_users(
     a formula are quoted with a leading apostrophe, so an export cannot
     carry a formula injection. ``progress`` as for :func:`structure_users`.
     """
-    return csv_export(
-        _CSV_HEADER, _user_rows(structure_users(ctx, actor, structure_id, progress=progress))
+    exported = _users(
+        ctx, actor, structure_id, progress, SupportActionKind.STRUCTURE_USERS_EXPORTED
     )
+    return csv_export(_CSV_HEADER, _user_rows(exported))
 
 
 def _user_rows(users: Iterable[StructureUser]) -> Iterator[list[str]]:

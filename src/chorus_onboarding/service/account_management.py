@@ -15,6 +15,7 @@ from ..domain.emails import EmailAddress
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.history import ManagerActionKind
 from ..domain.passwords import PasswordStrength
+from ..domain.support_log import SupportActionKind
 from .arguments import flag_argument, progress_argument, text_argument, typed_question
 from .checks import FieldChecks
 from .context import Context
@@ -63,11 +64,23 @@ class AccountView:
 
 
 def find_account(ctx: Context, actor: Actor, login_email: str) -> AccountView:
-    """Support finds an account by its login email (someone wrote in for help)."""
+    """Support finds an account by its login email (someone wrote in for help).
+
+    The look-up goes into the support log whether or not it finds one (the
+    address searched in its details): who looked for whom is the log's point.
+    """
     require_support(actor)
     email = EmailAddress.parse(login_email, field="login_email")
     with ctx.unit_of_work() as uow:
         found = uow.accounts.get_by_login_email(email)
+        ctx.note_support(
+            uow,
+            actor,
+            SupportActionKind.ACCOUNT_LOOKED_UP,
+            account_id=None if found is None else found.id,
+            details=email.value,
+            commit=True,
+        )
         if found is None:
             raise NotFound(field="login_email", what="account")
         return AccountView.of(found)
@@ -80,7 +93,11 @@ _MAX_NAMES = 20
 def account(ctx: Context, actor: Actor, account_id: str | None = None) -> AccountView:
     """The actor's own account, in any state but deactivated (or, for support, any account)."""
     with ctx.unit_of_work() as uow:
-        return AccountView.of(account_to_read(uow, actor, account_id))
+        read = account_to_read(uow, actor, account_id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.ACCOUNT_READ, account_id=read.id, commit=True
+        )
+        return AccountView.of(read)
 
 
 def password_strength(
@@ -171,6 +188,7 @@ def deactivate_account(ctx: Context, actor: Actor, account_id: str | None = None
             require_support(actor)
             account, by_owner = target_account(uow, account_id), False
         account.deactivate(ctx.now(), by_owner=by_owner)
+        ctx.note_support(uow, actor, SupportActionKind.ACCOUNT_DEACTIVATED, account_id=account.id)
         uow.commit()
 
 
@@ -180,6 +198,7 @@ def reactivate_account(ctx: Context, actor: Actor, account_id: str) -> None:
     with ctx.unit_of_work() as uow:
         account = target_account(uow, account_id)
         account.reactivate(ctx.now())
+        ctx.note_support(uow, actor, SupportActionKind.ACCOUNT_REACTIVATED, account_id=account.id)
         uow.commit()
 
 
@@ -187,12 +206,20 @@ def lift_login_suspension(ctx: Context, actor: Actor, account_id: str) -> bool:
     """Support lifts a suspension of logins after too many failures; whether one was on.
 
     The failure count starts again either way, so that the owner has every
-    try back; only a suspension actually lifted is recorded as an event.
+    try back; only a suspension actually lifted is recorded as an event. The
+    support log keeps the call either way, its details saying which.
     """
     require_support(actor)
     with ctx.unit_of_work() as uow:
         account = target_account(uow, account_id)
         lifted = account.lift_login_suspension(ctx.now())
+        ctx.note_support(
+            uow,
+            actor,
+            SupportActionKind.LOGIN_SUSPENSION_LIFTED,
+            account_id=account.id,
+            details="" if lifted else "aucune suspension en cours",
+        )
         uow.commit()
     return lifted
 
@@ -227,6 +254,7 @@ def resend_activation(ctx: Context, actor: Actor, account_id: str) -> datetime:
         )
         if managed is not None:
             ctx.log(uow, managed, actor, ManagerActionKind.ACTIVATION_RESENT, account.id)
+        ctx.note_support(uow, actor, SupportActionKind.ACTIVATION_RESENT, account_id=account.id)
         uow.commit()
     return now + ctx.settings.activation_validity
 

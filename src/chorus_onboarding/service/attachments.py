@@ -22,6 +22,7 @@ from ..domain.errors import (
 )
 from ..domain.history import ManagerActionKind
 from ..domain.structures import Structure
+from ..domain.support_log import SupportActionKind
 from ..ports import UnitOfWork
 from .arguments import note_argument
 from .context import Context
@@ -188,7 +189,12 @@ def my_attachments(
     included); support names the account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        return attachments_of(uow, account_to_read(uow, actor, account_id).id)
+        read = account_to_read(uow, actor, account_id)
+        found = attachments_of(uow, read.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.ATTACHMENTS_READ, account_id=read.id, commit=True
+        )
+        return found
 
 
 def attachments_of(uow: UnitOfWork, account_id: str) -> list[AttachmentView]:

@@ -19,6 +19,7 @@ from ..domain.errors import (
 )
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.structures import Structure
+from ..domain.support_log import SupportAction, SupportActionKind
 from ..notifications import Links, Notifier, Templates
 from ..ports import (
     CaptchaVerifier,
@@ -220,3 +221,37 @@ class Context:
                 details=details,
             )
         )
+
+    def note_support(
+        self,
+        uow: UnitOfWork,
+        actor: object,
+        kind: SupportActionKind,
+        *,
+        account_id: str | None = None,
+        structure_id: str | None = None,
+        details: str = "",
+        commit: bool = False,
+    ) -> None:
+        """Keep a support agent's action in the support log, written with the change.
+
+        Anyone else's call leaves no trace here: a manager's actions go to
+        the structure's history, a user's own to its events. A read by
+        support is an action too (who looked at whose data): a query calls
+        this once its read has succeeded, with ``commit``, so that its unit
+        of work, which changed no entity, writes that row alone.
+        """
+        if not (isinstance(actor, Actor) and actor.is_support):
+            return
+        uow.support_log.add(
+            SupportAction(
+                at=self.now(),
+                actor=actor.label,
+                kind=kind,
+                account_id=account_id,
+                structure_id=structure_id,
+                details=details,
+            )
+        )
+        if commit:
+            uow.commit()

@@ -50,6 +50,7 @@ from . import (
     second_factor,
     structures,
     subscriptions,
+    support_desk,
 )
 from .context import Context, Delivery, Ports, link_key
 from .use_cases import command, query
@@ -113,6 +114,7 @@ class OnboardingService:
     reactivate_account = command(account_management.reactivate_account)
     resend_activation = command(account_management.resend_activation)
     lift_login_suspension = command(account_management.lift_login_suspension)
+    support_history = query(support_desk.support_history)
     expire_overdue_activations = command(account_management.expire_overdue_activations)
 
     # --- journeys 8 and 9: structures and their settings --------------------------

@@ -16,6 +16,7 @@ from attrs import frozen
 from ..domain import membership
 from ..domain.attachments import AttachmentState
 from ..domain.espaces import Espace, Habilitation
+from ..domain.support_log import SupportActionKind
 from .attachments import AttachmentOrigin, AttachmentView, attachments_of
 from .context import Context
 from .loaders import account_to_read
@@ -89,6 +90,9 @@ def my_authorisations(
                 )
                 for right in rights
             )
+        ctx.note_support(
+            uow, actor, SupportActionKind.AUTHORISATIONS_READ, account_id=account.id, commit=True
+        )
     return sorted(
         held, key=lambda a: (a.structure_name, a.structure_id, a.espace.label, a.service or "")
     )
@@ -98,7 +102,7 @@ def my_requests(ctx: Context, actor: object, account_id: str | None = None) -> R
     """ "L'historique de mes demandes": the attachments and subscriptions asked, newest first."""
     with ctx.unit_of_work() as uow:
         account = account_to_read(uow, actor, account_id)
-        return RequestHistory(
+        history = RequestHistory(
             attachments=tuple(
                 view
                 for view in attachments_of(uow, account.id)
@@ -106,3 +110,7 @@ def my_requests(ctx: Context, actor: object, account_id: str | None = None) -> R
             ),
             subscriptions=tuple(subscriptions_of(uow, account.id)),
         )
+        ctx.note_support(
+            uow, actor, SupportActionKind.REQUESTS_READ, account_id=account.id, commit=True
+        )
+        return history

@@ -37,6 +37,7 @@ from ..domain.structures import (
 from ..domain.structures import (
     company_name as checked_company_name,
 )
+from ..domain.support_log import SupportActionKind
 from ..domain.text import printable_text
 from ..forms import NewStructure, StructureFilters, StructureNaming
 from ..ports import UnitOfWork
@@ -272,6 +273,9 @@ def structure(ctx: Context, actor: Actor, structure_id: str) -> StructureView:
             membership.ensure_may_see_structure(
                 structure, account.id, uow.attachments.for_member(account.id, structure.id)
             )
+        ctx.note_support(
+            uow, actor, SupportActionKind.STRUCTURE_READ, structure_id=structure.id, commit=True
+        )
         return StructureView.of(structure)
 
 
@@ -287,7 +291,15 @@ def manager_history(ctx: Context, actor: Actor, structure_id: str) -> list[Manag
     """Every manager action on the structure, oldest first (managers and support)."""
     with ctx.unit_of_work() as uow:
         structure = as_manager_or_support(uow, actor, structure_id)
-        return uow.history.for_structure(structure.id)
+        actions = uow.history.for_structure(structure.id)
+        ctx.note_support(
+            uow,
+            actor,
+            SupportActionKind.MANAGER_HISTORY_READ,
+            structure_id=structure.id,
+            commit=True,
+        )
+        return actions
 
 
 # --- journey 8 ---------------------------------------------------------------
@@ -533,6 +545,13 @@ def appoint_principal_manager(
             structure, target, _attachments(uow, target, structure)
         )
         ctx.log(uow, structure, actor, ManagerActionKind.PRINCIPAL_APPOINTED, target.id)
+        ctx.note_support(
+            uow,
+            actor,
+            SupportActionKind.PRINCIPAL_APPOINTED,
+            account_id=target.id,
+            structure_id=structure.id,
+        )
         uow.commit()
 
 

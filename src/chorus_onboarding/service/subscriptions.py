@@ -16,6 +16,7 @@ from ..domain.espaces import Espace, Habilitation
 from ..domain.history import ManagerActionKind
 from ..domain.structures import DEFAULT_SERVICE, Structure, service_code
 from ..domain.subscriptions import Subscription, SubscriptionState
+from ..domain.support_log import SupportActionKind
 from ..ports import UnitOfWork
 from .arguments import note_argument
 from .context import Context
@@ -240,7 +241,12 @@ def my_subscriptions(
     account to read anyone's.
     """
     with ctx.unit_of_work() as uow:
-        return subscriptions_of(uow, account_to_read(uow, actor, account_id).id)
+        read = account_to_read(uow, actor, account_id)
+        found = subscriptions_of(uow, read.id)
+        ctx.note_support(
+            uow, actor, SupportActionKind.SUBSCRIPTIONS_READ, account_id=read.id, commit=True
+        )
+        return found
 
 
 def subscriptions_of(uow: UnitOfWork, account_id: str) -> list[SubscriptionView]:

@@ -29,7 +29,11 @@ class _HasContext(Protocol):
 def query(
     use_case: Callable[Concatenate[Context, P], R],
 ) -> Callable[Concatenate[OnboardingService, P], R]:
-    """A use case that only reads, as a method of the facade."""
+    """A use case that only reads, as a method of the facade.
+
+    Its events need no handing over: it records none (a read by support
+    writes a row of the support log, which is no event).
+    """
 
     @functools.wraps(use_case)
     def method(service: _HasContext, /, *args: P.args, **kwargs: P.kwargs) -> R:

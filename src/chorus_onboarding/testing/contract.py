@@ -56,6 +56,7 @@ from ..domain.identifiers import IdentifierType, StructureIdentifier
 from ..domain.states import AttachmentState
 from ..domain.structures import Address, Purpose, Structure
 from ..domain.subscriptions import Subscription
+from ..domain.support_log import SupportAction, SupportActionKind
 from ..domain.tokens import IssuedToken
 from ..notifications import Links, Notifier
 from ..ports import Outbox, OutboxEntry, OutgoingEmail, UnitOfWork
@@ -611,6 +612,52 @@ class RepositoryContract(abc.ABC):
             ]
             assert actions[1].details == HOSTILE
             assert work.history.for_structure("s2") == []
+
+    def test_the_support_log_is_kept_in_order_by_account_structure_and_agent(
+        self, uow: Callable[[], UnitOfWork], outbox: Outbox
+    ) -> None:
+        kinds = SupportActionKind
+        self._stored(uow, account())
+        waiting = outbox.backlog()
+        with uow() as work:
+            # A read by support: the account is loaded, unchanged; the commit writes the row alone.
+            assert work.accounts.get("a1") is not None
+            work.support_log.add(SupportAction(NOW, "support:eve", kinds.ACCOUNT_READ, "a1"))
+            work.support_log.add(
+                SupportAction(NOW, "support:max", kinds.PRINCIPAL_APPOINTED, "a1", "s1", HOSTILE)
+            )
+            work.support_log.add(SupportAction(NOW, "support:eve", kinds.ACCOUNT_LOOKED_UP))
+            work.commit()
+        with uow() as work:
+            work.support_log.add(SupportAction(NOW, "support:eve", kinds.ACCOUNT_DEACTIVATED, "a1"))
+        with uow() as work:
+            on_account = work.support_log.for_account("a1")
+            assert [a.kind for a in on_account] == [kinds.ACCOUNT_READ, kinds.PRINCIPAL_APPOINTED]
+            assert on_account[1].details == HOSTILE
+            assert work.support_log.for_structure("s1") == on_account[1:]
+            assert [a.kind for a in work.support_log.by_actor("support:eve")] == [
+                kinds.ACCOUNT_READ,
+                kinds.ACCOUNT_LOOKED_UP,
+            ]
+            assert work.support_log.for_account("a2") == []
+            assert work.support_log.by_actor(HOSTILE) == []
+            loaded = work.accounts.get("a1")
+            assert loaded is not None
+            assert loaded.version == 1
+        # The log is no event: nothing more waits for the relay.
+        assert outbox.backlog() == waiting
+
+    def test_a_refused_commit_writes_no_support_action(self, uow: Callable[[], UnitOfWork]) -> None:
+        self._stored(uow, account())
+        with uow() as work:
+            work.accounts.add(account("a2"))
+            work.support_log.add(
+                SupportAction(NOW, "support:eve", SupportActionKind.ACCOUNT_READ, "a2")
+            )
+            with pytest.raises(LoginEmailTaken):
+                work.commit()
+        with uow() as work:
+            assert work.support_log.by_actor("support:eve") == []
 
     def test_events_are_stored_with_their_change_and_claimed_by_one_relay(
         self, uow: Callable[[], UnitOfWork], outbox: Outbox

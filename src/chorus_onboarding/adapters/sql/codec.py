@@ -23,6 +23,7 @@ from ...domain.attachments import Attachment
 from ...domain.history import ManagerAction
 from ...domain.structures import Structure
 from ...domain.subscriptions import Subscription
+from ...domain.support_log import SupportAction
 from ...serialisation import Json, decode
 from ...serialisation import to_json_data as encode
 
@@ -42,7 +43,8 @@ def load(kind: type, document: dict[str, Json]) -> Any:
 
 
 ENTITY_KINDS: dict[str, type] = {
-    kind.__name__: kind for kind in (Account, Structure, Attachment, Subscription, ManagerAction)
+    kind.__name__: kind
+    for kind in (Account, Structure, Attachment, Subscription, ManagerAction, SupportAction)
 }
 
 

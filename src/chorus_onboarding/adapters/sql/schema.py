@@ -60,6 +60,13 @@ def _document() -> Column[Any]:
     return Column("document", JSON, nullable=False)
 
 
+def _seq() -> Column[int]:
+    """The order of writing, for the append-only tables."""
+    return Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
 def _version() -> Column[int]:
     return Column("version", Integer, nullable=False)
 
@@ -148,19 +155,27 @@ Index(
 history = Table(
     "co_history",
     metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _seq(),
     Column("structure_id", String(ID), nullable=False, index=True),
+    _document(),
+)
+
+support_log = Table(
+    "co_support_log",
+    metadata,
+    _seq(),
+    # Revision 0006: who of support did what, on which account or structure.
+    Column("account_id", String(ID), nullable=True, index=True),
+    Column("structure_id", String(ID), nullable=True, index=True),
+    Column("actor", String(200), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
     _document(),
 )
 
 outbox = Table(
     "co_outbox",
     metadata,
-    Column(
-        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
+    _seq(),
     Column("id", String(ID), nullable=False, unique=True),
     Column("event", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),

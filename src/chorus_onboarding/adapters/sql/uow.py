@@ -36,6 +36,7 @@ from ...domain.history import ManagerAction
 from ...domain.identifiers import StructureIdentifier
 from ...domain.structures import Structure
 from ...domain.subscriptions import Subscription
+from ...domain.support_log import SupportAction
 from ..kinds import KINDS, kind_of
 from ..snapshots import E, Entity, TrackingUnitOfWork
 from . import codec, schema
@@ -204,6 +205,43 @@ class SqlHistory:
         ]
 
 
+class SqlSupportLog:
+    """The support desk's log, append-only."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def add(self, action: SupportAction) -> None:
+        """Record ``action``; written at commit."""
+        self._uow.staged_support.append(action)
+
+    def _where(self, column: str, value: str) -> list[SupportAction]:
+        if not isinstance(value, str) or not _keyable(value):
+            return []
+        table = schema.support_log
+        rows = self._uow.rows(
+            select(table.c.seq, table.c.document)
+            .where(table.c[column] == value)
+            .order_by(table.c.seq)
+        )
+        return [
+            _decoded("support_action", row.seq, codec.load, SupportAction, row.document)
+            for row in rows
+        ]
+
+    def for_account(self, account_id: str) -> list[SupportAction]:
+        """The actions on this account, oldest first."""
+        return self._where("account_id", account_id)
+
+    def for_structure(self, structure_id: str) -> list[SupportAction]:
+        """The actions on this structure, oldest first."""
+        return self._where("structure_id", structure_id)
+
+    def by_actor(self, actor: str) -> list[SupportAction]:
+        """The actions of this agent, oldest first."""
+        return self._where("actor", actor)
+
+
 class SqlUnitOfWork(TrackingUnitOfWork):
     """One transaction on the database."""
 
@@ -216,6 +254,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         self.attachments = SqlAttachmentRepository(Attachment, self)
         self.subscriptions = SqlSubscriptionRepository(Subscription, self)
         self.history = SqlHistory(self)
+        self.support_log = SqlSupportLog(self)
         self._connection: Connection | None = None
 
     # --- connection ---------------------------------------------------------------
@@ -353,6 +392,20 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                 [
                     {"structure_id": a.structure_id, "document": codec.dump(a)}
                     for a in self.staged_history
+                ],
+            )
+        if self.staged_support:
+            connection.execute(
+                insert(schema.support_log),
+                [
+                    {
+                        "account_id": a.account_id,
+                        "structure_id": a.structure_id,
+                        "actor": a.actor,
+                        "at": a.at,
+                        "document": codec.dump(a),
+                    }
+                    for a in self.staged_support
                 ],
             )
         if recorded:
