@@ -1,6 +1,3 @@
-# >>> NOTE TO WHOEVER WORKS IN THIS WORKTREE: before going on, read /work/HOUSE_RULES_FOR_KIT_WORK.md
-# >>> (hard deadline 23:25 UTC, your own virtualenv, never pip install into /work/main/.venv, no CHANGELOG/README edits).
-# >>> Delete these three lines (do not commit them).
 """Strategies for the identifiers of structures, valid and invalid.
 
 The valid ones draw values that the matching validator of
