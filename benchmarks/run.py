@@ -7,7 +7,7 @@
     python benchmarks/run.py --postgres-url postgresql+psycopg://user@host/db
     python benchmarks/run.py --relay-emails 5000 --flows 500 --before-src ../previous/src
     python benchmarks/run.py --before-src ../previous/src --now-src ../current/src
-    python benchmarks/run.py --quick          # about 20 s, for a smoke test
+    python benchmarks/run.py --quick          # about a minute, for a smoke test
     python benchmarks/run.py --check          # exit status 1 if a target fails
 
 A test can call :func:`main` directly: ``main(["--quick"])`` returns the exit
