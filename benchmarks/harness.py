@@ -68,6 +68,9 @@ class Settings:
     ``compare_rounds`` rounds alternating between the trees; its large store
     holds ``compare_subscriptions`` subscriptions (``None``: ``access_large``).
 
+    Login timing (``login_timing.py``): ``login_rounds`` rounds, each timing
+    once, in a random order, every refusal a stranger can ask for at login.
+
     ``before_src`` is the folder holding the previous release's
     ``chorus_onboarding`` package, or ``None`` to take it from the
     repository's history (each comparison names its commit); ``now_src`` is
@@ -101,6 +104,7 @@ class Settings:
     compare_subscriptions: int | None = None
     before_src: str | None = None
     now_src: str | None = None
+    login_rounds: int = 200
 
 
 @dataclass(frozen=True, slots=True)

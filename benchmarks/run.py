@@ -7,7 +7,7 @@
     python benchmarks/run.py --postgres-url postgresql+psycopg://user@host/db
     python benchmarks/run.py --relay-emails 5000 --flows 500 --before-src ../previous/src
     python benchmarks/run.py --before-src ../previous/src --now-src ../current/src
-    python benchmarks/run.py --quick          # about 20 s, for a smoke test
+    python benchmarks/run.py --quick          # about a minute, for a smoke test
     python benchmarks/run.py --check          # exit status 1 if a target fails
 
 A test can call :func:`main` directly: ``main(["--quick"])`` returns the exit
@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import access_and_throughput
 import account_lifecycle
 import compare
+import login_timing
 import persistence
 import relay
 import sirene_register
@@ -49,6 +50,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     relay.run,
     compare.run,
     sirene_register.run,
+    login_timing.run,
 )
 """Every benchmark, in the order their tables are printed."""
 
@@ -75,6 +77,7 @@ QUICK = Settings(
     sql_flow_runs=1,
     compare_rounds=2,
     compare_subscriptions=10_000,
+    login_rounds=30,
 )
 """Small enough for a smoke test (a few seconds), big enough to exercise every path."""
 
@@ -175,6 +178,14 @@ def parse_settings(
         f"{Settings(accounts=1).compare_rounds:,}; {QUICK.compare_rounds:,} with --quick)",
     )
     parser.add_argument(
+        "--login-rounds",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help=f"rounds of the login timing, every refusal once a round (default "
+        f"{Settings(accounts=1).login_rounds:,}; {QUICK.login_rounds:,} with --quick)",
+    )
+    parser.add_argument(
         "--before-src",
         default=None,
         metavar="PATH",
@@ -227,6 +238,8 @@ def parse_settings(
         settings = replace(settings, sql_flows=options.flows)
     if options.compare_rounds is not None:
         settings = replace(settings, compare_rounds=options.compare_rounds)
+    if options.login_rounds is not None:
+        settings = replace(settings, login_rounds=options.login_rounds)
     before_src = options.before_src or os.environ.get(BEFORE_SRC_VARIABLE) or None
     now_src = options.now_src or os.environ.get(NOW_SRC_VARIABLE) or None
     settings = replace(settings, before_src=before_src, now_src=now_src)

@@ -37,3 +37,6 @@ def test_the_quick_benchmark_runs_and_prints_a_verdict_per_target(
     assert "no slower than before: lifecycle: load Account(**stored fields)" in printed
     assert "the offline company register: SIRENE stock files loaded, SIRETs looked up" in printed
     assert "lookup(): held SIRETs per second" in printed
+    assert "login timing: what a stranger can time, email known or not" in printed
+    assert "password step: unknown / known email, median" in printed
+    assert "login timing, code step, forged challenge: unknown / known email" in printed
