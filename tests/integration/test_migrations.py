@@ -494,7 +494,12 @@ def _subscription(number: int, state: SubscriptionState) -> Subscription:
 _KINDS_AT_0003 = [
     kind
     for kind in ManagerActionKind
-    if kind not in (ManagerActionKind.USER_LEFT, ManagerActionKind.USER_INVITED)
+    if kind
+    not in (
+        ManagerActionKind.USER_LEFT,
+        ManagerActionKind.USER_INVITED,
+        ManagerActionKind.SIRET_CHANGED,
+    )
 ]
 _STATES_AT_0003 = [
     state

@@ -524,7 +524,9 @@ class RepositoryContract(abc.ABC):
             assert work.structures.get_by_identifier(_siret("52601815500014")) is None
             now = work.structures.get_by_identifier(_siret(NEW_SIRET))
             before = work.structures.get_by_former_identifier(_siret("52601815500014"))
-            assert now is not None and before is now and now.id == "s1"
+            assert now is not None
+            assert before is now
+            assert now.id == "s1"
             assert [f.identifier.value for f in now.former_identifiers] == ["52601815500014"]
             assert now.former_identifiers[0].replaced_at == NOW
             assert work.structures.get_by_former_identifier(_siret(NEW_SIRET)) is None
@@ -556,7 +558,8 @@ class RepositoryContract(abc.ABC):
         with uow() as work:
             assert work.structures.get("s2") is None
             kept = work.structures.get("s3")
-            assert kept is not None and kept.identifier == _siret("78299314100038")
+            assert kept is not None
+            assert kept.identifier == _siret("78299314100038")
             assert kept.former_identifiers == ()
 
     def test_one_live_attachment_per_user_and_structure(
@@ -948,7 +951,8 @@ class RepositoryContract(abc.ABC):
         with uow() as work:
             assert work.structures.get_by_identifier(_siret("52601815500014")) is None
             before = work.structures.get_by_former_identifier(_siret("52601815500014"))
-            assert before is not None and before.id == "s1"
+            assert before is not None
+            assert before.id == "s1"
             assert all(work.structures.get(f"s{r + 1}") is None for r in range(1, RACERS))
 
     @_racing
@@ -972,11 +976,16 @@ class RepositoryContract(abc.ABC):
             before = work.structures.get_by_former_identifier(_siret("52601815500014"))
             assert owner is not None
             if winner == 0:
-                assert owner.id == "s1" and old is None and before is owner
+                assert owner.id == "s1"
+                assert old is None
+                assert before is owner
                 assert work.structures.get("n1") is None
             else:
-                assert owner.id == "n1" and old is not None and old.id == "s1"
-                assert before is None and old.former_identifiers == ()
+                assert owner.id == "n1"
+                assert old is not None
+                assert old.id == "s1"
+                assert before is None
+                assert old.former_identifiers == ()
 
     @_racing
     def test_racing_requests_to_join_one_structure_keep_one_live_attachment(
