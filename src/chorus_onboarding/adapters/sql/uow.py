@@ -426,26 +426,14 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         (PostgreSQL reads each statement afresh; SQLite has one writer).
         Only new structures and those that changed SIRET can take one.
         """
-        replaced = schema.replaced_identifiers
         for entity, version in changed:
             if not isinstance(entity, Structure):
                 continue
             if version is not None and not entity.former_identifiers:
                 continue
-            structures = schema.structures
-            rows = self.rows(
-                select(structures.c.identifier_key)
-                .select_from(replaced)
-                .join(structures, structures.c.id == replaced.c.structure_id)
-                .where(replaced.c.identifier_key == entity.identifier.key)
-            )
+            rows = self.rows(_replacing(entity))
             if rows:
-                # A replaced identifier was a SIRET, whose key is "SIRET:" and its value.
-                raise IdentifierReplaced(
-                    field="siret",
-                    identifier=entity.identifier.value,
-                    replaced_by=rows[0].identifier_key.partition(":")[2],
-                )
+                raise _replaced(entity, rows[0])
 
     def _append(self, recorded: list[events.DomainEvent]) -> None:
         connection = self._open()
@@ -505,6 +493,11 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                     ).scalar()
                 ):
                     return kind_of(entity).duplicate(entity)
+                # The structure that held the identifier changed SIRET since.
+                if isinstance(entity, Structure):
+                    replacing = connection.execute(_replacing(entity)).first()
+                    if replacing is not None:
+                        return _replaced(entity, replacing)
         return ConcurrencyConflict(what="data")
 
 
@@ -518,6 +511,26 @@ def _unique_condition(table: Table, entity: Entity) -> Any:
     if kind.live_states is not None:
         same.append(table.c.state.in_(sorted(kind.live_states)))
     return and_(*same, table.c.id != entity.id)
+
+
+def _replacing(structure: Structure) -> Any:
+    """The current identifier key of the structure that had ``structure``'s identifier before."""
+    replaced, structures = schema.replaced_identifiers, schema.structures
+    return (
+        select(structures.c.identifier_key)
+        .select_from(replaced)
+        .join(structures, structures.c.id == replaced.c.structure_id)
+        .where(replaced.c.identifier_key == structure.identifier.key)
+    )
+
+
+def _replaced(structure: Structure, replacing: Any) -> IdentifierReplaced:
+    # A replaced identifier was a SIRET, whose key is "SIRET:" and its value.
+    return IdentifierReplaced(
+        field="siret",
+        identifier=structure.identifier.value,
+        replaced_by=replacing.identifier_key.partition(":")[2],
+    )
 
 
 def _failure(error: DBAPIError) -> OnboardingError:
