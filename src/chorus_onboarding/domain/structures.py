@@ -439,8 +439,9 @@ class Structure(events.RecordsEvents):
         structure keeps its id, so its attachments, managers, services,
         espaces, subscriptions and requests stay its own; the former SIRET is
         kept in :attr:`former_identifiers`, and the name and address become
-        the register's where it gives them. ``told`` are the accounts attached
-        or asking to be, whom the :class:`~.events.SiretChanged` event names.
+        the register's where it gives them. ``told`` are the accounts attached,
+        asking to be or invited, whom the :class:`~.events.SiretChanged` event
+        names.
         That the new SIRET is no other structure's, now or before, is for
         the store to say: the structure cannot see the others.
         """

@@ -215,7 +215,9 @@ def registered_structure(ctx: Context, naming_form: StructureNaming) -> Structur
     """Journey 3's form: the structure already on the portal, shown (not editable) to the registrant.
 
     Public, like the company register: a structure's identifier, name and
-    town are public facts; nothing else is shown.
+    town are public facts; nothing else is shown. A SIRET replaced by a
+    change of SIRET finds the structure under its new one
+    (``replaced_identifier``), for search too.
     """
     found = _find(ctx, naming_form)
     return found[0] if found else None
