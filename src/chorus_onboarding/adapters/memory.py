@@ -382,9 +382,9 @@ class MemoryUnitOfWork(TrackingUnitOfWork):
                 if version is not None
             }
             for entity, version in changed:
-                self.store.table(entity).check(entity, version, rewritten)
                 if isinstance(entity, Structure):
                     self.store.check_identifiers(entity)
+                self.store.table(entity).check(entity, version, rewritten)
             for entity, _ in changed:
                 entity.version += 1
                 previous = self.store.table(entity).write(entity)

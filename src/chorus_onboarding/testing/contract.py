@@ -150,6 +150,8 @@ RELAYS = 4
 """How many relays drain one outbox side by side."""
 RELAYED = 24
 """How many entries they drain."""
+STAGGER = 0.004
+"""Seconds between the commits of racers spread over another's commit."""
 RACE_TIMEOUT = 30.0
 """Seconds a racer waits for the others at the barrier, or for its turn to finish."""
 
@@ -407,6 +409,10 @@ class RepositoryContract(abc.ABC):
                 self._add(work, entity)
             work.commit()
 
+    def _stored_in(self, work: UnitOfWork, structure: Structure) -> None:
+        self._add(work, structure)
+        work.commit()
+
     @staticmethod
     def _add(work: UnitOfWork, entity: Account | Structure | Attachment | Subscription) -> None:
         if isinstance(entity, Account):
@@ -541,10 +547,9 @@ class RepositoryContract(abc.ABC):
             assert shop is not None
             changed_siret(shop)
             work.commit()
-        with uow() as work:
-            work.structures.add(structure("s2", manager="a2"))
-            with pytest.raises(IdentifierReplaced) as refused:
-                work.commit()
+        with uow() as work, pytest.raises(IdentifierReplaced) as refused:
+            # Refused when added or at commit, as the store sees fit.
+            self._stored_in(work, structure("s2", manager="a2"))
         assert refused.value.params == {
             "identifier": "52601815500014",
             "replaced_by": NEW_SIRET,
@@ -941,13 +946,18 @@ class RepositoryContract(abc.ABC):
                 else:
                     work.structures.add(structure(f"s{racer + 1}", manager=f"m{racer}"))
                 start()
+                # The new structures commit spread over the change's commit:
+                # before it, while it is written, and after it.
+                time.sleep(STAGGER * (racer - 1) if racer else 0)
                 work.commit()
 
         outcomes = _race(race)
         assert outcomes[0] is None, f"the change of SIRET failed: {outcomes[0]!r}"
         for outcome in outcomes[1:]:
             # Before the change commits the SIRET is s1's; after, it is replaced.
-            assert isinstance(outcome, StructureAlreadyRegistered), repr(outcome)
+            assert isinstance(outcome, StructureAlreadyRegistered), (
+                f"a new structure took the SIRET a structure had or was leaving: {outcome!r}"
+            )
         with uow() as work:
             assert work.structures.get_by_identifier(_siret("52601815500014")) is None
             before = work.structures.get_by_former_identifier(_siret("52601815500014"))
