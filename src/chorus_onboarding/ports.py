@@ -328,6 +328,17 @@ class StructureRepository(Protocol):
         """The structure with this identifier (type and value), or None."""
         ...
 
+    def get_by_former_identifier(self, identifier: StructureIdentifier) -> Structure | None:
+        """The structure that had this identifier until it declared a new SIRET, or None.
+
+        Commit keeps the lookup in step with each structure's
+        ``former_identifiers``, and refuses a structure (new or changed)
+        whose identifier is one some structure had before
+        (``IdentifierReplaced``), even when the change that replaced it
+        commits at the same time.
+        """
+        ...
+
     def managed_by(self, account_id: str) -> list[Structure]:
         """The structures ``account_id`` manages, as principal or delegated manager."""
         ...

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from chorus_onboarding.adapters.memory import MemoryOutbox, MemoryStore, MemoryUnitOfWork
+from chorus_onboarding.domain.structures import Structure
 from chorus_onboarding.ports import Outbox, OutboxEntry, UnitOfWork
 from chorus_onboarding.testing.contract import RACE_TESTS, RepositoryContract
 
@@ -86,6 +87,24 @@ def _let_go_then_write(store: MemoryStore, check: Callable[..., None]) -> Callab
     return checked
 
 
+class _EarlyCheckingUnitOfWork(MemoryUnitOfWork):
+    """Looks a new structure's SIRET up among the replaced ones when it is added, not at commit.
+
+    As a store does that reads, then inserts: a change of SIRET committing
+    in between frees the SIRET, and the unique key no longer stops it.
+    """
+
+    def __init__(self, store: MemoryStore, check: Callable[[Structure], None]) -> None:
+        super().__init__(store)
+        add = self.structures.add
+
+        def adding(structure: Structure) -> None:
+            check(structure)
+            add(structure)
+
+        self.structures.add = adding  # type: ignore[method-assign,assignment]
+
+
 class _UnlockedMemoryStore(MemoryStore):
     """Reads the counter, then writes it back one more, in two steps."""
 
@@ -123,7 +142,14 @@ class UnlockedStore(_NaiveContract):
         store = _UnlockedMemoryStore()
         for table in (store.accounts, store.structures, store.attachments, store.subscriptions):
             table.check = _let_go_then_write(store, table.check)  # type: ignore[method-assign]
-        return (lambda: MemoryUnitOfWork(store)), _UnlockedOutbox(store)
+        check = store.check_identifiers
+
+        def at_commit(structure: Structure) -> None:
+            if structure.id in store.structures.rows:  # new ones were checked when added
+                check(structure)
+
+        store.check_identifiers = at_commit  # type: ignore[method-assign]
+        return (lambda: _EarlyCheckingUnitOfWork(store, check)), _UnlockedOutbox(store)
 
 
 # --- what the contract says of them ----------------------------------------------------------
@@ -139,6 +165,10 @@ RACES: dict[str, str] = {
     "test_racing_registrations_of_one_structure_identifier_store_one_structure": WON,
     "test_racing_requests_to_join_one_structure_keep_one_live_attachment": WON,
     "test_racing_subscriptions_to_one_espace_keep_one_live_subscription": WON,
+    "test_new_structures_racing_a_change_of_siret_never_take_the_siret_it_leaves": (
+        "a new structure took the SIRET"
+    ),
+    "test_a_new_structure_racing_a_change_to_its_siret_one_wins": WON,
     "test_racing_units_of_work_never_get_the_same_assigned_number": "handed out twice",
     "test_competing_relays_deliver_every_entry_exactly_once": TWICE,
     "test_relays_draining_while_use_cases_commit_lose_no_entry": TWICE,

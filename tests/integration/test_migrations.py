@@ -212,8 +212,8 @@ def test_the_library_knows_every_revision_the_scripts_hold() -> None:
     script = ScriptDirectory(str(migrate.MIGRATIONS))
     walked = [revision.revision for revision in script.walk_revisions()]
     assert tuple(reversed(walked)) == migrate.REVISIONS
-    assert script.get_current_head() == HEAD_REVISION == "0006"
-    assert SCHEMA_VERSION == 6
+    assert script.get_current_head() == HEAD_REVISION == "0007"
+    assert SCHEMA_VERSION == 7
     assert sorted(path.name for path in (migrate.MIGRATIONS / "versions").glob("r*.py")) == [
         "r0001_version_1.py",
         "r0002_outbox_retries.py",
@@ -221,6 +221,7 @@ def test_the_library_knows_every_revision_the_scripts_hold() -> None:
         "r0004_invitations.py",
         "r0005_folded_foreign_identifiers.py",
         "r0006_support_log.py",
+        "r0007_replaced_identifiers.py",
     ]
 
 
@@ -493,7 +494,12 @@ def _subscription(number: int, state: SubscriptionState) -> Subscription:
 _KINDS_AT_0003 = [
     kind
     for kind in ManagerActionKind
-    if kind not in (ManagerActionKind.USER_LEFT, ManagerActionKind.USER_INVITED)
+    if kind
+    not in (
+        ManagerActionKind.USER_LEFT,
+        ManagerActionKind.USER_INVITED,
+        ManagerActionKind.SIRET_CHANGED,
+    )
 ]
 _STATES_AT_0003 = [
     state

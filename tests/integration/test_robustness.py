@@ -287,6 +287,7 @@ def _structure_calls(scene: Scene) -> dict[str, dict[str, Any]]:
             "structure_id": structure_id,
             "account_id": member,
         },
+        "declare_siret_change": {**on_structure, "new_siret": "78299314100038"},
         "structure_users": {**on_structure, "progress": _unwatched},
         "export_structure_users": {**on_structure, "progress": _unwatched},
     }

@@ -167,6 +167,9 @@ def _on_structures() -> dict[str, Attack]:
             lambda s, a, t: s.set_agricultural_centre(a, t.structure(), t.flag())
         ),
         "invite_user": aim(lambda s, a, t: s.invite_user(a, t.structure(), t.email())),
+        "declare_siret_change": aim(
+            lambda s, a, t: s.declare_siret_change(a, t.structure(), "94821993600010")
+        ),
         # Rights there, or a way out of a structure the attacker was never in.
         "request_subscription": aim(
             lambda s, a, t: s.request_subscription(

@@ -87,6 +87,9 @@ _FIELDS: dict[str, st.SearchStrategy[Any]] = {
     "previous_contact_email": st.sampled_from(
         ["louise@exemple.fr", "Jean.Martin+compta@entreprise.fr", "a@xn--caf-dma.fr"]
     ),
+    "previous_siret": st.sampled_from(["52601815500014", "35600000000048"]),
+    "new_siret": st.sampled_from(["94821993600010", "39099603100204"]),
+    "told": st.lists(_IDS, max_size=5).map(tuple),
 }
 _OUTCOMES: dict[type, st.SearchStrategy[Any]] = {
     events.AttachmentDecided: st.sampled_from([AttachmentState.VALIDATED, AttachmentState.REFUSED]),
@@ -135,6 +138,14 @@ _BAD_NOTE: list[object] = [
     "\ud800",
     "\x1b[31m",
 ]
+_BAD_SIRET: list[object] = [
+    None,
+    "",
+    "52601815500015",
+    "5260181550001",
+    52601815500014,
+    ["52601815500014"],
+]
 _JUNK: dict[str, list[object]] = {
     **dict.fromkeys(["occurred_at", "expires_at", "until", "at"], _BAD_MOMENT),
     **dict.fromkeys(
@@ -171,6 +182,8 @@ _JUNK: dict[str, list[object]] = {
     ],
     "service": [None, "", "   ", "x" * 51, "\u202eDEFAUT", "A\x00", 5, ["DEFAUT"]],
     "previous_contact_email": [None, "", "pas une adresse", "a@b", 5, "x" * 300 + "@exemple.fr"],
+    **dict.fromkeys(["previous_siret", "new_siret"], _BAD_SIRET),
+    "told": [None, "a1", ["a1"], ("a1", ""), ("a1", None), ("a\x00",), frozenset({"a1"})],
 }
 
 

@@ -20,7 +20,7 @@ from attrs import define
 from ..domain.accounts import Account, AccountState
 from ..domain.attachments import Attachment
 from ..domain.emails import EmailAddress
-from ..domain.errors import ConcurrencyConflict
+from ..domain.errors import ConcurrencyConflict, IdentifierReplaced
 from ..domain.history import ManagerAction
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
@@ -133,6 +133,8 @@ class MemoryStore:
         # structure's and agent's actions are in it.
         self.support_log: list[SupportAction] = []
         self.support_index: dict[tuple[str, str], list[int]] = {}
+        # Identifier key -> the structure that had it before a change of SIRET.
+        self.replaced: dict[str, str] = {}
         # The outbox: entries waiting (in order), sent (until purged), set aside.
         self.outbox: dict[str, _Queued] = {}
         self.sent: dict[str, datetime] = {}
@@ -159,6 +161,22 @@ class MemoryStore:
                 position = bisect.bisect_left(self.deadlines, entry)
                 if position < len(self.deadlines) and self.deadlines[position] == entry:
                     del self.deadlines[position]
+
+    def check_identifiers(self, structure: Structure) -> None:
+        """Refuse a structure taking an identifier some structure had before a change of SIRET."""
+        owner = self.replaced.get(structure.identifier.key)
+        if owner is not None:
+            now_known = self.structures.rows.get(owner)
+            raise IdentifierReplaced(
+                field="siret",
+                identifier=structure.identifier.value,
+                replaced_by=now_known.identifier.value if now_known else "",
+            )
+
+    def index_replaced(self, structure: Structure) -> None:
+        """Keep :attr:`replaced` in step with a written structure's former identifiers."""
+        for former in structure.former_identifiers:
+            self.replaced[former.identifier.key] = structure.id
 
     def next_outbox_id(self) -> str:
         """Outbox ids grow, so that delivery follows the order of events."""
@@ -238,6 +256,12 @@ class MemoryStructureRepository(_Repository[Structure]):
     def get_by_identifier(self, identifier: StructureIdentifier) -> Structure | None:
         """The structure with this identifier."""
         return self._by_unique((identifier.key,))
+
+    def get_by_former_identifier(self, identifier: StructureIdentifier) -> Structure | None:
+        """The structure that had this identifier before a change of SIRET."""
+        with self._uow.store.lock:
+            structure_id = self._uow.store.replaced.get(identifier.key)
+        return None if structure_id is None else self.get(structure_id)
 
     def managed_by(self, account_id: str) -> list[Structure]:
         """The structures ``account_id`` manages (as principal or delegated manager)."""
@@ -358,12 +382,16 @@ class MemoryUnitOfWork(TrackingUnitOfWork):
                 if version is not None
             }
             for entity, version in changed:
+                if isinstance(entity, Structure):
+                    self.store.check_identifiers(entity)
                 self.store.table(entity).check(entity, version, rewritten)
             for entity, _ in changed:
                 entity.version += 1
                 previous = self.store.table(entity).write(entity)
                 if isinstance(entity, Account):
                     self.store.index_deadline(previous, entity)
+                elif isinstance(entity, Structure):
+                    self.store.index_replaced(entity)
             for action in self.staged_history:
                 self.store.history.setdefault(action.structure_id, []).append(action)
             for support in self.staged_support:

@@ -528,6 +528,20 @@ class CompanyClosed(ValidationError):
     )
 
 
+class SiretNotInRegister(ValidationError):
+    """The company register does not know the SIRET a structure declares as its new one."""
+
+    code = "siret_not_in_register"
+    message_fr = N_("Ce SIRET est inconnu du répertoire SIRENE : vérifiez le numéro saisi.")
+
+
+class SiretUnchanged(ValidationError):
+    """The new SIRET declared is the structure's SIRET already."""
+
+    code = "siret_unchanged"
+    message_fr = N_("Ce SIRET est déjà celui de la structure.")
+
+
 class PasswordRejected(ValidationError):
     """The password breaks the policy; ``reasons`` lists every rule it broke."""
 
@@ -608,6 +622,15 @@ class TicOnAgriculturalCentre(RuleViolation):
     message_fr = N_(
         "L'espace « Demande de remboursement TIC » n'est pas disponible pour les structures "
         "typées « centre de gestion agricole »."
+    )
+
+
+class SiretChangeNeedsSiret(RuleViolation):
+    """Only a structure identified by a SIRET changes to another SIRET."""
+
+    code = "siret_change_needs_siret"
+    message_fr = N_(
+        "Seule une structure identifiée par un SIRET peut déclarer un changement de SIRET."
     )
 
 
@@ -849,6 +872,34 @@ class StructureAlreadyRegistered(AlreadyExists):
 
     code = "structure_already_registered"
     message_fr = N_("La structure {identifier} est déjà inscrite sur Chorus Pro.")
+
+
+class SiretTakenByAnotherStructure(StructureAlreadyRegistered):
+    """The new SIRET a structure declares is already another structure's on the portal.
+
+    The portal asks the new establishment not to be registered yet: two
+    structures become one only through support, who merges them.
+    """
+
+    code = "siret_taken_by_another_structure"
+    message_fr = N_(
+        "Le SIRET {identifier} a déjà une structure sur Chorus Pro : demandez au support "
+        "de fusionner les deux structures."
+    )
+
+
+class IdentifierReplaced(StructureAlreadyRegistered):
+    """This SIRET was replaced by another: its structure is on the portal under ``replaced_by``.
+
+    Refused to a new structure, and to a structure declaring it as its new
+    SIRET: a replaced identifier is never given to a structure again.
+    """
+
+    code = "identifier_replaced"
+    message_fr = N_(
+        "Le SIRET {identifier} a été remplacé par le SIRET {replaced_by} : la structure "
+        "est déjà inscrite sur Chorus Pro sous son nouveau SIRET."
+    )
 
 
 class Forbidden(OnboardingError):

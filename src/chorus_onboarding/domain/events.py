@@ -28,9 +28,10 @@ from attrs import field, frozen
 
 from .checks import aware, flag, identifier, member, note, optional_identifier
 from .emails import EmailAddress
-from .errors import InvalidEmail, InvalidInput
+from .errors import InvalidEmail, InvalidIdentifier, InvalidInput
 from .espaces import Espace, Habilitation, service_code
 from .history import ManagerActionKind
+from .identifiers import Siret
 from .login_codes import code_digits
 from .states import AttachmentState, SubscriptionState
 
@@ -296,6 +297,40 @@ class StructureChanged(DomainEvent):
     kind: ManagerActionKind = field(validator=member(ManagerActionKind))
     actor: str = field(validator=identifier)
     target_account_id: str | None = field(default=None, validator=optional_identifier)
+
+
+def _siret(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+    try:
+        Siret.validate(value, field=attribute.name)
+    except InvalidIdentifier as error:
+        raise InvalidInput(field=attribute.name, expected="numéro SIRET") from error
+
+
+def _account_ids(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: object) -> None:
+    if not isinstance(value, tuple) or len(value) > _TOLD_MAX:
+        raise InvalidInput(field=attribute.name, expected="liste d'identifiants")
+    for account_id in value:
+        identifier(None, attribute, account_id)
+
+
+# How many people one event may name: far more than any structure holds.
+_TOLD_MAX = 100_000
+
+
+@frozen(kw_only=True)
+class SiretChanged(DomainEvent):
+    """The principal manager (``by``) declared the structure's new SIRET.
+
+    ``told`` are the accounts attached to the structure or asking to be
+    when it changed: each is told. The structure, its id and everything
+    keyed by it stay the same.
+    """
+
+    structure_id: str = field(validator=identifier)
+    previous_siret: str = field(validator=_siret)
+    new_siret: str = field(validator=_siret)
+    by: str = field(validator=identifier)
+    told: tuple[str, ...] = field(default=(), validator=_account_ids)
 
 
 class RecordsEvents:

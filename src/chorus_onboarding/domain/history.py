@@ -33,6 +33,7 @@ class ManagerActionKind(enum.Enum):
     PRINCIPAL_TRANSFERRED = "Transfert du rôle de gestionnaire principal"
     PRINCIPAL_APPOINTED = "Nomination du gestionnaire principal par le support"
     ACTIVATION_RESENT = "Renvoi du courriel d'activation"
+    SIRET_CHANGED = "Changement de SIRET"
 
 
 @frozen

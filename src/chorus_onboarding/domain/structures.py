@@ -12,7 +12,7 @@ from attrs.validators import optional
 
 from ..i18n import NP_
 from . import events
-from .checks import flag, instance
+from .checks import aware, flag, instance
 from .errors import (
     AlreadyExists,
     EspaceNotOpen,
@@ -20,6 +20,8 @@ from .errors import (
     NotFound,
     RequiredField,
     RuleViolation,
+    SiretChangeNeedsSiret,
+    SiretUnchanged,
     StructureInactive,
     TicOnAgriculturalCentre,
     UnknownService,
@@ -202,6 +204,18 @@ class CompanyRecord:
     active: bool = field(default=True, validator=flag)
 
 
+@frozen
+class FormerIdentifier:
+    """An identifier a structure had until it declared a new SIRET, and when it was replaced.
+
+    The structure stays findable by it ("remplacé par" its current
+    identifier), and no structure is ever given it again.
+    """
+
+    identifier: StructureIdentifier = field(validator=instance(StructureIdentifier))
+    replaced_at: datetime = field(validator=aware)
+
+
 @define(eq=False, weakref_slot=False)
 class Structure(events.RecordsEvents):
     """A legal entity on the portal.
@@ -224,6 +238,7 @@ class Structure(events.RecordsEvents):
     espaces: tuple[OpenEspace, ...] = ()
     managers: frozenset[str] = frozenset()
     label: str = ""
+    former_identifiers: tuple[FormerIdentifier, ...] = ()
     version: int = 0
     _pending_events: list[events.DomainEvent] | None = field(default=None, init=False, repr=False)
 
@@ -408,6 +423,52 @@ class Structure(events.RecordsEvents):
         self.principal_manager_id = account_id
         kept = {former} if keep_former and former != account_id else set()
         self.managers = (self.managers | kept) - {account_id}
+
+    def change_siret(
+        self,
+        new: StructureIdentifier,
+        record: CompanyRecord,
+        *,
+        by: str,
+        told: Iterable[str],
+        now: datetime,
+    ) -> None:
+        """Declare the structure's new SIRET, as the company register knows it.
+
+        Only a structure identified by a SIRET changes to another one. The
+        structure keeps its id, so its attachments, managers, services,
+        espaces, subscriptions and requests stay its own; the former SIRET is
+        kept in :attr:`former_identifiers`, and the name and address become
+        the register's where it gives them. ``told`` are the accounts attached,
+        asking to be or invited, whom the :class:`~.events.SiretChanged` event
+        names.
+        That the new SIRET is no other structure's, now or before, is for
+        the store to say: the structure cannot see the others.
+        """
+        if self.identifier.type is not IdentifierType.SIRET:
+            raise SiretChangeNeedsSiret(field="structure_id")
+        if new.type is not IdentifierType.SIRET or record.identifier != new:
+            raise InvalidInput(field="siret", expected="numéro SIRET")
+        if new == self.identifier:
+            raise SiretUnchanged(field="siret")
+        former = self.identifier
+        self.former_identifiers = (
+            *self.former_identifiers,
+            FormerIdentifier(identifier=former, replaced_at=now),
+        )
+        self.identifier = new
+        self.company_name = record.name or self.company_name
+        self.address = record.address or self.address
+        self._record(
+            events.SiretChanged(
+                occurred_at=now,
+                structure_id=self.id,
+                previous_siret=former.value,
+                new_siret=new.value,
+                by=by,
+                told=tuple(sorted(set(told))),
+            )
+        )
 
     def forget_member(self, account_id: str) -> None:
         """A detached user loses the managing rights they had here."""

@@ -426,6 +426,24 @@ class Notifier:
             reason_line=self._reason_line(event.reason),
         )
 
+    @_compose.register
+    def _(self, event: events.SiretChanged, facts: NotificationFacts) -> list[_Draft]:
+        structure = facts.structure(event.structure_id)
+        if structure is None:
+            return []
+        context = {
+            "structure_name": structure.name,
+            "previous_siret": event.previous_siret,
+            "new_siret": event.new_siret,
+        }
+        # One email each: no one learns the others' addresses.
+        found = [facts.person(account_id) for account_id in event.told]
+        return [
+            _Draft((person.contact_email,), "siret_changed", context)
+            for person in found
+            if person is not None
+        ]
+
 
 def _login(person: Person) -> str:
     return person.login_email

@@ -338,6 +338,16 @@ _FR = {
             "Bonjour,\n\nVotre compte n'est plus rattaché à la structure {structure_name}.",
         ),
     ),
+    "siret_changed": EmailTemplate(
+        NP_("email siret_changed", "Chorus Pro - Changement de SIRET de la structure"),
+        NP_(
+            "email siret_changed",
+            "Bonjour,\n\nLa structure {structure_name} a déclaré son nouveau SIRET : "
+            "{new_siret}, qui remplace le SIRET {previous_siret}.\n"
+            "C'est la même structure sur Chorus Pro : vos rattachements, abonnements "
+            "et demandes en cours sont conservés.",
+        ),
+    ),
     "subscription_requested": EmailTemplate(
         NP_("email subscription_requested", "Chorus Pro - Demande d'abonnement à un espace"),
         NP_(

@@ -11,6 +11,7 @@ from ..domain.attachments import Attachment
 from ..domain.choices import member_of
 from ..domain.errors import (
     CompanyClosed,
+    IdentifierReplaced,
     InvalidInput,
     PurposeRequired,
     RegisterUnavailable,
@@ -171,6 +172,11 @@ def create_structure_of(
     if uow.structures.get_by_identifier(identifier) is not None:
         field = "siret" if named.type is IdentifierType.SIRET else "identifier"
         raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
+    replaced = uow.structures.get_by_former_identifier(identifier)
+    if replaced is not None:
+        raise IdentifierReplaced(
+            field="siret", identifier=identifier.value, replaced_by=replaced.identifier.value
+        )
     structure = Structure.create(
         structure_id=ctx.ports.ids.new_id(),
         identifier=identifier,

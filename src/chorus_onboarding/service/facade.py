@@ -48,6 +48,7 @@ from . import (
     my_account,
     registration,
     second_factor,
+    siret_change,
     structures,
     subscriptions,
     support_desk,
@@ -134,6 +135,7 @@ class OnboardingService:
     revoke_manager = command(structures.revoke_manager)
     transfer_principal_manager = command(structures.transfer_principal_manager)
     appoint_principal_manager = command(structures.appoint_principal_manager)
+    declare_siret_change = command(siret_change.declare_siret_change)
 
     # --- journeys 8 and 11: attachments, invitations, leaving ----------------------
 

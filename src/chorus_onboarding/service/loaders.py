@@ -11,6 +11,7 @@ from ..actors import Actor
 from ..domain import membership
 from ..domain.accounts import Account
 from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
 
@@ -65,6 +66,17 @@ def existing_structure(uow: UnitOfWork, structure_id: object) -> Structure:
     if structure is None:
         raise NotFound(field="structure_id", what="structure")
     return structure
+
+
+def structure_named(uow: UnitOfWork, identifier: StructureIdentifier) -> Structure | None:
+    """The structure with this identifier, or that had it before it changed SIRET, or None.
+
+    The current identifier is looked for first: a change of SIRET committing
+    in between moves the structure to the lookup asked next, so it is never
+    missed.
+    """
+    found = uow.structures.get_by_identifier(identifier)
+    return found if found is not None else uow.structures.get_by_former_identifier(identifier)
 
 
 def as_manager(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Account, Structure]:

@@ -27,7 +27,7 @@ from .attachments import ask_to_join
 from .building import blank, check_structure_fields, create_structure_of, naming, purposes
 from .checks import Checked, FieldChecks
 from .context import Context
-from .loaders import principal_manager_name
+from .loaders import principal_manager_name, structure_named
 
 
 @frozen
@@ -207,7 +207,8 @@ def register_for_existing_structure(
     """Journeys 3 and 4: create an account for a structure already on the portal.
 
     With a SIRET, the structure must exist and an attachment request goes
-    to its managers at once. Without a SIRET, the account is created alone
+    to its managers at once (a SIRET replaced by a change of SIRET names the
+    structure under its new one). Without a SIRET, the account is created alone
     ("Mon compte" asks for the attachment later).
     """
     if not isinstance(form, ExistingStructureRegistration):
@@ -219,7 +220,8 @@ def register_for_existing_structure(
     with ctx.unit_of_work() as uow:
         structure = None
         if named.value.type is IdentifierType.SIRET and named.value.identifier is not None:
-            structure = uow.structures.get_by_identifier(named.value.identifier)
+            # A SIRET the structure had before a change of SIRET names it still.
+            structure = structure_named(uow, named.value.identifier)
             if structure is None:
                 raise StructureNotFound(field="siret")
         now = ctx.now()

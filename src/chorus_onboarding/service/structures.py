@@ -28,6 +28,7 @@ from ..domain.structures import (
     COUNTRY_CODES,
     DEFAULT_SERVICE,
     Address,
+    FormerIdentifier,
     Purpose,
     Service,
     Structure,
@@ -54,6 +55,7 @@ from .loaders import (
     existing_structure,
     is_support,
     require_support,
+    structure_named,
     target_account,
 )
 
@@ -76,6 +78,8 @@ class StructureView:
     principal_manager_id: str
     managers: frozenset[str]
     created_at: datetime
+    former_identifiers: tuple[FormerIdentifier, ...] = ()
+    """The identifiers it had before its changes of SIRET, oldest first."""
 
     @classmethod
     def of(cls, structure: Structure) -> StructureView:
@@ -95,6 +99,7 @@ class StructureView:
             principal_manager_id=structure.principal_manager_id,
             managers=structure.managers,
             created_at=structure.created_at,
+            former_identifiers=structure.former_identifiers,
         )
 
     def opened(self, espace: Espace) -> OpenEspace | None:
@@ -124,10 +129,15 @@ class StructureSummary:
     city: str
     country: str
     status: StructureStatus
+    replaced_identifier: StructureIdentifier | None = None
+    """The identifier searched for, when the structure had it before a change of SIRET:
+    it is "remplacé par" :attr:`identifier`."""
 
     @classmethod
-    def of(cls, structure: Structure) -> StructureSummary:
-        """The summary of ``structure``."""
+    def of(
+        cls, structure: Structure, searched: StructureIdentifier | None = None
+    ) -> StructureSummary:
+        """The summary of ``structure``, found by ``searched`` (its identifier or a former one)."""
         return cls(
             id=structure.id,
             identifier=structure.identifier,
@@ -136,6 +146,9 @@ class StructureSummary:
             city=structure.address.city,
             country=structure.address.country,
             status=structure.status,
+            replaced_identifier=(
+                searched if searched is not None and searched != structure.identifier else None
+            ),
         )
 
 
@@ -202,7 +215,9 @@ def registered_structure(ctx: Context, naming_form: StructureNaming) -> Structur
     """Journey 3's form: the structure already on the portal, shown (not editable) to the registrant.
 
     Public, like the company register: a structure's identifier, name and
-    town are public facts; nothing else is shown.
+    town are public facts; nothing else is shown. A SIRET replaced by a
+    change of SIRET finds the structure under its new one
+    (``replaced_identifier``), for search too.
     """
     found = _find(ctx, naming_form)
     return found[0] if found else None
@@ -213,8 +228,8 @@ def _find(ctx: Context, naming_form: object) -> list[StructureSummary]:
         raise InvalidInput(field="form", expected="StructureNaming")
     named = naming(naming_form, searching=True)
     with ctx.unit_of_work() as uow:
-        found = uow.structures.get_by_identifier(named.identifier) if named.identifier else None
-        return [StructureSummary.of(found)] if found is not None else []
+        found = structure_named(uow, named.identifier) if named.identifier else None
+        return [StructureSummary.of(found, named.identifier)] if found is not None else []
 
 
 @frozen

@@ -43,6 +43,7 @@ from ..domain.emails import EmailAddress
 from ..domain.errors import (
     AlreadyAttached,
     ConcurrencyConflict,
+    IdentifierReplaced,
     InvalidInput,
     LoginEmailTaken,
     StorageUnavailable,
@@ -54,7 +55,7 @@ from ..domain.events import AccountEvent, AttachmentDecided, StructureChanged
 from ..domain.history import ManagerAction, ManagerActionKind
 from ..domain.identifiers import IdentifierType, StructureIdentifier
 from ..domain.states import AttachmentState
-from ..domain.structures import Address, Purpose, Structure
+from ..domain.structures import Address, CompanyRecord, Purpose, Structure
 from ..domain.subscriptions import Subscription
 from ..domain.support_log import SupportAction, SupportActionKind
 from ..domain.tokens import IssuedToken
@@ -110,6 +111,22 @@ def structure(
     )
 
 
+NEW_SIRET = "94821993600010"
+"""The SIRET :func:`changed_siret` gives a structure."""
+
+
+def changed_siret(shop: Structure, siret: str = NEW_SIRET) -> None:
+    """``shop`` declares ``siret`` as its new SIRET (the register withholds name and address)."""
+    new = StructureIdentifier(IdentifierType.SIRET, siret)
+    shop.change_siret(
+        new, CompanyRecord(identifier=new, name=None, address=None), by="a1", told=(), now=NOW
+    )
+
+
+def _siret(value: str) -> StructureIdentifier:
+    return StructureIdentifier(IdentifierType.SIRET, value)
+
+
 def subscription(
     subscription_id: str, account_id: str = "a2", structure_id: str = "s1"
 ) -> Subscription:
@@ -133,6 +150,8 @@ RELAYS = 4
 """How many relays drain one outbox side by side."""
 RELAYED = 24
 """How many entries they drain."""
+STAGGER = 0.004
+"""Seconds between the commits of racers spread over another's commit."""
 RACE_TIMEOUT = 30.0
 """Seconds a racer waits for the others at the barrier, or for its turn to finish."""
 
@@ -250,6 +269,7 @@ def _race_to_commit(
     uow: Callable[[], UnitOfWork],
     prepare: Callable[[UnitOfWork, int], None],
     refusal: type[Exception],
+    racers: int = RACERS,
 ) -> int:
     """Each racer prepares a change in its unit of work, then all commit at once: the winner."""
 
@@ -259,7 +279,7 @@ def _race_to_commit(
             start()  # every racer has read what it read and made its change
             work.commit()
 
-    return _one_winner(_race(commit), refusal)
+    return _one_winner(_race(commit, racers), refusal)
 
 
 def _all_finished(outcomes: list[BaseException | None]) -> None:
@@ -389,6 +409,10 @@ class RepositoryContract(abc.ABC):
                 self._add(work, entity)
             work.commit()
 
+    def _stored_in(self, work: UnitOfWork, structure: Structure) -> None:
+        self._add(work, structure)
+        work.commit()
+
     @staticmethod
     def _add(work: UnitOfWork, entity: Account | Structure | Attachment | Subscription) -> None:
         if isinstance(entity, Account):
@@ -491,6 +515,57 @@ class RepositoryContract(abc.ABC):
             work.structures.add(structure("s2"))
             with pytest.raises(StructureAlreadyRegistered):
                 work.commit()
+
+    def test_a_structure_is_found_by_the_siret_it_had_before_changing_it(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        self._stored(uow, structure())
+        with uow() as work:
+            assert work.structures.get_by_former_identifier(_siret("52601815500014")) is None
+            shop = work.structures.get("s1")
+            assert shop is not None
+            changed_siret(shop)
+            work.commit()
+        with uow() as work:
+            assert work.structures.get_by_identifier(_siret("52601815500014")) is None
+            now = work.structures.get_by_identifier(_siret(NEW_SIRET))
+            before = work.structures.get_by_former_identifier(_siret("52601815500014"))
+            assert now is not None
+            assert before is now
+            assert now.id == "s1"
+            assert [f.identifier.value for f in now.former_identifiers] == ["52601815500014"]
+            assert now.former_identifiers[0].replaced_at == NOW
+            assert work.structures.get_by_former_identifier(_siret(NEW_SIRET)) is None
+            assert [s.id for s in work.structures.managed_by("a1")] == ["s1"]
+
+    def test_no_structure_takes_a_siret_another_had_before(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        self._stored(uow, structure(), structure("s3", siret="78299314100038", manager="a3"))
+        with uow() as work:
+            shop = work.structures.get("s1")
+            assert shop is not None
+            changed_siret(shop)
+            work.commit()
+        with uow() as work, pytest.raises(IdentifierReplaced) as refused:
+            # Refused when added or at commit, as the store sees fit.
+            self._stored_in(work, structure("s2", manager="a2"))
+        assert refused.value.params == {
+            "identifier": "52601815500014",
+            "replaced_by": NEW_SIRET,
+        }
+        with uow() as work:
+            other = work.structures.get("s3")
+            assert other is not None
+            changed_siret(other, "52601815500014")
+            with pytest.raises(IdentifierReplaced):
+                work.commit()
+        with uow() as work:
+            assert work.structures.get("s2") is None
+            kept = work.structures.get("s3")
+            assert kept is not None
+            assert kept.identifier == _siret("78299314100038")
+            assert kept.former_identifiers == ()
 
     def test_one_live_attachment_per_user_and_structure(
         self, uow: Callable[[], UnitOfWork]
@@ -855,6 +930,72 @@ class RepositoryContract(abc.ABC):
             assert found.id == f"s{winner}"
             managing = {racer for racer in range(RACERS) if work.structures.managed_by(f"m{racer}")}
             assert managing == {winner}, "a refused structure leaves no manager behind"
+
+    @_racing
+    def test_new_structures_racing_a_change_of_siret_never_take_the_siret_it_leaves(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        self._stored(uow, structure())
+
+        def race(racer: int, start: Callable[[], None]) -> None:
+            with uow() as work:
+                if racer == 0:
+                    shop = work.structures.get("s1")
+                    assert shop is not None
+                    changed_siret(shop)
+                else:
+                    work.structures.add(structure(f"s{racer + 1}", manager=f"m{racer}"))
+                start()
+                # The new structures commit spread over the change's commit:
+                # before it, while it is written, and after it.
+                time.sleep(STAGGER * (racer - 1) if racer else 0)
+                work.commit()
+
+        outcomes = _race(race)
+        assert outcomes[0] is None, f"the change of SIRET failed: {outcomes[0]!r}"
+        for outcome in outcomes[1:]:
+            # Before the change commits the SIRET is s1's; after, it is replaced.
+            assert isinstance(outcome, StructureAlreadyRegistered), (
+                f"a new structure took the SIRET a structure had or was leaving: {outcome!r}"
+            )
+        with uow() as work:
+            assert work.structures.get_by_identifier(_siret("52601815500014")) is None
+            before = work.structures.get_by_former_identifier(_siret("52601815500014"))
+            assert before is not None
+            assert before.id == "s1"
+            assert all(work.structures.get(f"s{r + 1}") is None for r in range(1, RACERS))
+
+    @_racing
+    def test_a_new_structure_racing_a_change_to_its_siret_one_wins(
+        self, uow: Callable[[], UnitOfWork]
+    ) -> None:
+        self._stored(uow, structure())
+
+        def prepare(work: UnitOfWork, racer: int) -> None:
+            if racer:
+                work.structures.add(structure("n1", siret=NEW_SIRET, manager="m1"))
+            else:
+                shop = work.structures.get("s1")
+                assert shop is not None
+                changed_siret(shop)
+
+        winner = _race_to_commit(uow, prepare, StructureAlreadyRegistered, racers=2)
+        with uow() as work:
+            owner = work.structures.get_by_identifier(_siret(NEW_SIRET))
+            old = work.structures.get_by_identifier(_siret("52601815500014"))
+            before = work.structures.get_by_former_identifier(_siret("52601815500014"))
+            assert owner is not None
+            if winner == 0:
+                assert owner.id == "s1"
+                assert old is None
+                assert before is owner
+                assert work.structures.get("n1") is None
+            else:
+                assert owner.id == "n1"
+                assert old is not None
+                assert old.id == "s1"
+                assert before is None
+                assert old.former_identifiers == ()
 
     @_racing
     def test_racing_requests_to_join_one_structure_keep_one_live_attachment(

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).with_name("migrations")
 """The Alembic script directory shipped with the package."""
 
-REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 """Every revision of the schema, oldest first (the files in ``migrations/versions``)."""
 
 HEAD_REVISION = REVISIONS[-1]

@@ -4,7 +4,8 @@ Each table keeps, beside the document, the columns that queries and the
 database's own guarantees need: versions against lost updates, and unique
 indexes (partial where only live rows count) so that the database itself
 refuses a second account with the same login email, a second structure
-with the same identifier, a second live attachment (asked, offered or
+with the same identifier (or one taking an identifier a structure had
+before it changed SIRET), a second live attachment (asked, offered or
 validated) of one user to one structure, or a second live subscription to
 one espace and service.
 
@@ -104,6 +105,15 @@ structure_managers = Table(
     metadata,
     Column("structure_id", String(ID), primary_key=True),
     Column("account_id", String(ID), primary_key=True, index=True),
+)
+
+# Revision 0007: the identifiers structures had before a change of SIRET.
+replaced_identifiers = Table(
+    "co_replaced_identifiers",
+    metadata,
+    Column("identifier_key", String(128), primary_key=True),
+    Column("structure_id", String(ID), nullable=False, index=True),
+    Column("replaced_at", UtcDateTime(), nullable=False),
 )
 
 _LIVE_ATTACHMENT = "state IN ('PENDING', 'INVITED', 'VALIDATED')"

@@ -28,6 +28,7 @@ from ...domain.attachments import Attachment
 from ...domain.emails import EmailAddress
 from ...domain.errors import (
     ConcurrencyConflict,
+    IdentifierReplaced,
     OnboardingError,
     StorageUnavailable,
     StoredDataUnreadable,
@@ -130,6 +131,17 @@ class SqlStructureRepository(_Repository[Structure]):
         """The structure with this identifier."""
         found = self._where(self._table.c.identifier_key == identifier.key)
         return found[0] if found else None
+
+    def get_by_former_identifier(self, identifier: StructureIdentifier) -> Structure | None:
+        """The structure that had this identifier before a change of SIRET."""
+        replaced = schema.replaced_identifiers
+        key = identifier.key
+        if not _keyable(key):
+            return None
+        rows = self._uow.rows(
+            select(replaced.c.structure_id).where(replaced.c.identifier_key == key)
+        )
+        return self.get(rows[0].structure_id) if rows else None
 
     def managed_by(self, account_id: str) -> list[Structure]:
         """The structures ``account_id`` manages (principal or delegated)."""
@@ -317,6 +329,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             for entity, version in changed:
                 if version is None:
                     self._write(entity, version)
+            self._check_identifiers(changed)
             self._append(recorded)
             self._close(commit=True)
         except IntegrityError as error:
@@ -373,6 +386,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
     def _sync_managers(self, entity: Entity, *, new: bool = False) -> None:
         connection = self._open()
         if isinstance(entity, Structure):
+            self._sync_replaced(connection, entity)
             managers = schema.structure_managers
             if not new:  # a structure just inserted has no manager rows to clear
                 connection.execute(delete(managers).where(managers.c.structure_id == entity.id))
@@ -383,6 +397,43 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                     for who in sorted({entity.principal_manager_id, *entity.managers})
                 ],
             )
+
+    @staticmethod
+    def _sync_replaced(connection: Connection, structure: Structure) -> None:
+        # Former identifiers only grow: a structure with none has no rows to keep.
+        if not structure.former_identifiers:
+            return
+        replaced = schema.replaced_identifiers
+        connection.execute(delete(replaced).where(replaced.c.structure_id == structure.id))
+        connection.execute(
+            insert(replaced),
+            [
+                {
+                    "identifier_key": former.identifier.key,
+                    "structure_id": structure.id,
+                    "replaced_at": former.replaced_at,
+                }
+                for former in structure.former_identifiers
+            ],
+        )
+
+    def _check_identifiers(self, changed: list[tuple[Entity, int | None]]) -> None:
+        """Refuse a structure that takes an identifier some structure had before.
+
+        Run after the writes, in their transaction: a change of SIRET that
+        frees the identifier commits its replaced row with it, and a write
+        that waited for that commit on the unique index reads the row here
+        (PostgreSQL reads each statement afresh; SQLite has one writer).
+        Only new structures and those that changed SIRET can take one.
+        """
+        for entity, version in changed:
+            if not isinstance(entity, Structure):
+                continue
+            if version is not None and not entity.former_identifiers:
+                continue
+            rows = self.rows(_replacing(entity))
+            if rows:
+                raise _replaced(entity, rows[0])
 
     def _append(self, recorded: list[events.DomainEvent]) -> None:
         connection = self._open()
@@ -442,6 +493,11 @@ class SqlUnitOfWork(TrackingUnitOfWork):
                     ).scalar()
                 ):
                     return kind_of(entity).duplicate(entity)
+                # The structure that held the identifier changed SIRET since.
+                if isinstance(entity, Structure):
+                    replacing = connection.execute(_replacing(entity)).first()
+                    if replacing is not None:
+                        return _replaced(entity, replacing)
         return ConcurrencyConflict(what="data")
 
 
@@ -455,6 +511,26 @@ def _unique_condition(table: Table, entity: Entity) -> Any:
     if kind.live_states is not None:
         same.append(table.c.state.in_(sorted(kind.live_states)))
     return and_(*same, table.c.id != entity.id)
+
+
+def _replacing(structure: Structure) -> Any:
+    """The current identifier key of the structure that had ``structure``'s identifier before."""
+    replaced, structures = schema.replaced_identifiers, schema.structures
+    return (
+        select(structures.c.identifier_key)
+        .select_from(replaced)
+        .join(structures, structures.c.id == replaced.c.structure_id)
+        .where(replaced.c.identifier_key == structure.identifier.key)
+    )
+
+
+def _replaced(structure: Structure, replacing: Any) -> IdentifierReplaced:
+    # A replaced identifier was a SIRET, whose key is "SIRET:" and its value.
+    return IdentifierReplaced(
+        field="siret",
+        identifier=structure.identifier.value,
+        replaced_by=replacing.identifier_key.partition(":")[2],
+    )
 
 
 def _failure(error: DBAPIError) -> OnboardingError:
