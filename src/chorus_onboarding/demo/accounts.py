@@ -84,10 +84,6 @@ def tell(tour: Tour) -> tuple[Actor, Actor]:
         f"- Louise saisit le code : elle est connectée (compte {session.account_id}) "
         "et demande qu'on se souvienne de cet appareil"
     )
-    tour.attempt(
-        "Le même code une seconde fois",
-        lambda: service.confirm_login_code(louise_email, sent.challenge, tour.code(louise_email)),
-    )
     again = service.login(louise_email, PASSWORD, session.remembered_device)
     assert isinstance(again, LoginResult)
     tour.say("- Sur l'appareil mémorisé, le mot de passe suffit : aucun code n'est envoyé")

@@ -270,6 +270,8 @@ def tell(tour: Tour, paul: Actor) -> None:
     tour.say("- Export des utilisateurs de l'EARL (CSV) :")
     tour.lines([f"    {line}" for line in service.export_structure_users(paul, earl).splitlines()])
 
+    _siret_change(tour, paul, luc, earl)
+
     tour.title("Table des accès (calculée à la volée ; M = modification, C = consultation)")
     structures = {
         "EARL": earl,
@@ -291,6 +293,35 @@ def tell(tour: Tour, paul: Actor) -> None:
             if any(cell != "-" for cell in cells):
                 rows.append((name, label, *cells))
     tour.lines(layout.table(("Utilisateur", "Structure", *(e.label for e in espaces)), rows))
+
+
+def _siret_change(tour: Tour, paul: Actor, luc: Actor, earl: str) -> None:
+    """A manager's activity of today's portal: « Déclarer le changement de SIRET d'une structure »."""
+    service = tour.service
+    old = service.structure(paul, earl).identifier.value
+    new = tour.moved_siret(2, "3 CHEMIN DES VIGNES", "24100", "BERGERAC")
+    tour.title(f"Changement de SIRET : l'EARL déménage de {old} à {new} (portail d'aujourd'hui)")
+    tour.attempt(
+        "Déclaration par Luc, gestionnaire délégué",
+        lambda: service.declare_siret_change(luc, earl, new),
+    )
+    tour.attempt(
+        "Déclaration d'un SIRET déjà inscrit (celui du GAEC)",
+        lambda: service.declare_siret_change(paul, earl, tour.siret(3)),
+    )
+    service.declare_siret_change(paul, earl, new)
+    moved = service.structure(paul, earl)
+    tour.say(
+        f"- Paul, gestionnaire principal, déclare le changement : la structure garde ses"
+        f" utilisateurs, espaces, services et abonnements ; adresse reprise de SIRENE :"
+        f" {moved.address.street}, {moved.address.postal_code} {moved.address.city}."
+        " Chaque personne rattachée est prévenue :"
+    )
+    (found,) = service.search_structures(luc, StructureNaming(siret=old))
+    tour.say(
+        f"- Une recherche par l'ancien SIRET {old} trouve « {found.company_name} »,"
+        f" remplacé par {found.identifier.value}"
+    )
 
 
 def _right(tour: Tour, person: Actor, structure_id: str, espace: Espace) -> str:

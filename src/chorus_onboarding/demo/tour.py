@@ -17,6 +17,7 @@ from ..adapters.directory import SAMPLE_COMPANIES, MemoryCompanyDirectory
 from ..adapters.mail import MemoryMailbox
 from ..domain.errors import OnboardingError
 from ..domain.identifiers import IdentifierType, StructureIdentifier
+from ..domain.structures import Address
 from ..forms import NewStructureRegistration
 from ..service import LoginCodeSent, LoginResult, OnboardingService
 from ..testing.fakes import FrozenClock, link_parameters, login_code_in
@@ -77,6 +78,23 @@ class Tour:
         if self.directory is not None and self.run:
             self.directory.add(
                 attrs.evolve(record, identifier=StructureIdentifier(IdentifierType.SIRET, value))
+            )
+        return value
+
+    def moved_siret(self, sample: int, street: str, postal_code: str, city: str) -> str:
+        """A second establishment of sample company ``sample`` (its SIREN, another NIC), registered
+        in the company register at this address: where the company moves to."""
+        siren = self.siret(sample)[:9]
+        nic = "0009"
+        value = siren + nic + luhn.calc_check_digit(siren + nic)
+        record = SAMPLE_COMPANIES[sample]
+        if self.directory is not None:
+            self.directory.add(
+                attrs.evolve(
+                    record,
+                    identifier=StructureIdentifier(IdentifierType.SIRET, value),
+                    address=Address(street=street, postal_code=postal_code, city=city),
+                )
             )
         return value
 
