@@ -282,3 +282,26 @@ def test_a_reset_lifts_a_login_block(world: World) -> None:
         password_confirmation=NEW_PASSWORD,
     )
     assert world.service.login(LOUISE, NEW_PASSWORD)
+
+
+class _HashCounter(FastInsecureHasher):
+    """Counts the hashes made: the dummy one is made once, on a service's first login."""
+
+    def __init__(self) -> None:
+        self.made = 0
+
+    def hash(self, secret: str) -> str:
+        self.made += 1
+        return super().hash(secret)
+
+
+@pytest.mark.parametrize("email", [LOUISE, "inconnu@exemple.fr"])
+def test_a_fresh_service_s_first_failed_login_costs_the_same_for_any_email(email: str) -> None:
+    """The dummy hash is made on the first login whatever its outcome, not on the first unknown one."""
+    hasher = _HashCounter()
+    world = build_world(hasher=hasher)
+    world.active_user()
+    before = hasher.made
+    with pytest.raises(AuthenticationFailed):
+        world.service.login(email, "Pas-Le-Bon-2024")
+    assert hasher.made - before == 1

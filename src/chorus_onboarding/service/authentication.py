@@ -125,6 +125,7 @@ def login(
     """
     if not isinstance(password, str) or not password or len(password) > 4096:
         raise AuthenticationFailed()
+    ctx.prepare_dummy()
     try:
         email = EmailAddress.parse(login_email)
     except InvalidEmail:
@@ -220,6 +221,7 @@ def answer_secret_question(ctx: Context, login_email: str, challenge: str, answe
     if not challenges.verify(ctx.secret, email.key, challenge, now):
         raise ChallengeInvalid(field="challenge")
     normalised = normalise_secret_answer(answer)
+    ctx.prepare_dummy()
     with ctx.unit_of_work() as uow:
         account = uow.accounts.get_by_login_email(email)
         if (

@@ -189,11 +189,20 @@ class Context:
         check.done()
         return chosen.value
 
-    def waste_a_verification(self, secret: str) -> None:
-        """Spend the time a real check takes, so timing does not reveal unknown emails."""
+    def prepare_dummy(self) -> str:
+        """The hash :meth:`waste_a_verification` checks against, made on the first call.
+
+        The procedures that may waste a check call it first, whatever comes
+        next: the one-time cost of making it then falls on the first
+        attempt of every kind alike, not on the first unknown email alone.
+        """
         if self._dummy_hash is None:
             self._dummy_hash = self.ports.hasher.hash("chorus-onboarding-dummy")
-        self.ports.hasher.verify(self._dummy_hash, secret)
+        return self._dummy_hash
+
+    def waste_a_verification(self, secret: str) -> None:
+        """Spend the time a real check takes, so timing does not reveal unknown emails."""
+        self.ports.hasher.verify(self.prepare_dummy(), secret)
 
     def decoy_question(self, email: EmailAddress) -> str:
         """The question shown for an email with no account: always the same for that email."""
