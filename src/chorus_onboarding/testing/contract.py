@@ -936,6 +936,7 @@ class RepositoryContract(abc.ABC):
         self, uow: Callable[[], UnitOfWork]
     ) -> None:
         self._stored(uow, structure())
+        first, changed = threading.Event(), threading.Event()
 
         def race(racer: int, start: Callable[[], None]) -> None:
             with uow() as work:
@@ -946,10 +947,22 @@ class RepositoryContract(abc.ABC):
                 else:
                     work.structures.add(structure(f"s{racer + 1}", manager=f"m{racer}"))
                 start()
-                # The new structures commit spread over the change's commit:
-                # before it, while it is written, and after it.
-                time.sleep(STAGGER * (racer - 1) if racer else 0)
-                work.commit()
+                # The new structures commit over the change's commit, whatever the
+                # machine's load: the first surely before it, the last surely after
+                # it, the others spread while it is written.
+                if racer == 0:
+                    first.wait(RACE_TIMEOUT)
+                elif racer == RACERS - 1:
+                    changed.wait(RACE_TIMEOUT)
+                elif racer > 1:
+                    time.sleep(STAGGER * (racer - 2))
+                try:
+                    work.commit()
+                finally:
+                    if racer == 0:
+                        changed.set()
+                    elif racer == 1:
+                        first.set()
 
         outcomes = _race(race)
         assert outcomes[0] is None, f"the change of SIRET failed: {outcomes[0]!r}"
