@@ -1,0 +1,126 @@
+"""The stateful kit drives the code emailed at login, and catches a layer that breaks its rules.
+
+:class:`~chorus_onboarding.testing.stateful.LoginCodeMachine` runs the base
+machine's programs on a portal that asks for the code, with the login steps
+besides: the library passes; a library that forgets wrong passwords once the
+right one is typed, or a page that refuses codes typed in groups, fail, and
+the message names the step.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import Phase, settings
+from hypothesis.stateful import run_state_machine_as_test
+
+from chorus_onboarding import OnboardingService
+from chorus_onboarding.domain.accounts import Account
+from chorus_onboarding.testing.stateful import (
+    LOGIN_OPERATIONS,
+    LoginCodeMachine,
+    OnboardingMachine,
+    Outcome,
+)
+
+
+def bounded(examples: int) -> settings:
+    """A short, reproducible run, the first failure reported as found (see test_stateful_kit)."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=30,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        report_multiple_bugs=False,
+        phases=[Phase.explicit, Phase.generate],
+    )
+
+
+class TightLogins(LoginCodeMachine):
+    """Two failures suspend, two tries per code: suspensions within most programs."""
+
+    world_settings: ClassVar[Mapping[str, Any]] = {
+        "login_code": True,
+        "max_failed_logins": 2,
+        "login_code_tries": 2,
+    }
+
+
+def test_the_library_keeps_the_login_rules() -> None:
+    run_state_machine_as_test(LoginCodeMachine, settings=bounded(100))
+
+
+def test_the_library_keeps_the_login_rules_near_suspension() -> None:
+    run_state_machine_as_test(TightLogins, settings=bounded(150))
+
+
+def test_a_library_whose_right_password_forgets_the_wrong_ones_fails(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    send = Account.send_login_code
+
+    def forgetful(self: Account, *arguments: Any, **keywords: Any) -> None:
+        send(self, *arguments, **keywords)
+        self.failed_logins = 0  # knowing the password would buy fresh guesses at the code
+
+    monkeypatch.setattr(Account, "send_login_code", forgetful)
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(TightLogins, settings=bounded(300))
+    assert re.match(
+        r"(login|confirm_login_code)\(.*\) for user\d .*: the rules refuse it, the library did it",
+        str(failure.value),
+    )
+
+
+def test_a_library_that_counts_no_wrong_code_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    check = Account.try_login_code
+
+    def uncounted(self: Account, *arguments: Any) -> bool:
+        right = check(self, *arguments)
+        if not right and self.failed_logins:
+            self.failed_logins -= 1  # a wrong code would then be a free guess
+        return right
+
+    monkeypatch.setattr(Account, "try_login_code", uncounted)
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(TightLogins, settings=bounded(300))
+    assert re.match(
+        r"(login|confirm_login_code|resend_login_code)\(.*\) for user\d .*: the rules refuse it, "
+        r"the library did it",
+        str(failure.value),
+    )
+
+
+class StrictCodePage(TightLogins):
+    """A host page that takes digits only: a code typed in groups never reaches the library."""
+
+    def perform_login(self, operation: str, **arguments: Any) -> Outcome:
+        if operation == "confirm_login_code" and not arguments["code"].isdigit():
+            return Outcome.of_http(400, {"code": "invalid_input"})
+        return super().perform_login(operation, **arguments)
+
+
+def test_a_code_page_refusing_codes_typed_in_groups_fails() -> None:
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(StrictCodePage, settings=bounded(300))
+    assert re.match(
+        r"confirm_login_code\(.*\) for user\d .*: the rules allow it, the host layer refused it",
+        str(failure.value),
+    )
+
+
+def test_every_login_step_is_a_facade_method_taking_those_arguments() -> None:
+    for operation, arguments in LOGIN_OPERATIONS.items():
+        parameters = inspect.signature(getattr(OnboardingService, operation)).parameters
+        assert "actor" not in parameters
+        assert set(arguments) <= parameters.keys(), operation
+
+
+def test_the_base_machine_keeps_the_default_settings() -> None:
+    assert OnboardingMachine.world_settings == {}
+    assert LoginCodeMachine.world_settings == {"login_code": True}
