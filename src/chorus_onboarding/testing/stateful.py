@@ -78,10 +78,12 @@ from .. import (
     NewStructureRegistration,
     OnboardingError,
     OnboardingSettings,
+    StructureNaming,
 )
 from ..adapters.snapshots import snapshot
 from ..domain.accounts import AccountState
 from ..domain.errors import ValidationError
+from ..domain.identifiers import IdentifierType, Siret, StructureIdentifier
 from ..domain.login_codes import typed_code
 from ..domain.states import AttachmentState, SubscriptionState
 from . import require_testing_extra
@@ -99,13 +101,16 @@ from hypothesis.stateful import (  # noqa: E402
 )
 
 __all__ = [
+    "CHANGE_SIRETS",
     "EMAILS",
     "ESPACES",
     "LOGIN_OPERATIONS",
     "LOGIN_STEPS",
     "MODES",
     "OPERATIONS",
+    "SIRET_OPERATIONS",
     "STRANGER",
+    "STRUCTURE_SIRETS",
     "SUPPORT",
     "WRONG_PASSWORD",
     "LoginCodeMachine",
@@ -115,6 +120,7 @@ __all__ = [
     "ModelSubscription",
     "OnboardingMachine",
     "Outcome",
+    "SiretChangeMachine",
 ]
 
 EMAILS = tuple(f"user{number}@exemple.fr" for number in range(5))
@@ -126,6 +132,9 @@ ESPACES = (Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.FACTURES
 
 MODES = (Habilitation.CONSULTATION_UNIQUEMENT, Habilitation.MODIFICATION)
 """Both habilitations: subscriptions ask for one, access is checked in each."""
+
+STRUCTURE_SIRETS = ("52601815500014", "90830166600016")
+"""The SIRETs ``structure0`` and ``structure1`` register with (``structure2`` is outside the EU)."""
 
 STRANGER = "no-such-account"
 """An account id that does not exist: acts as a user, may do nothing, never has access."""
@@ -185,6 +194,8 @@ def _codes(root: type[OnboardingError]) -> frozenset[str]:
 
 
 _MALFORMED = _codes(ValidationError)
+# Checks of what a SIRET stands for, not of how it is written: a refusal for what is aimed at.
+_MALFORMED -= {"siret_not_in_register", "company_closed", "siret_unchanged"}
 
 
 # --- what a layer answered ---------------------------------------------------------------
@@ -362,6 +373,12 @@ class Model:
     subscriptions: dict[str, ModelSubscription] = attrs.field(factory=dict)
     """Every subscription, by id."""
     logins: dict[str, ModelLogin] = attrs.field(factory=dict)
+    sirets: dict[str, str] = attrs.field(factory=dict)
+    """The SIRET of each structure identified by one (:class:`SiretChangeMachine` only)."""
+    formers: dict[str, str] = attrs.field(factory=dict)
+    """Each SIRET replaced by a change, with the structure that had it."""
+    register: dict[str, bool] = attrs.field(factory=dict)
+    """The SIRETs the company register knows, and whether each establishment is open."""
     """Where each account's logins stand, once it tried one (:class:`LoginCodeMachine` only)."""
 
     @classmethod
@@ -797,6 +814,28 @@ class Model:
             and now <= login.expires_at
         )
 
+    # --- a change of SIRET --------------------------------------------------------------
+
+    def may_declare_siret_change(self, me: str, structure: str, siret: str) -> bool:
+        """The principal manager of a structure identified by a SIRET declares another one.
+
+        Refused when the SIRET is its own already, another structure's, one
+        some structure had before, unknown to the register or of a closed
+        establishment.
+        """
+        return (
+            self.leads(me, structure)
+            and structure in self.sirets
+            and siret not in self.sirets.values()
+            and siret not in self.formers
+            and self.register.get(siret, False)
+        )
+
+    def declare_siret_change(self, structure: str, siret: str) -> None:
+        """``structure`` has ``siret`` now; its former one stays its own, and no one else's."""
+        self.formers[self.sirets[structure]] = structure
+        self.sirets[structure] = siret
+
     # --- what must hold whatever happened ---------------------------------------------
 
     def inconsistencies(self) -> list[str]:
@@ -942,7 +981,7 @@ class OnboardingMachine(RuleBasedStateMachine):
         for number, email in enumerate(EMAILS):
             person = self._person(email, f"USER{number}")
             if number < 2:
-                siret = ["52601815500014", "90830166600016"][number]
+                siret = STRUCTURE_SIRETS[number]
                 done = service.register_with_new_structure(
                     NewStructureRegistration(**person, siret=siret)
                 )
@@ -1642,3 +1681,122 @@ class LoginCodeMachine(OnboardingMachine):
         if outcome.done:
             code = self.world.last_login_code(email)
             self.model.code_sent(user, code, str(outcome.value), self.login_rules, now, resent=True)
+
+
+# --- a change of SIRET ---------------------------------------------------------------------
+
+SIRET_OPERATIONS: Mapping[str, tuple[str, ...]] = {
+    "declare_siret_change": ("structure_id", "new_siret"),
+}
+"""The operation :class:`SiretChangeMachine` adds to :data:`OPERATIONS`, with its arguments."""
+
+CHANGE_SIRETS: Mapping[str, bool | None] = {
+    "53101234200006": True,
+    "73301234800005": True,
+    "61201234400000": True,
+    "44201234000000": False,
+    "81401234000000": None,
+}
+"""The SIRETs :class:`SiretChangeMachine` declares besides :data:`STRUCTURE_SIRETS`: whether
+the register it adds them to knows the establishment open (True), closed (False), or not at
+all (None)."""
+
+
+class SiretChangeMachine(OnboardingMachine):
+    """:class:`OnboardingMachine` with changes of SIRET besides (``declare_siret_change``).
+
+    At the start it adds :data:`CHANGE_SIRETS` to the world's company
+    register (``World.directory``). Its rules: a random actor declares a
+    SIRET drawn among those and :data:`STRUCTURE_SIRETS` for a random
+    structure (the model says when the principal manager may:
+    :meth:`Model.may_declare_siret_change`); and a newcomer registers a new
+    structure with a SIRET the portal knows, current or replaced, which is
+    always refused (``structure_already_registered``, ``identifier_replaced``).
+    Besides the base machine's checks, the structure keeps its id, so its
+    people, managers and rights; each structure is found by its SIRET, and
+    by each SIRET it had, as replaced by its current one
+    (``registered_structure``).
+
+    A host routes ``declare_siret_change`` through :meth:`perform` like the
+    other operations (:data:`SIRET_OPERATIONS`).
+    """
+
+    _newcomers = 0
+
+    def populate(self) -> None:
+        """The base machine's people and structures; the register knows :data:`CHANGE_SIRETS`."""
+        super().populate()
+        directory = self.world.directory
+        if directory is None:
+            raise AssertionError("SiretChangeMachine needs the world's company register")
+        known = directory.lookup(Siret(STRUCTURE_SIRETS[0]))
+        assert known is not None, "the sample register knows the first structure's SIRET"
+        for siret, active in CHANGE_SIRETS.items():
+            if active is not None:
+                identifier = StructureIdentifier(IdentifierType.SIRET, siret)
+                directory.add(
+                    attrs.evolve(
+                        known, identifier=identifier, name=f"ETABLISSEMENT {siret}", active=active
+                    )
+                )
+        self.model.sirets = dict(zip(self.structures, STRUCTURE_SIRETS, strict=False))
+        self.model.register = {
+            siret: record.active
+            for siret in [*STRUCTURE_SIRETS, *CHANGE_SIRETS]
+            if (record := directory.lookup(Siret(siret))) is not None
+        }
+
+    @rule(who=_actors, where=_picks, which=_picks)
+    def declare_a_new_siret(self, who: int, where: int, which: int) -> None:
+        structure = self._structure(where)
+        actor, me = self._actor(who, [self.model.principal[structure]])
+        pool = [*CHANGE_SIRETS, *STRUCTURE_SIRETS]
+        siret = pool[which % len(pool)]
+        expected = self.model.may_declare_siret_change(me, structure, siret)
+        if self.attempt(
+            "declare_siret_change", actor, me, expected, structure_id=structure, new_siret=siret
+        ):
+            self.model.declare_siret_change(structure, siret)
+
+    @rule(which=_picks)
+    def register_on_a_siret_taken(self, which: int) -> None:
+        taken = sorted({*self.model.sirets.values(), *self.model.formers})
+        siret = taken[which % len(taken)]
+        expected = (
+            "identifier_replaced"
+            if siret in self.model.formers
+            else ("structure_already_registered")
+        )
+        email = f"newcomer{self._newcomers}@exemple.fr"
+        self._newcomers += 1
+        form = NewStructureRegistration(**self._person(email, "NEWCOMER"), siret=siret)
+        outcome = Outcome.of_call(lambda: self.world.service.register_with_new_structure(form))
+        assert (outcome.done, outcome.code) == (False, expected), (
+            f"register_with_new_structure(siret={siret}): the rules say {expected}, "
+            f"the library {'did it' if outcome.done else outcome.code}"
+        )
+
+    def check_structures(self) -> None:
+        """The base's checks; then each structure is found by its SIRET and by each it had."""
+        super().check_structures()
+        service = self.world.service
+        for siret, structure in [
+            *((s, k) for k, s in self.model.sirets.items()),
+            *self.model.formers.items(),
+        ]:
+            found = service.registered_structure(StructureNaming(siret=siret))
+            current = self.model.sirets[structure]
+            replaced = None if siret == current else siret
+            seen = (
+                None
+                if found is None
+                else (
+                    found.id,
+                    found.identifier.value,
+                    None if found.replaced_identifier is None else found.replaced_identifier.value,
+                )
+            )
+            assert seen == (structure, current, replaced), (
+                f"registered_structure(siret={siret}): the library finds {seen}, "
+                f"the rules say {(self.name_of(structure), current, replaced)}"
+            )
