@@ -58,6 +58,13 @@ checks the host's part. A failure names the operation, its arguments, the
 actor, what the rules say and what the layer did; Hypothesis prints the
 shortest program it found.
 
+Two variants run the same programs with more besides:
+:class:`LoginCodeMachine`, on a portal whose logins ask for the code emailed
+to the login email, has its users log in (passwords, codes, new codes, time
+passing; hosts route those steps through :meth:`LoginCodeMachine.perform_login`);
+:class:`SiretChangeMachine` has principal managers and others declare new
+SIRETs. A host combines them as it needs.
+
 Needs Hypothesis (the ``testing`` extra).
 """
 
