@@ -11,7 +11,6 @@ import inspect
 import re
 
 import pytest
-from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 from chorus_onboarding import OnboardingService
@@ -21,19 +20,7 @@ from chorus_onboarding.testing.stateful import (
     SIRET_OPERATIONS,
     SiretChangeMachine,
 )
-
-
-def bounded(examples: int) -> settings:
-    """A short, reproducible run, the first failure reported as found (see test_stateful_kit)."""
-    return settings(
-        max_examples=examples,
-        stateful_step_count=30,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        report_multiple_bugs=False,
-        phases=[Phase.explicit, Phase.generate],
-    )
+from tests.property.bounded import bounded
 
 
 def test_the_library_keeps_the_rules_of_a_change_of_siret() -> None:
