@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import Phase, settings
 
 
-def bounded(examples: int) -> settings:
-    """A short, reproducible run: at most ``examples`` programs of 30 steps.
+def bounded(examples: int, steps: int = 30) -> settings:
+    """A short, reproducible run: at most ``examples`` programs of ``steps`` steps.
 
     The first failing program is reported as it was found: shrinking it
     (which a host's suite wants, to read the shortest program) would cost
@@ -14,7 +14,7 @@ def bounded(examples: int) -> settings:
     """
     return settings(
         max_examples=examples,
-        stateful_step_count=30,
+        stateful_step_count=steps,
         deadline=None,
         database=None,
         derandomize=True,
