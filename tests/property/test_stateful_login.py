@@ -74,6 +74,17 @@ def test_the_library_keeps_the_login_rules_near_suspension() -> None:
     run_state_machine_as_test(LoginsOnly, settings=bounded(50))
 
 
+STEP = r"(login|confirm_login_code|resend_login_code)\(.*\) for user\d .*: "
+"""How a failure names a login step and who took it."""
+
+
+def failure_of(machine: type[LoginCodeMachine]) -> str:
+    """The message ``machine`` fails with, within 300 programs (failing the test if it passes)."""
+    with pytest.raises(AssertionError) as failure:
+        run_state_machine_as_test(machine, settings=bounded(300))
+    return str(failure.value)
+
+
 def test_a_library_whose_right_password_forgets_the_wrong_ones_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -84,12 +95,7 @@ def test_a_library_whose_right_password_forgets_the_wrong_ones_fails(
         self.failed_logins = 0  # knowing the password would buy fresh guesses at the code
 
     monkeypatch.setattr(Account, "send_login_code", forgetful)
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(LoginsOnly, settings=bounded(300))
-    assert re.match(
-        r"(login|confirm_login_code)\(.*\) for user\d .*: the rules refuse it, the library did it",
-        str(failure.value),
-    )
+    assert re.match(STEP + "the rules refuse it, the library did it", failure_of(LoginsOnly))
 
 
 def test_a_library_that_counts_no_wrong_code_fails(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,13 +108,7 @@ def test_a_library_that_counts_no_wrong_code_fails(monkeypatch: pytest.MonkeyPat
         return right
 
     monkeypatch.setattr(Account, "try_login_code", uncounted)
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(LoginsOnly, settings=bounded(300))
-    assert re.match(
-        r"(login|confirm_login_code|resend_login_code)\(.*\) for user\d .*: the rules refuse it, "
-        r"the library did it",
-        str(failure.value),
-    )
+    assert re.match(STEP + "the rules refuse it, the library did it", failure_of(LoginsOnly))
 
 
 class StrictCodePage(LoginsOnly):
@@ -121,14 +121,11 @@ class StrictCodePage(LoginsOnly):
 
 
 def test_a_code_page_refusing_codes_typed_in_groups_fails() -> None:
-    with pytest.raises(AssertionError) as failure:
-        run_state_machine_as_test(StrictCodePage, settings=bounded(300))
+    # The first code typed in groups that the rules allow, or a later step the
+    # page's uncounted refusals put out of step with the rules.
     assert re.match(
-        # The first code typed in groups that the rules allow, or a later step the
-        # page's uncounted refusals put out of step with the rules.
-        r"(login|confirm_login_code|resend_login_code)\(.*\) for user\d .*: "
-        r"the rules (allow|refuse) it, the host layer (refused|did) it",
-        str(failure.value),
+        STEP + "the rules (allow|refuse) it, the host layer (refused|did) it",
+        failure_of(StrictCodePage),
     )
 
 
