@@ -26,7 +26,6 @@ pytest.importorskip("flask")
 
 from flask import Flask, Response, jsonify, request
 from flask.testing import FlaskClient
-from hypothesis import Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
 import chorus_onboarding
@@ -42,6 +41,7 @@ from chorus_onboarding.testing.stateful import (
     OnboardingMachine,
     Outcome,
 )
+from tests.property.bounded import bounded
 
 # --- the portal ------------------------------------------------------------------------
 
@@ -191,24 +191,6 @@ class ThroughTheDetachingPortal(ThroughThePortal):
 
 class ThroughTheCachingPortal(ThroughThePortal):
     portal_class = CachingPortal
-
-
-def bounded(examples: int) -> settings:
-    """A short, reproducible run: at most ``examples`` programs of 30 steps.
-
-    The first failing program is reported as it was found: shrinking it
-    (which a host's suite wants, to read the shortest program) would cost
-    minutes here, for a message that names the same disagreement.
-    """
-    return settings(
-        max_examples=examples,
-        stateful_step_count=30,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        report_multiple_bugs=False,
-        phases=[Phase.explicit, Phase.generate],
-    )
 
 
 def test_a_portal_that_keeps_the_rules_passes() -> None:

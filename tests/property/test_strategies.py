@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chorus_onboarding import OnboardingService
+from chorus_onboarding import LoginCodeSent, OnboardingService
 from chorus_onboarding.actors import Actor, ActorKind
 from chorus_onboarding.adapters.hashing import FastInsecureHasher
 from chorus_onboarding.adapters.mail import MemoryMailbox
@@ -32,9 +32,10 @@ from chorus_onboarding.domain.identifiers import (
     StructureIdentifier,
     Tahiti,
 )
+from chorus_onboarding.domain.login_codes import CODE_LENGTHS, typed_code
 from chorus_onboarding.domain.passwords import REASONS, PasswordPolicy
 from chorus_onboarding.domain.structures import Address
-from chorus_onboarding.errors import InvalidForm, OnboardingError
+from chorus_onboarding.errors import InvalidForm, LoginCodeRejected, OnboardingError
 from chorus_onboarding.forms import (
     ExistingStructureRegistration,
     NewStructure,
@@ -44,7 +45,7 @@ from chorus_onboarding.forms import (
 )
 from chorus_onboarding.service.arguments import typed_question
 from chorus_onboarding.testing import strategies as kit
-from chorus_onboarding.testing.world import LOUISE_SIRET, build_world
+from chorus_onboarding.testing.world import LOUISE, LOUISE_SIRET, PASSWORD, World, build_world
 
 # Forms go through a whole in-memory service each: fewer, slower examples.
 FORMS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -348,6 +349,87 @@ def test_new_structures_are_accepted(form: NewStructure) -> None:
     assert world.service.create_structure(creator, form)
 
 
+# --- the code emailed at login ------------------------------------------------------
+
+
+@settings(max_examples=200)
+@given(st.data(), st.sampled_from(list(CODE_LENGTHS)))
+def test_typed_login_codes_are_read_as_their_digits(data: st.DataObject, length: int) -> None:
+    typed = data.draw(kit.login_codes(length))
+    digits = typed_code(typed, length)
+    assert digits is not None, typed
+    assert digits == "".join(c for c in typed if c.isdigit())
+    assert data.draw(kit.login_codes(length, code=digits).map(lambda t: typed_code(t, length))) == (
+        digits
+    )
+
+
+@settings(max_examples=300)
+@given(st.data(), st.sampled_from(list(CODE_LENGTHS)))
+def test_invalid_login_codes_are_not_read(data: st.DataObject, length: int) -> None:
+    value, code = data.draw(kit.invalid_login_codes(length))
+    assert typed_code(value, length) is None, value
+    assert code == LoginCodeRejected.code
+
+
+def logged_in_halfway() -> tuple[World, LoginCodeSent, str]:
+    """A portal asking for the emailed code, Louise's password given: the challenge, the code."""
+    world = build_world(login_code=True)
+    world.active_user()
+    sent = world.service.login(LOUISE, PASSWORD)
+    assert isinstance(sent, LoginCodeSent)
+    return world, sent, world.last_login_code(LOUISE)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_the_emailed_code_typed_any_way_opens_the_session(data: st.DataObject) -> None:
+    world, sent, code = logged_in_halfway()
+    typed = data.draw(kit.login_codes(code=code))
+    assert world.service.confirm_login_code(LOUISE, sent.challenge, typed).account_id
+
+
+@settings(max_examples=25, deadline=None)
+@given(kit.invalid_login_codes())
+def test_invalid_codes_are_refused_by_the_code_step(refusal: tuple[object, str]) -> None:
+    world, sent, code = logged_in_halfway()
+    value, expected = refusal
+    with pytest.raises(OnboardingError) as refused:
+        world.service.confirm_login_code(LOUISE, sent.challenge, value)  # type: ignore[arg-type]
+    assert refused.value.code == expected
+    # A try used, not the code: the right one still opens the session.
+    assert world.service.confirm_login_code(LOUISE, sent.challenge, code).account_id
+
+
+# --- a change of SIRET, through the facade -------------------------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.one_of(kit.sirets(), kit.la_poste_sirets()))
+def test_drawn_sirets_pass_the_check_of_a_change_of_siret(siret: str) -> None:
+    world = build_world()
+    shop = world.structure_with_manager()
+    try:
+        world.service.declare_siret_change(shop.manager, shop.structure_id, siret)
+    except OnboardingError as error:  # most drawn SIRETs are not in the sample register
+        assert error.code in {"siret_not_in_register", "siret_unchanged"}, error.code
+
+
+@settings(max_examples=25, deadline=None)
+@given(kit.invalid_sirets())
+def test_invalid_sirets_are_refused_by_a_change_of_siret(refusal: tuple[str, str]) -> None:
+    world = build_world()
+    shop = world.structure_with_manager()
+    value, code = refusal
+    assert (
+        refused_with(
+            lambda new: world.service.declare_siret_change(shop.manager, shop.structure_id, new),  # type: ignore[arg-type]
+            value,
+        )
+        == code
+    )
+
+
 # --- actors ----------------------------------------------------------------------
 
 
@@ -392,6 +474,9 @@ JUNK_ARGUMENTS: dict[str, tuple[Callable[[], object], str, str]] = {
     "kind": (lambda: kit.identifiers_for("SIREN"), "identifier_type", "invalid_input"),
     "kinds": (lambda: kit.structure_identifiers([]), "kinds", "invalid_input"),
     "captcha": (lambda: kit.invalid_registrations(None), "captcha", "invalid_input"),  # type: ignore[arg-type]
+    "length": (lambda: kit.login_codes(5), "length", "invalid_input"),
+    "invalid length": (lambda: kit.invalid_login_codes(True), "length", "invalid_input"),
+    "code": (lambda: kit.login_codes(code="12345"), "code", "login_code_rejected"),
     "sirets": (
         lambda: kit.existing_structure_registrations(["52601815500015"]),
         "sirets_on_portal",

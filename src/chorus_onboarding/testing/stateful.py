@@ -58,12 +58,20 @@ checks the host's part. A failure names the operation, its arguments, the
 actor, what the rules say and what the layer did; Hypothesis prints the
 shortest program it found.
 
+Two variants run the same programs with more besides:
+:class:`LoginCodeMachine`, on a portal whose logins ask for the code emailed
+to the login email, has its users log in (passwords, codes, new codes, time
+passing; hosts route those steps through :meth:`LoginCodeMachine.perform_login`);
+:class:`SiretChangeMachine` has principal managers and others declare new
+SIRETs. A host combines them as it needs.
+
 Needs Hypothesis (the ``testing`` extra).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import attrs
@@ -73,15 +81,20 @@ from .. import (
     Espace,
     ExistingStructureRegistration,
     Habilitation,
+    LoginCodeSent,
     NewStructureRegistration,
     OnboardingError,
+    OnboardingSettings,
+    StructureNaming,
 )
 from ..adapters.snapshots import snapshot
 from ..domain.accounts import AccountState
 from ..domain.errors import ValidationError
+from ..domain.identifiers import IdentifierType, Siret, StructureIdentifier
+from ..domain.login_codes import typed_code
 from ..domain.states import AttachmentState, SubscriptionState
 from . import require_testing_extra
-from .world import World, build_world
+from .world import PASSWORD, World, build_world
 
 require_testing_extra("hypothesis")
 
@@ -95,16 +108,26 @@ from hypothesis.stateful import (  # noqa: E402
 )
 
 __all__ = [
+    "CHANGE_SIRETS",
     "EMAILS",
     "ESPACES",
+    "LOGIN_OPERATIONS",
+    "LOGIN_STEPS",
     "MODES",
     "OPERATIONS",
+    "SIRET_OPERATIONS",
     "STRANGER",
+    "STRUCTURE_SIRETS",
     "SUPPORT",
+    "WRONG_PASSWORD",
+    "LoginCodeMachine",
+    "LoginRules",
     "Model",
+    "ModelLogin",
     "ModelSubscription",
     "OnboardingMachine",
     "Outcome",
+    "SiretChangeMachine",
 ]
 
 EMAILS = tuple(f"user{number}@exemple.fr" for number in range(5))
@@ -116,6 +139,9 @@ ESPACES = (Espace.FACTURES_EMISES, Espace.SOLLICITATIONS_EMISES, Espace.FACTURES
 
 MODES = (Habilitation.CONSULTATION_UNIQUEMENT, Habilitation.MODIFICATION)
 """Both habilitations: subscriptions ask for one, access is checked in each."""
+
+STRUCTURE_SIRETS = ("52601815500014", "90830166600016")
+"""The SIRETs ``structure0`` and ``structure1`` register with (``structure2`` is outside the EU)."""
 
 STRANGER = "no-such-account"
 """An account id that does not exist: acts as a user, may do nothing, never has access."""
@@ -175,6 +201,8 @@ def _codes(root: type[OnboardingError]) -> frozenset[str]:
 
 
 _MALFORMED = _codes(ValidationError)
+# Checks of what a SIRET stands for, not of how it is written: a refusal for what is aimed at.
+_MALFORMED -= {"siret_not_in_register", "company_closed", "siret_unchanged"}
 
 
 # --- what a layer answered ---------------------------------------------------------------
@@ -195,11 +223,14 @@ class Outcome:
     """When refused: the library's error code, if the layer tells it (``"not_a_manager"``...)."""
     detail: str = ""
     """Anything that helps read a failure: a status, a message. Shown, never checked."""
+    value: object = attrs.field(default=None, eq=False, kw_only=True)
+    """What a done operation gave back that the machine needs next: a login's challenge
+    (:class:`LoginCodeMachine`). Never compared."""
 
     @classmethod
-    def succeeded(cls, detail: str = "") -> Outcome:
-        """The operation was carried out."""
-        return cls(True, None, detail)
+    def succeeded(cls, detail: str = "", *, value: object = None) -> Outcome:
+        """The operation was carried out (and gave back ``value``, if the machine needs it)."""
+        return cls(True, None, detail, value=value)
 
     @classmethod
     def refused(cls, code: str | None = None, detail: str = "") -> Outcome:
@@ -213,10 +244,10 @@ class Outcome:
         Any other exception goes through: a layer that crashes is a finding.
         """
         try:
-            call()
+            value = call()
         except OnboardingError as error:
             return cls.refused(error.code, type(error).__name__)
-        return cls.succeeded()
+        return cls.succeeded(value=value)
 
     @classmethod
     def of_http(cls, status: int, body: object = None) -> Outcome:
@@ -251,6 +282,58 @@ class ModelSubscription:
     def live(self) -> bool:
         """Asked or granted."""
         return self.state.is_live
+
+
+@attrs.frozen
+class LoginRules:
+    """The settings a login follows, read from the service (:meth:`of`)."""
+
+    max_failures: int
+    """Failed logins in a row (wrong passwords and wrong codes together) before suspension."""
+    suspension: timedelta
+    code_tries: int
+    code_validity: timedelta
+    resend_interval: timedelta
+    resends: int
+    code_length: int
+
+    @classmethod
+    def of(cls, settings: OnboardingSettings) -> LoginRules:
+        """The rules ``settings`` set."""
+        return cls(
+            settings.max_failed_logins,
+            settings.login_block,
+            settings.login_code_tries,
+            settings.login_code_validity,
+            settings.login_code_resend_interval,
+            settings.login_code_resends,
+            settings.login_code_length,
+        )
+
+
+@attrs.define
+class ModelLogin:
+    """Where one account's logins stand, as the model knows it."""
+
+    failures: int = 0
+    """Failed logins since the last good one (or the last suspension)."""
+    suspended_until: datetime | None = None
+    emailed: str | None = None
+    """The digits of the last code emailed, whether it still works or not."""
+    code: str | None = None
+    """The digits of the code the login waits for; None when none does (used, dead, replaced)."""
+    tries_left: int = 0
+    sent_at: datetime | None = None
+    expires_at: datetime | None = None
+    resends: int = 0
+    """How many new codes this login asked for."""
+    challenge: str | None = None
+    """The last challenge the password step gave back, valid until :attr:`challenge_until`."""
+    challenge_until: datetime | None = None
+
+    def suspended(self, now: datetime) -> bool:
+        """Whether logins are refused at ``now``."""
+        return self.suspended_until is not None and now < self.suspended_until
 
 
 @attrs.define
@@ -296,6 +379,14 @@ class Model:
     """Invitations not answered yet, by id: (user, structure)."""
     subscriptions: dict[str, ModelSubscription] = attrs.field(factory=dict)
     """Every subscription, by id."""
+    logins: dict[str, ModelLogin] = attrs.field(factory=dict)
+    sirets: dict[str, str] = attrs.field(factory=dict)
+    """The SIRET of each structure identified by one (:class:`SiretChangeMachine` only)."""
+    formers: dict[str, str] = attrs.field(factory=dict)
+    """Each SIRET replaced by a change, with the structure that had it."""
+    register: dict[str, bool] = attrs.field(factory=dict)
+    """The SIRETs the company register knows, and whether each establishment is open."""
+    """Where each account's logins stand, once it tried one (:class:`LoginCodeMachine` only)."""
 
     @classmethod
     def of_structures(cls, principals: Mapping[str, str], opened: Iterable[Espace] = ()) -> Model:
@@ -586,6 +677,172 @@ class Model:
         """Support reactivates a deactivated account."""
         return me == SUPPORT and user in self.active and not self.active[user]
 
+    def deactivate(self, user: str) -> None:
+        """``user``'s account was deactivated: the code its login waits for dies with it."""
+        self.active[user] = False
+        login = self.logins.get(user)
+        if login is not None:
+            login.code = None
+
+    def reactivate(self, user: str) -> None:
+        """``user``'s account was reactivated: its logins start afresh, suspension lifted."""
+        self.active[user] = True
+        login = self.logins.get(user)
+        if login is not None:
+            login.failures, login.suspended_until = 0, None
+
+    # --- logins (the code emailed at login) ------------------------------------------
+
+    def login_of(self, user: str) -> ModelLogin:
+        """Where ``user``'s logins stand (a fresh start if they never tried)."""
+        return self.logins.setdefault(user, ModelLogin())
+
+    @staticmethod
+    def _check_counted(login: ModelLogin, rules: LoginRules, now: datetime) -> bool:
+        """Whether a password or a code may be checked now; if so, it counts as failed until right.
+
+        At the limit already (which only a change of settings leaves
+        standing), logins are suspended instead.
+        """
+        if login.suspended(now):
+            return False
+        if login.failures >= rules.max_failures:
+            login.failures, login.suspended_until = 0, now + rules.suspension
+            return False
+        login.failures += 1
+        return True
+
+    @staticmethod
+    def _failed(login: ModelLogin, rules: LoginRules, now: datetime) -> None:
+        if login.failures >= rules.max_failures and not login.suspended(now):
+            login.failures, login.suspended_until = 0, now + rules.suspension
+
+    def log_in(self, user: str, right_password: bool, rules: LoginRules, now: datetime) -> bool:
+        """The password step: whether it sends a code; the failures counted either way.
+
+        Refused while suspended (nothing counted); a wrong password counts,
+        and the ``max_failures``-th in a row suspends logins for
+        ``suspension``. The right password of an account that is not active
+        is refused and clears the count; of an active one, it sends a code and
+        gives back only its own check: wrong codes add to the wrong passwords
+        before them.
+        """
+        login = self.login_of(user)
+        if not self._check_counted(login, rules, now):
+            return False
+        if not right_password:
+            self._failed(login, rules, now)
+            return False
+        if not self.is_active(user):
+            login.failures = 0
+            return False
+        login.failures = max(0, login.failures - 1)
+        return True
+
+    def code_sent(
+        self,
+        user: str,
+        code: str,
+        challenge: str,
+        rules: LoginRules,
+        now: datetime,
+        *,
+        resent: bool = False,
+    ) -> None:
+        """``code`` was emailed to ``user`` (``resent``: on demand), with ``challenge`` for the next step.
+
+        It replaces any code before it, with all its tries, valid for
+        ``code_validity``; the challenge for as long (whole seconds).
+        """
+        login = self.login_of(user)
+        login.emailed = login.code = code
+        login.tries_left, login.sent_at = rules.code_tries, now
+        login.expires_at = now + rules.code_validity
+        login.resends = login.resends + 1 if resent else 0
+        login.challenge, login.challenge_until = challenge, login.expires_at.replace(microsecond=0)
+
+    def challenge_holds(self, user: str, challenge: str | None, now: datetime) -> bool:
+        """Whether ``challenge`` is ``user``'s last one and still valid: the code step reads no further otherwise."""
+        login = self.logins.get(user)
+        return (
+            login is not None
+            and challenge is not None
+            and challenge == login.challenge
+            and login.challenge_until is not None
+            and now <= login.challenge_until
+        )
+
+    def confirm_login_code(
+        self, user: str, challenge: str, digits: str | None, rules: LoginRules, now: datetime
+    ) -> bool:
+        """The code step: whether ``digits`` (None: not read as a code) open a session.
+
+        A challenge that does not hold is refused before anything is
+        counted. Else the try counts like a password: refused while
+        suspended; the right code, still valid and with tries left, opens the
+        session and clears the count; any other takes a try from the waiting
+        code (which dies with its last try or past its deadline) and counts as
+        a failed login, up to suspension.
+        """
+        if not self.challenge_holds(user, challenge, now):
+            return False
+        login = self.login_of(user)
+        if not self._check_counted(login, rules, now):
+            return False
+        code, expires_at = login.code, login.expires_at
+        if code is not None and expires_at is not None:
+            if login.tries_left > 0 and now <= expires_at and digits == code:
+                login.code, login.failures, login.suspended_until = None, 0, None
+                return True
+            login.tries_left -= 1
+            if login.tries_left <= 0 or now > expires_at:
+                login.code = None
+        self._failed(login, rules, now)
+        return False
+
+    def may_resend_login_code(
+        self, user: str, challenge: str, rules: LoginRules, now: datetime
+    ) -> bool:
+        """A new code, on a challenge that holds, for an active account whose code still waits.
+
+        Not before ``resend_interval`` after the last code, nor past its
+        deadline, nor more than ``resends`` times in one login.
+        """
+        login = self.logins.get(user)
+        return (
+            login is not None
+            and self.challenge_holds(user, challenge, now)
+            and self.is_active(user)
+            and login.code is not None
+            and login.sent_at is not None
+            and login.expires_at is not None
+            and login.resends < rules.resends
+            and now >= login.sent_at + rules.resend_interval
+            and now <= login.expires_at
+        )
+
+    # --- a change of SIRET --------------------------------------------------------------
+
+    def may_declare_siret_change(self, me: str, structure: str, siret: str) -> bool:
+        """The principal manager of a structure identified by a SIRET declares another one.
+
+        Refused when the SIRET is its own already, another structure's, one
+        some structure had before, unknown to the register or of a closed
+        establishment.
+        """
+        return (
+            self.leads(me, structure)
+            and structure in self.sirets
+            and siret not in self.sirets.values()
+            and siret not in self.formers
+            and self.register.get(siret, False)
+        )
+
+    def declare_siret_change(self, structure: str, siret: str) -> None:
+        """``structure`` has ``siret`` now; its former one stays its own, and no one else's."""
+        self.formers[self.sirets[structure]] = structure
+        self.sirets[structure] = siret
+
     # --- what must hold whatever happened ---------------------------------------------
 
     def inconsistencies(self) -> list[str]:
@@ -665,13 +922,16 @@ class OnboardingMachine(RuleBasedStateMachine):
     on their own (a cache filled by reads, a clock of its own).
     """
 
+    world_settings: ClassVar[Mapping[str, Any]] = {}
+    """Settings of the world :meth:`make_world` builds (none: the library's defaults)."""
+
     _checked: tuple[Any, ...] | None = None
 
     # --- hooks -------------------------------------------------------------------------
 
     def make_world(self) -> World:
-        """The world the machine runs on: a fresh in-memory one unless overridden."""
-        return build_world()
+        """The world the machine runs on: a fresh in-memory one with :attr:`world_settings`."""
+        return build_world(**self.world_settings)
 
     def start_host(self) -> None:
         """Build the host's layer on ``self.world.service``: nothing by default.
@@ -728,7 +988,7 @@ class OnboardingMachine(RuleBasedStateMachine):
         for number, email in enumerate(EMAILS):
             person = self._person(email, f"USER{number}")
             if number < 2:
-                siret = ["52601815500014", "90830166600016"][number]
+                siret = STRUCTURE_SIRETS[number]
                 done = service.register_with_new_structure(
                     NewStructureRegistration(**person, siret=siret)
                 )
@@ -860,8 +1120,25 @@ class OnboardingMachine(RuleBasedStateMachine):
             for key, value in arguments.items()
         )
         call = f"{operation}({shown}) by {self.name_of(me)}"
+        return self._judge(
+            call,
+            operation,
+            expected,
+            lambda: self.perform(operation, actor, **arguments),
+            self._layer(),
+        ).done
+
+    def _judge(
+        self,
+        call: str,
+        operation: str,
+        expected: bool,
+        perform: Callable[[], object],
+        layer: str,
+    ) -> Outcome:
+        """Run ``perform`` and fail unless its :class:`Outcome` is done exactly when expected."""
         try:
-            outcome = self.perform(operation, actor, **arguments)
+            outcome = perform()
         except AssertionError as broken:  # Outcome.of_http on a 5xx, say
             raise AssertionError(f"{call}: {broken}") from broken
         if not isinstance(outcome, Outcome):
@@ -873,14 +1150,14 @@ class OnboardingMachine(RuleBasedStateMachine):
                 else f"refused it ({outcome.code or 'no code'} {outcome.detail})".rstrip()
             )
             rules = "the rules allow it" if expected else "the rules refuse it"
-            raise AssertionError(f"{call}: {rules}, {self._layer()} {did}")
+            raise AssertionError(f"{call}: {rules}, {layer} {did}")
         event(f"{operation}: {'done' if outcome.done else 'refused'}")
         if not outcome.done and outcome.code in _MALFORMED:
             raise AssertionError(
                 f"{call}: refused as malformed ({outcome.code}), not for who asks or what is aimed"
-                f" at: {self._layer()} did not pass the call as the library reads it"
+                f" at: {layer} did not pass the call as the library reads it"
             )
-        return outcome.done
+        return outcome
 
     # --- attachments -------------------------------------------------------------------
 
@@ -1101,19 +1378,19 @@ class OnboardingMachine(RuleBasedStateMachine):
         if change == "deactivate oneself":
             actor, me = self._actor(who)
             if self.attempt("deactivate_account", actor, me, self.model.may_deactivate_account(me)):
-                self.model.active[me] = False
+                self.model.deactivate(me)
             return
         actor, me = self._actor(who, [SUPPORT])
         if change == "deactivate":
             user = self._user(whom)
             expected = self.model.may_deactivate_account(me, user)
             if self.attempt("deactivate_account", actor, me, expected, account_id=user):
-                self.model.active[user] = False
+                self.model.deactivate(user)
         else:
             user = self._user(whom, [u for u in self.users if not self.model.is_active(u)])
             expected = self.model.may_reactivate_account(me, user)
             if self.attempt("reactivate_account", actor, me, expected, account_id=user):
-                self.model.active[user] = True
+                self.model.reactivate(user)
 
     # --- what must always hold ---------------------------------------------------------
 
@@ -1227,3 +1504,306 @@ class OnboardingMachine(RuleBasedStateMachine):
         world = getattr(self, "world", None)
         if world is not None:
             world.close()
+
+
+# --- the code emailed at login -------------------------------------------------------------
+
+LOGIN_OPERATIONS: Mapping[str, tuple[str, ...]] = {
+    "login": ("login_email", "password"),
+    "confirm_login_code": ("login_email", "challenge", "code"),
+    "resend_login_code": ("login_email", "challenge"),
+}
+"""The login steps :class:`LoginCodeMachine` performs, by facade method, with the keyword
+arguments :meth:`LoginCodeMachine.perform_login` receives. No actor: no one is signed in yet."""
+
+WRONG_PASSWORD = "Pas-le-bon-mot-de-passe-1"
+"""The password the machine types when it types the wrong one."""
+
+_WAITS = {
+    "wait 30 s": timedelta(seconds=30),
+    "wait a minute": timedelta(minutes=1),
+    "wait past the code": timedelta(minutes=10, seconds=1),
+    "wait a quarter of an hour": timedelta(minutes=15),
+}
+
+LOGIN_STEPS = (
+    "right password",
+    "wrong password",
+    "code as emailed",
+    "code in groups",
+    "code with dashes",
+    "wrong code",
+    "code under a forged challenge",
+    "new code",
+    *_WAITS,
+)
+"""What a person does while logging in: :meth:`LoginCodeMachine.log_in` draws a few in a row.
+
+A code is the last one emailed to the person, typed as named (``wrong``:
+each digit moved by one), with the last challenge (``forged``: its
+signature altered); a wait moves the clock on."""
+
+
+def _typed(digits: str, typing: str) -> str:
+    """``digits`` typed as ``typing`` says: the machine's codes, right and wrong."""
+    if typing == "code in groups":
+        return f" {digits[:3]} {digits[3:]} "
+    if typing == "code with dashes":
+        return "-".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+    if typing == "wrong code":
+        return "".join(str((int(d) + 1) % 10) for d in digits)
+    return digits
+
+
+class LoginCodeMachine(OnboardingMachine):
+    """:class:`OnboardingMachine` on a portal whose logins ask for the code emailed to the login email.
+
+    Everything the base machine does, on a world with ``login_code`` on
+    (:attr:`world_settings`), and the login steps besides, by its five
+    users: the password, right or wrong (a code is then waiting, or a
+    failure counted); the code, typed as emailed, in groups, with dashes,
+    wrong, or under a forged challenge (a session, or a refusal counted
+    with the wrong passwords); a new code (not before the interval, a few
+    times per login); and time passing, so that codes, challenges and
+    suspensions run out. :class:`Model` predicts each answer: logins are
+    suspended after ``max_failed_logins`` failures in a row, wrong passwords
+    and wrong codes together, a right password gives back only its own
+    check, and a deactivation kills the waiting code. The model learns each
+    code from the email, as the user would.
+
+    A host routes the login steps through its own pages by overriding
+    :meth:`perform_login`; the settings come from the service
+    (``self.world.service.settings``), which must have ``login_code`` on.
+    """
+
+    world_settings: ClassVar[Mapping[str, Any]] = {"login_code": True}
+    login_rules: LoginRules
+    """What the service's settings say of logins and codes."""
+
+    def populate(self) -> None:
+        """The base machine's people and structures; the login rules read from the settings."""
+        super().populate()
+        settings = self.world.service.settings
+        if not settings.login_code:
+            raise AssertionError("LoginCodeMachine needs a service with settings.login_code on")
+        self.login_rules = LoginRules.of(settings)
+
+    def perform_login(self, operation: str, **arguments: Any) -> Outcome:
+        """Run a login step (a name of :data:`LOGIN_OPERATIONS`): done or refused.
+
+        The default calls the facade. A done ``login`` or
+        ``resend_login_code`` must carry the challenge for the next step as
+        the outcome's ``value`` (``LoginCodeSent.challenge``), as a host's
+        page keeps it in its session.
+        """
+        method = getattr(self.world.service, operation)
+
+        def call() -> object:
+            answer = method(**arguments)
+            return answer.challenge if isinstance(answer, LoginCodeSent) else answer
+
+        return Outcome.of_call(call)
+
+    def _login_step(self, operation: str, user: str, expected: bool, **arguments: Any) -> Outcome:
+        shown = ", ".join(
+            f"{key}={value!r}" for key, value in arguments.items() if key != "password"
+        )
+        if "password" in arguments:
+            right = arguments["password"] != WRONG_PASSWORD
+            shown += f", password={'right' if right else 'wrong'}"
+        call = f"{operation}({shown}) for {self.name_of(user)}"
+        routed = type(self).perform_login is not LoginCodeMachine.perform_login
+        outcome = self._judge(
+            call,
+            operation,
+            expected,
+            lambda: self.perform_login(operation, **arguments),
+            "the host layer" if routed else "the library",
+        )
+        if (
+            outcome.done
+            and operation != "confirm_login_code"
+            and not isinstance(outcome.value, str)
+        ):
+            raise AssertionError(f"{call}: done, but gave back no challenge ({outcome.value!r})")
+        return outcome
+
+    def _tried(self) -> list[str]:
+        """Those who tried to log in: picked often, they reach suspension within a program."""
+        return [u for u in self.users if u in self.model.logins]
+
+    @rule(whom=_picks, steps=st.lists(st.sampled_from(LOGIN_STEPS), min_size=1, max_size=6))
+    def log_in(self, whom: int, steps: list[str]) -> None:
+        """One person's go at logging in: a few :data:`LOGIN_STEPS` in a row."""
+        user = self._user(whom, self._tried())
+        for step in steps:
+            if step.startswith("wait "):
+                self.world.clock.advance(_WAITS[step])
+            elif step.endswith(" password"):
+                self._password(user, step == "right password")
+            elif step == "new code":
+                self._new_code(user)
+            else:
+                self._code(user, step)
+            if self.model.login_of(user).suspended(self.world.clock.now()):
+                event("logins suspended")
+
+    def _password(self, user: str, right: bool) -> None:
+        now, email = self.world.clock.now(), self.email_of(user)
+        expected = self.model.log_in(user, right, self.login_rules, now)
+        password = PASSWORD if right else WRONG_PASSWORD
+        outcome = self._login_step("login", user, expected, login_email=email, password=password)
+        if outcome.done:
+            code = self.world.last_login_code(email)
+            self.model.code_sent(user, code, str(outcome.value), self.login_rules, now)
+
+    def _code(self, user: str, typing: str) -> None:
+        login = self.model.login_of(user)
+        if login.challenge is None or login.emailed is None:
+            return
+        now, challenge = self.world.clock.now(), login.challenge
+        if typing == "code under a forged challenge":
+            challenge = challenge[:-1] + ("A" if challenge[-1] != "A" else "B")
+        code = _typed(login.emailed, typing)
+        digits = typed_code(code, self.login_rules.code_length)
+        expected = self.model.confirm_login_code(user, challenge, digits, self.login_rules, now)
+        self._login_step(
+            "confirm_login_code",
+            user,
+            expected,
+            login_email=self.email_of(user),
+            challenge=challenge,
+            code=code,
+        )
+
+    def _new_code(self, user: str) -> None:
+        login = self.model.login_of(user)
+        if login.challenge is None:
+            return
+        now, email = self.world.clock.now(), self.email_of(user)
+        expected = self.model.may_resend_login_code(user, login.challenge, self.login_rules, now)
+        outcome = self._login_step(
+            "resend_login_code", user, expected, login_email=email, challenge=login.challenge
+        )
+        if outcome.done:
+            code = self.world.last_login_code(email)
+            self.model.code_sent(user, code, str(outcome.value), self.login_rules, now, resent=True)
+
+
+# --- a change of SIRET ---------------------------------------------------------------------
+
+SIRET_OPERATIONS: Mapping[str, tuple[str, ...]] = {
+    "declare_siret_change": ("structure_id", "new_siret"),
+}
+"""The operation :class:`SiretChangeMachine` adds to :data:`OPERATIONS`, with its arguments."""
+
+CHANGE_SIRETS: Mapping[str, bool | None] = {
+    "53101234200006": True,
+    "73301234800005": True,
+    "61201234400000": True,
+    "44201234000000": False,
+    "81401234000000": None,
+}
+"""The SIRETs :class:`SiretChangeMachine` declares besides :data:`STRUCTURE_SIRETS`: whether
+the register it adds them to knows the establishment open (True), closed (False), or not at
+all (None)."""
+
+
+class SiretChangeMachine(OnboardingMachine):
+    """:class:`OnboardingMachine` with changes of SIRET besides (``declare_siret_change``).
+
+    At the start it adds :data:`CHANGE_SIRETS` to the world's company
+    register (``World.directory``). Its rules: a random actor declares a
+    SIRET drawn among those and :data:`STRUCTURE_SIRETS` for a random
+    structure (the model says when the principal manager may:
+    :meth:`Model.may_declare_siret_change`); and a newcomer registers a new
+    structure with a SIRET the portal knows, current or replaced, which is
+    always refused (``structure_already_registered``, ``identifier_replaced``).
+    Besides the base machine's checks, the structure keeps its id, so its
+    people, managers and rights; each structure is found by its SIRET, and
+    by each SIRET it had, as replaced by its current one
+    (``registered_structure``).
+
+    A host routes ``declare_siret_change`` through :meth:`perform` like the
+    other operations (:data:`SIRET_OPERATIONS`).
+    """
+
+    _newcomers = 0
+
+    def populate(self) -> None:
+        """The base machine's people and structures; the register knows :data:`CHANGE_SIRETS`."""
+        super().populate()
+        directory = self.world.directory
+        if directory is None:
+            raise AssertionError("SiretChangeMachine needs the world's company register")
+        known = directory.lookup(Siret(STRUCTURE_SIRETS[0]))
+        assert known is not None, "the sample register knows the first structure's SIRET"
+        for siret, active in CHANGE_SIRETS.items():
+            if active is not None:
+                identifier = StructureIdentifier(IdentifierType.SIRET, siret)
+                directory.add(
+                    attrs.evolve(
+                        known, identifier=identifier, name=f"ETABLISSEMENT {siret}", active=active
+                    )
+                )
+        self.model.sirets = dict(zip(self.structures, STRUCTURE_SIRETS, strict=False))
+        self.model.register = {
+            siret: record.active
+            for siret in [*STRUCTURE_SIRETS, *CHANGE_SIRETS]
+            if (record := directory.lookup(Siret(siret))) is not None
+        }
+
+    @rule(who=_actors, where=_picks, which=_picks)
+    def declare_a_new_siret(self, who: int, where: int, which: int) -> None:
+        structure = self._structure(where)
+        actor, me = self._actor(who, [self.model.principal[structure]])
+        pool = [*CHANGE_SIRETS, *STRUCTURE_SIRETS]
+        siret = pool[which % len(pool)]
+        expected = self.model.may_declare_siret_change(me, structure, siret)
+        if self.attempt(
+            "declare_siret_change", actor, me, expected, structure_id=structure, new_siret=siret
+        ):
+            self.model.declare_siret_change(structure, siret)
+
+    @rule(which=_picks)
+    def register_on_a_siret_taken(self, which: int) -> None:
+        taken = sorted({*self.model.sirets.values(), *self.model.formers})
+        siret = taken[which % len(taken)]
+        expected = (
+            "identifier_replaced"
+            if siret in self.model.formers
+            else ("structure_already_registered")
+        )
+        email = f"newcomer{self._newcomers}@exemple.fr"
+        self._newcomers += 1
+        form = NewStructureRegistration(**self._person(email, "NEWCOMER"), siret=siret)
+        outcome = Outcome.of_call(lambda: self.world.service.register_with_new_structure(form))
+        assert (outcome.done, outcome.code) == (False, expected), (
+            f"register_with_new_structure(siret={siret}): the rules say {expected}, "
+            f"the library {'did it' if outcome.done else outcome.code}"
+        )
+
+    def check_structures(self) -> None:
+        """The base's checks; then each structure is found by its SIRET and by each it had."""
+        super().check_structures()
+        service = self.world.service
+        for siret, structure in [
+            *((s, k) for k, s in self.model.sirets.items()),
+            *self.model.formers.items(),
+        ]:
+            found = service.registered_structure(StructureNaming(siret=siret))
+            current = self.model.sirets[structure]
+            replaced = None if siret == current else siret
+            seen = (
+                None
+                if found is None
+                else (
+                    found.id,
+                    found.identifier.value,
+                    None if found.replaced_identifier is None else found.replaced_identifier.value,
+                )
+            )
+            assert seen == (structure, current, replaced), (
+                f"registered_structure(siret={siret}): the library finds {seen}, "
+                f"the rules say {(self.name_of(structure), current, replaced)}"
+            )

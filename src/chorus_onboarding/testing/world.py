@@ -90,6 +90,8 @@ class World:
     """What :meth:`register` and :meth:`register_for_existing` got back, by login email (lower case)."""
     kind: Store = "memory"
     """The store the data lives in: ``memory``, ``sqlite`` or ``postgresql``."""
+    directory: MemoryCompanyDirectory | None = None
+    """The company register the service looks SIRETs up in (``add`` makes a company known)."""
 
     @property
     def memory(self) -> MemoryStore:
@@ -328,14 +330,17 @@ def build_world(
     clock: FrozenClock | None = None,
     mailbox: MemoryMailbox | None = None,
     hasher: PasswordHasher | None = None,
+    directory: MemoryCompanyDirectory | None = None,
     **settings: object,
 ) -> World:
     """A fresh world on ``store``; other keyword arguments become settings.
 
     The same fakes everywhere: a :class:`FrozenClock`, readable sequential
     ids, a fast (insecure) hasher, a :class:`MemoryMailbox`, the captcha
-    answer ``XWWXS`` and the sample company register (``hasher`` replaces
-    the fast one: the real argon2id, a hasher that watches its input...). ``store="sqlite"``
+    answer ``XWWXS`` and the sample company register, a new one each time
+    unless ``directory`` is given (:attr:`World.directory`, either way);
+    ``hasher`` replaces the fast one: the real argon2id, a hasher that watches
+    its input... ``store="sqlite"``
     needs ``path`` (the file, created with its schema) and the ``sql`` extra;
     ``store="postgresql"`` needs ``url`` and the ``postgresql`` extra, and
     leaves the rows already there (:func:`empty_database` removes them). A
@@ -348,20 +353,21 @@ def build_world(
         )
     clock = clock or FrozenClock()
     mailbox = mailbox or MemoryMailbox()
+    register = directory if directory is not None else MemoryCompanyDirectory()
     parts: dict[str, Any] = {
         "clock": clock,
         "ids": SequentialIds(),
         "hasher": hasher or FastInsecureHasher(),
         "mailer": mailbox,
+        "directory": register,
     }
     if store == "memory":
         memory = MemoryStore()
         chosen = OnboardingSettings(**settings)  # type: ignore[arg-type]
         service = OnboardingService.in_memory(store=memory, settings=chosen, **parts)
-        return World(service, clock, mailbox, memory)
+        return World(service, clock, mailbox, memory, directory=register)
     # What a database-backed service demands: the same stand-ins, asked for by name.
     parts["captcha"] = FixedCaptcha()
-    parts["directory"] = MemoryCompanyDirectory()
     parts["settings"] = OnboardingSettings(
         **{"secret_key": TEST_SECRET_KEY, **settings}  # type: ignore[arg-type]
     )
@@ -373,7 +379,7 @@ def build_world(
         if not isinstance(url, str):
             raise InvalidInput(field="url", expected="URL de base de données")
         service = OnboardingService.from_url(url, **parts)
-    return World(service, clock, mailbox, kind=store)
+    return World(service, clock, mailbox, kind=store, directory=register)
 
 
 _ENGINES: dict[str, Engine] = {}

@@ -91,6 +91,7 @@ from .identifiers import (  # noqa: E402
     structure_identifiers,
     tahitis,
 )
+from .login_codes import invalid_login_codes, login_codes  # noqa: E402
 from .people import (  # noqa: E402
     accepted_passwords,
     account_ids,
@@ -132,6 +133,7 @@ __all__ = [
     "invalid_eu_vats",
     "invalid_existing_structure_registrations",
     "invalid_foreign_identifiers",
+    "invalid_login_codes",
     "invalid_pacages",
     "invalid_person_names",
     "invalid_rcs_numbers",
@@ -145,6 +147,7 @@ __all__ = [
     "invalid_structure_identifiers",
     "invalid_tahitis",
     "la_poste_sirets",
+    "login_codes",
     "new_structure_registrations",
     "new_structures",
     "pacages",
