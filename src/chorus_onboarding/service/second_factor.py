@@ -128,22 +128,22 @@ def confirm_login_code(
     digest = ctx.ports.tokens.digest(digits if digits is not None else "")
     now = ctx.now()
     limit, block = ctx.settings.max_failed_logins, ctx.settings.login_block
-    previous: list[datetime | None] = []
 
-    def attempt(account: Account) -> bool:
-        previous[:] = [account.last_login_at]
+    def attempt(account: Account) -> tuple[bool, datetime | None]:
+        """Whether the code opened the session, and the login before this one."""
+        previous = account.last_login_at
         if not account.try_login_code(digest, now, limit, block):
-            return False
+            return False, previous
         account.record_login_success(now)
-        return True
+        return True, previous
 
     # Never a ConcurrencyConflict, which no wrong code would get: endless races are a refusal.
     done = on_account(ctx, email, attempt)
-    if done is None or not done[1]:
+    if done is None or not done[1][0]:
         raise LoginCodeRejected(field="code")
-    account = done[0]
+    account, (_, previous) = done
     device = remembered_device_token(ctx, account, now) if remember_device else None
-    return LoginResult.of(account, previous[0], device)
+    return LoginResult.of(account, previous, device)
 
 
 def resend_login_code(ctx: Context, login_email: str, challenge: str) -> LoginCodeSent:
