@@ -121,6 +121,18 @@ def test_without_a_siret_justice_asks_for_the_regime_and_keeps_it(world: World) 
     assert again.value.field == "regime_statut"
 
 
+def test_a_siret_given_as_identifier_type_and_identifier_needs_no_regime(world: World) -> None:
+    world.register(
+        EXPERT,
+        siret="",
+        identifier_type="SIRET",
+        identifier=LOUISE_SIRET,
+        espaces=["MEMOIRES_FRAIS_JUSTICE"],
+        categorie_prestataire="EXPERT",
+    )
+    assert world.registrations[EXPERT].structure_id is not None
+
+
 def test_with_a_siret_the_regime_may_be_given_and_junk_is_refused(world: World) -> None:
     manager = world.structure_with_manager()
     service = world.service

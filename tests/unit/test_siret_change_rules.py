@@ -6,7 +6,7 @@ import pytest
 
 from chorus_onboarding.domain.errors import InvalidInput, SiretChangeNeedsSiret, SiretUnchanged
 from chorus_onboarding.domain.events import SiretChanged
-from chorus_onboarding.domain.identifiers import IdentifierType, StructureIdentifier
+from chorus_onboarding.domain.identifiers import IdentifierType, Rcs, StructureIdentifier
 from chorus_onboarding.domain.structures import Address, CompanyRecord, FormerIdentifier
 from chorus_onboarding.testing.contract import NOW, structure
 from tests.unit.test_notifier import _world
@@ -69,3 +69,14 @@ def test_the_people_told_read_it_in_english_too() -> None:
     assert email.subject == "Chorus Pro - The structure's SIRET has changed"
     assert "new SIRET: 94821993600010, which replaces the SIRET 52601815500014" in email.body
     assert world.service.structure(shop.manager, shop.structure_id).identifier == NEW
+
+
+def test_an_rcs_of_another_siren_than_the_new_siret_s_is_dropped_one_of_the_same_is_kept() -> None:
+    registered = Rcs.parse("RCS Bobigny B 526 018 155")
+    moved = structure()
+    moved.rcs = registered
+    same_siren = StructureIdentifier(IdentifierType.SIRET, "52601815500022")
+    moved.change_siret(same_siren, CompanyRecord(same_siren, None, None), by="a1", told=[], now=NOW)
+    assert moved.rcs == registered  # the same company, another establishment
+    moved.change_siret(NEW, CompanyRecord(NEW, None, None), by="a1", told=[], now=NOW)
+    assert moved.rcs is None  # another SIREN: that RCS number is not this company's

@@ -28,7 +28,7 @@ from .errors import (
 )
 from .espaces import Espace, Habilitation, OpenEspace
 from .espaces import service_code as service_code
-from .identifiers import IdentifierType, Rcs, StructureIdentifier
+from .identifiers import IdentifierType, Rcs, Siret, StructureIdentifier
 from .text import printable_text
 
 _FRENCH_POSTAL_CODE = re.compile(r"(?!00)[0-9]{5}")
@@ -439,7 +439,9 @@ class Structure(events.RecordsEvents):
         structure keeps its id, so its attachments, managers, services,
         espaces, subscriptions and requests stay its own; the former SIRET is
         kept in :attr:`former_identifiers`, and the name and address become
-        the register's where it gives them. ``told`` are the accounts attached,
+        the register's where it gives them. An RCS number of another SIREN
+        than the new SIRET's (a change of legal form) is no longer the
+        structure's and is dropped. ``told`` are the accounts attached,
         asking to be or invited, whom the :class:`~.events.SiretChanged` event
         names.
         That the new SIRET is no other structure's, now or before, is for
@@ -457,6 +459,8 @@ class Structure(events.RecordsEvents):
             FormerIdentifier(identifier=former, replaced_at=now),
         )
         self.identifier = new
+        if self.rcs is not None and self.rcs.siren != Siret(new.value).siren:
+            self.rcs = None
         self.company_name = record.name or self.company_name
         self.address = record.address or self.address
         self._record(

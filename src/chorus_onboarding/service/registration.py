@@ -24,7 +24,14 @@ from ..forms import ExistingStructureRegistration, NewStructureRegistration, Per
 from ..ports import UnitOfWork
 from .arguments import flag_argument
 from .attachments import ask_to_join
-from .building import blank, check_structure_fields, create_structure_of, naming, purposes
+from .building import (
+    Naming,
+    blank,
+    check_structure_fields,
+    create_structure_of,
+    naming,
+    purposes,
+)
 from .checks import Checked, FieldChecks
 from .context import Context
 from .loaders import principal_manager_name, structure_named
@@ -117,7 +124,7 @@ def _new_account(ctx: Context, uow: UnitOfWork, person: _Person, now: datetime) 
     return account
 
 
-def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
+def _espaces(ctx: Context, form: NewStructureRegistration, named: Naming) -> tuple[OpenEspace, ...]:
     chosen = (
         ctx.settings.registration_espaces
         if form.espaces is None
@@ -148,7 +155,7 @@ def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, 
     for open_ in opened:
         if (
             open_.espace is Espace.MEMOIRES_FRAIS_JUSTICE
-            and blank(form.siret)
+            and named.siret is None
             and open_.parameters.regime_statut is None
         ):
             raise RequiredField(field="regime_statut")
@@ -168,7 +175,7 @@ def register_with_new_structure(ctx: Context, form: NewStructureRegistration) ->
     person = _check_person(ctx, check, form)
     named, rcs, described = check_structure_fields(ctx, check, form, form)
     chosen_purposes = check("purposes", lambda: purposes(form.purposes))
-    espaces = check("espaces", lambda: _espaces(ctx, form))
+    espaces = check("espaces", lambda: _espaces(ctx, form, named.value))
     check.done()
     with ctx.unit_of_work() as uow:
         now = ctx.now()
