@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from chorus_onboarding import Actor, LoginCodeSent, LoginResult, OnboardingSettings
@@ -89,6 +90,20 @@ def test_a_code_opens_one_session_only(world: World) -> None:
     world.service.confirm_login_code(LOUISE, sent.challenge, code)
     with pytest.raises(LoginCodeRejected):
         world.service.confirm_login_code(LOUISE, sent.challenge, code)
+
+
+def test_a_code_is_read_with_the_length_it_was_sent_with(
+    store: str, make_world: WorldFactory
+) -> None:
+    """A deployment that changes the length (or runs two versions a while) refuses no code sent."""
+    world = make_world(store, login_code=True, login_code_length=8)  # type: ignore[arg-type]
+    world.active_user()
+    sent = code_sent(world)
+    code = world.last_login_code(LOUISE)
+    assert (sent.code_length, len(code)) == (8, 8)
+    shorter = attrs.evolve(world.service.settings, login_code_length=6)
+    world.service._context.settings = shorter
+    assert world.service.confirm_login_code(LOUISE, sent.challenge, code).account_id
 
 
 def test_a_code_dies_with_its_last_try(world: World) -> None:
@@ -275,3 +290,29 @@ def test_the_code_step_works_with_the_real_argon2(store: str, make_world: WorldF
     with pytest.raises(AuthenticationFailed):
         world.service.login(STRANGER, PASSWORD)
     assert world.log_in().account_id == world.people[LOUISE]
+
+
+def test_logging_in_again_within_the_minute_sends_no_new_code(world: World) -> None:
+    first = code_sent(world)
+    code = world.last_login_code(LOUISE)
+    sent_before = len(world.mailbox.to(LOUISE))
+    again = code_sent(world)
+    assert len(world.mailbox.to(LOUISE)) == sent_before  # the waiting code stands
+    assert again.expires_at == first.expires_at
+    world.clock.advance(minutes=1)
+    code_sent(world)
+    world.deliver()
+    assert len(world.mailbox.to(LOUISE)) == sent_before + 1
+    if world.last_login_code(LOUISE) != code:  # one chance in a million to be the same
+        with pytest.raises(LoginCodeRejected):
+            world.service.confirm_login_code(LOUISE, again.challenge, code)
+
+
+def test_no_new_code_goes_out_while_logins_are_suspended(world: World) -> None:
+    sent = code_sent(world)
+    for _ in range(5):
+        with pytest.raises(LoginCodeRejected):
+            world.service.confirm_login_code(LOUISE, sent.challenge, "x")
+    world.clock.advance(minutes=1)
+    with pytest.raises(LoginCodeRejected):
+        world.service.resend_login_code(LOUISE, sent.challenge)

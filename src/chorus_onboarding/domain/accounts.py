@@ -373,6 +373,9 @@ class Account(events.RecordsEvents):
     ) -> None:
         """The password proved right: a code goes to the login email; it alone opens the session.
 
+        Within ``rules.resend_interval`` of the last code, that code, still
+        valid, stands instead: no new email.
+
         The check this password was reserved as (:meth:`reserve_login_check`)
         is given back rather than the count cleared: wrong codes add to the
         wrong passwords before them, and only a whole login starts the count
@@ -382,6 +385,14 @@ class Account(events.RecordsEvents):
         self.failed_logins = max(0, self.failed_logins - 1)
         if rehashed_password is not None:
             self.password_hash = rehashed_password
+        waiting = self.login_code
+        # The code just sent still stands: logging in again floods no mailbox.
+        if (
+            waiting is not None
+            and waiting.usable(now)
+            and self.login_code_resend_wait(now, rules.resend_interval)
+        ):
+            return
         self.login_code = PendingLoginCode.issue(token, now, rules)
         self._announce_login_code(token, resent=False)
 

@@ -3,7 +3,8 @@
 Since September 2024 the portal's password alone opens no session: a code
 goes to the login email and the second step checks it. The code is made like
 the links' tokens: the ``TokenGenerator`` port draws a random id and derives
-a token from it with the deployment's key; the code is that token's digits.
+a token from it with the deployment's key; the code is a number read from
+that token (its SHA-256, modulo 10 to the number of digits).
 The account keeps only the code's keyed digest, its deadline and the tries
 left, so a copy of the database gives no code, and (the key being elsewhere)
 cannot be searched for one among the million six-digit codes either.
@@ -58,11 +59,13 @@ def code_digits(_: Any, attribute: attrs.Attribute[int], value: object) -> None:
 
 @frozen
 class CodeRules:
-    """How codes are made and tried: how long one is good for, how many tries, how many digits."""
+    """How codes are made and tried: how long one is good for, how many tries, how many digits,
+    and how long before another may be sent."""
 
     validity: timedelta
     tries: int
     digits: int
+    resend_interval: timedelta
 
 
 @frozen

@@ -60,7 +60,10 @@ def _key(ctx: Context, purpose: bytes) -> bytes:
 def _rules(ctx: Context) -> CodeRules:
     settings = ctx.settings
     return CodeRules(
-        settings.login_code_validity, settings.login_code_tries, settings.login_code_length
+        settings.login_code_validity,
+        settings.login_code_tries,
+        settings.login_code_length,
+        settings.login_code_resend_interval,
     )
 
 
@@ -123,15 +126,18 @@ def confirm_login_code(
     if not isinstance(remember_device, bool):
         raise InvalidInput(field="remember_device", expected="booléen")
     email = _proved(ctx, login_email, challenge)
-    digits = typed_code(code, ctx.settings.login_code_length)
-    # A code that is not even digits still counts as a try: guessing is guessing.
-    digest = ctx.ports.tokens.digest(digits if digits is not None else "")
     now = ctx.now()
     limit, block = ctx.settings.max_failed_logins, ctx.settings.login_block
 
     def attempt(account: Account) -> tuple[bool, datetime | None]:
         """Whether the code opened the session, and the login before this one."""
         previous = account.last_login_at
+        waiting = account.login_code
+        # Read with the length of the code sent, whatever the settings say now.
+        length = ctx.settings.login_code_length if waiting is None else waiting.digits
+        digits = typed_code(code, length)
+        # A code that is not even digits still counts as a try: guessing is guessing.
+        digest = ctx.ports.tokens.digest(digits if digits is not None else "")
         if not account.try_login_code(digest, now, limit, block):
             return False, previous
         account.record_login_success(now)
@@ -159,7 +165,11 @@ def resend_login_code(ctx: Context, login_email: str, challenge: str) -> LoginCo
 
     def resend(account: Account) -> None:
         waiting = account.login_code
-        if waiting is None or waiting.resends >= settings.login_code_resends:
+        if (
+            waiting is None
+            or waiting.resends >= settings.login_code_resends
+            or account.login_blocked(now)
+        ):
             raise LoginCodeRejected(field="code")
         wait = account.login_code_resend_wait(now, settings.login_code_resend_interval)
         if wait:

@@ -752,9 +752,21 @@ class Model:
         """``code`` was emailed to ``user`` (``resent``: on demand), with ``challenge`` for the next step.
 
         It replaces any code before it, with all its tries, valid for
-        ``code_validity``; the challenge for as long (whole seconds).
+        ``code_validity``; the challenge for as long (whole seconds). A
+        login within ``resend_interval`` of a code still valid leaves that
+        code as it is: no new email.
         """
         login = self.login_of(user)
+        if (
+            not resent
+            and login.code is not None
+            and login.tries_left > 0
+            and login.sent_at is not None
+            and login.expires_at is not None
+            and now <= login.expires_at
+            and now < login.sent_at + rules.resend_interval
+        ):
+            return
         login.emailed = login.code = code
         login.tries_left, login.sent_at = rules.code_tries, now
         login.expires_at = now + rules.code_validity
@@ -806,7 +818,8 @@ class Model:
         """A new code, on a challenge that holds, for an active account whose code still waits.
 
         Not before ``resend_interval`` after the last code, nor past its
-        deadline, nor more than ``resends`` times in one login.
+        deadline, nor more than ``resends`` times in one login, nor while
+        logins are suspended.
         """
         login = self.logins.get(user)
         return (
@@ -817,6 +830,7 @@ class Model:
             and login.sent_at is not None
             and login.expires_at is not None
             and login.resends < rules.resends
+            and not login.suspended(now)
             and now >= login.sent_at + rules.resend_interval
             and now <= login.expires_at
         )
