@@ -13,6 +13,7 @@ from ..domain.errors import (
     CaptchaRejected,
     InvalidInput,
     LoginEmailTaken,
+    OnboardingError,
     RequiredField,
     StructureNotFound,
 )
@@ -25,7 +26,6 @@ from ..ports import UnitOfWork
 from .arguments import flag_argument
 from .attachments import ask_to_join
 from .building import (
-    Naming,
     blank,
     check_structure_fields,
     create_structure_of,
@@ -124,7 +124,21 @@ def _new_account(ctx: Context, uow: UnitOfWork, person: _Person, now: datetime) 
     return account
 
 
-def _espaces(ctx: Context, form: NewStructureRegistration, named: Naming) -> tuple[OpenEspace, ...]:
+def _names_a_siret(form: NewStructureRegistration) -> bool:
+    """Whether the form names its structure by a SIRET, in either of the ways it may.
+
+    Read from the form itself, not from the checked naming, so that the
+    espaces are reported with the other fields even when the naming fails.
+    """
+    if not blank(form.siret):
+        return True
+    try:
+        return IdentifierType.parse(form.identifier_type) is IdentifierType.SIRET
+    except OnboardingError:
+        return False
+
+
+def _espaces(ctx: Context, form: NewStructureRegistration) -> tuple[OpenEspace, ...]:
     chosen = (
         ctx.settings.registration_espaces
         if form.espaces is None
@@ -155,7 +169,7 @@ def _espaces(ctx: Context, form: NewStructureRegistration, named: Naming) -> tup
     for open_ in opened:
         if (
             open_.espace is Espace.MEMOIRES_FRAIS_JUSTICE
-            and named.siret is None
+            and not _names_a_siret(form)
             and open_.parameters.regime_statut is None
         ):
             raise RequiredField(field="regime_statut")
@@ -175,7 +189,7 @@ def register_with_new_structure(ctx: Context, form: NewStructureRegistration) ->
     person = _check_person(ctx, check, form)
     named, rcs, described = check_structure_fields(ctx, check, form, form)
     chosen_purposes = check("purposes", lambda: purposes(form.purposes))
-    espaces = check("espaces", lambda: _espaces(ctx, form, named.value))
+    espaces = check("espaces", lambda: _espaces(ctx, form))
     check.done()
     with ctx.unit_of_work() as uow:
         now = ctx.now()
