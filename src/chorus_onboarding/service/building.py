@@ -11,7 +11,6 @@ from ..domain.attachments import Attachment
 from ..domain.choices import member_of
 from ..domain.errors import (
     CompanyClosed,
-    IdentifierReplaced,
     InvalidInput,
     PurposeRequired,
     RegisterUnavailable,
@@ -25,6 +24,7 @@ from ..forms import CompanyFields, StructureNaming
 from ..ports import UnitOfWork
 from .checks import Checked, FieldChecks
 from .context import Context
+from .loaders import ensure_not_replaced
 
 
 def blank(value: object) -> bool:
@@ -172,11 +172,7 @@ def create_structure_of(
     if uow.structures.get_by_identifier(identifier) is not None:
         field = "siret" if named.type is IdentifierType.SIRET else "identifier"
         raise StructureAlreadyRegistered(field=field, identifier=identifier.value)
-    replaced = uow.structures.get_by_former_identifier(identifier)
-    if replaced is not None:
-        raise IdentifierReplaced(
-            field="siret", identifier=identifier.value, replaced_by=replaced.identifier.value
-        )
+    ensure_not_replaced(uow, identifier)
     structure = Structure.create(
         structure_id=ctx.ports.ids.new_id(),
         identifier=identifier,

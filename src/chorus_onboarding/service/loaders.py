@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..actors import Actor
 from ..domain import membership
 from ..domain.accounts import Account
-from ..domain.errors import Forbidden, InvalidInput, NotFound
+from ..domain.errors import Forbidden, IdentifierReplaced, InvalidInput, NotFound
 from ..domain.identifiers import StructureIdentifier
 from ..domain.structures import Structure
 from ..ports import UnitOfWork
@@ -77,6 +77,19 @@ def structure_named(uow: UnitOfWork, identifier: StructureIdentifier) -> Structu
     """
     found = uow.structures.get_by_identifier(identifier)
     return found if found is not None else uow.structures.get_by_former_identifier(identifier)
+
+
+def ensure_not_replaced(uow: UnitOfWork, identifier: StructureIdentifier) -> None:
+    """Raise ``IdentifierReplaced`` if a structure had ``identifier`` before a change of SIRET.
+
+    A replaced SIRET is never given again, to a new structure nor to another
+    change: it names the structure that left it.
+    """
+    replaced = uow.structures.get_by_former_identifier(identifier)
+    if replaced is not None:
+        raise IdentifierReplaced(
+            field="siret", identifier=identifier.value, replaced_by=replaced.identifier.value
+        )
 
 
 def as_manager(uow: UnitOfWork, actor: object, structure_id: object) -> tuple[Account, Structure]:

@@ -25,7 +25,7 @@ from ..domain.identifiers import IdentifierType, Siret, StructureIdentifier
 from ..domain.structures import CompanyRecord, Structure
 from ..ports import UnitOfWork
 from .context import Context
-from .loaders import as_principal
+from .loaders import as_principal, ensure_not_replaced
 
 
 def declare_siret_change(ctx: Context, actor: Actor, structure_id: str, new_siret: str) -> None:
@@ -87,11 +87,7 @@ def _checked(
         raise SiretChangeNeedsSiret(field="structure_id")
     if structure.identifier == identifier:
         raise SiretUnchanged(field="siret")
-    replaced = uow.structures.get_by_former_identifier(identifier)
-    if replaced is not None:
-        raise IdentifierReplaced(
-            field="siret", identifier=identifier.value, replaced_by=replaced.identifier.value
-        )
+    ensure_not_replaced(uow, identifier)
     if uow.structures.get_by_identifier(identifier) is not None:
         raise SiretTakenByAnotherStructure(field="siret", identifier=identifier.value)
     return account, structure
